@@ -1,0 +1,80 @@
+using System.Text;
+
+namespace GroupCache;
+
+/// <summary>
+/// An immutable view of a cached value's bytes. Copying a <see cref="ByteView"/> never copies the
+/// bytes: the cache hands out the very memory it holds, so callers must not mutate what
+/// <see cref="AsMemory"/> exposes through unsafe means. Use <see cref="ToArray"/> for a private copy.
+/// </summary>
+public readonly struct ByteView : IEquatable<ByteView>
+{
+    private readonly ReadOnlyMemory<byte> _bytes;
+
+    /// <summary>Wraps <paramref name="bytes"/> without copying; the caller gives up the right to change them.</summary>
+    public ByteView(ReadOnlyMemory<byte> bytes) => _bytes = bytes;
+
+    public static ByteView Empty => default;
+
+    /// <summary>A view over a private copy of <paramref name="bytes"/>.</summary>
+    public static ByteView CopyOf(ReadOnlySpan<byte> bytes) => new(bytes.ToArray());
+
+    /// <summary>A view over the UTF-8 encoding of <paramref name="text"/>.</summary>
+    public static ByteView FromString(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return new(Encoding.UTF8.GetBytes(text));
+    }
+
+    public int Length => _bytes.Length;
+
+    public bool IsEmpty => _bytes.IsEmpty;
+
+    public ReadOnlySpan<byte> Span => _bytes.Span;
+
+    public ReadOnlyMemory<byte> AsMemory() => _bytes;
+
+    public byte this[int index] => _bytes.Span[index];
+
+    public ByteView Slice(int start) => new(_bytes[start..]);
+
+    public ByteView Slice(int start, int length) => new(_bytes.Slice(start, length));
+
+    /// <summary>A fresh copy of the bytes, safe to mutate.</summary>
+    public byte[] ToArray() => _bytes.ToArray();
+
+    /// <summary>Copies the bytes to <paramref name="destination"/> and returns how many were copied.</summary>
+    public int CopyTo(Span<byte> destination)
+    {
+        int n = Math.Min(destination.Length, _bytes.Length);
+        _bytes.Span[..n].CopyTo(destination);
+        return n;
+    }
+
+    /// <summary>The bytes decoded as UTF-8.</summary>
+    public override string ToString() => Encoding.UTF8.GetString(_bytes.Span);
+
+    public bool Equals(ByteView other) => _bytes.Span.SequenceEqual(other._bytes.Span);
+
+    public bool Equals(ReadOnlySpan<byte> other) => _bytes.Span.SequenceEqual(other);
+
+    /// <summary>True when the bytes are the UTF-8 encoding of <paramref name="text"/>.</summary>
+    public bool EqualsString(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Encoding.UTF8.GetByteCount(text) == _bytes.Length && ToString() == text;
+    }
+
+    public override bool Equals(object? obj) => obj is ByteView other && Equals(other);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.AddBytes(_bytes.Span);
+        return hash.ToHashCode();
+    }
+
+    public static bool operator ==(ByteView left, ByteView right) => left.Equals(right);
+
+    public static bool operator !=(ByteView left, ByteView right) => !left.Equals(right);
+}

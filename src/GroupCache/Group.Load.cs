@@ -1,0 +1,129 @@
+using GroupCache.Peers;
+
+namespace GroupCache;
+
+public sealed partial class Group
+{
+    // Removals bump the generation of the key's stripe; a load caches its result only if its
+    // stripe's generation did not move while it ran, so a load that started before an
+    // invalidation cannot put the old value back. Keys that share a stripe merely skip caching.
+    private const int GenerationStripes = 1024;
+    private readonly long[] _generations = new long[GenerationStripes];
+
+    /// <summary>
+    /// Forgets <paramref name="key"/> on this node: main and hot cache, and any load in flight (its
+    /// waiters still get its result, but it will not be cached and later callers load afresh).
+    /// </summary>
+    /// <returns>True when a cache held the key.</returns>
+    public bool Remove(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Interlocked.Increment(ref _generations[StripeOf(key)]);
+        _flight.Forget(key);
+        _servedFlight.Forget(key);
+        bool fromMain = _main.Remove(key);
+        bool fromHot = _hot.Remove(key);
+        return fromMain || fromHot;
+    }
+
+    private static int StripeOf(string key) => (int)((uint)key.GetHashCode() % GenerationStripes);
+
+    private async Task<Loaded> LoadOnceAsync(string key, bool forward)
+    {
+        // Singleflight only dedups calls that overlap: two callers can miss the cache one after
+        // the other, the second starting its flight just after the first one ended and cached.
+        if (TryLookupCache(key, out var cached, out long cachedExpiry))
+        {
+            Interlocked.Increment(ref Stats._cacheHits);
+            return new Loaded(cached, cachedExpiry);
+        }
+
+        Interlocked.Increment(ref Stats._loadsDeduped);
+        int stripe = StripeOf(key);
+        long generation = Volatile.Read(ref _generations[stripe]);
+
+        if (forward && _peers.TryPickPeer(key, out var peer))
+        {
+            PeerResponse response;
+            try
+            {
+                response = await peer.GetAsync(Name, key, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (NotFoundException)
+            {
+                // The owner's answer, not its failure: asking our own source too would only ask twice.
+                Interlocked.Increment(ref Stats._peerLoads);
+                throw;
+            }
+            catch (Exception ex)
+            {
+                Interlocked.Increment(ref Stats._peerErrors);
+                _options.OnPeerError?.Invoke(key, ex);
+                response = default;
+                peer = null;
+            }
+
+            if (peer is not null)
+            {
+                Interlocked.Increment(ref Stats._peerLoads);
+
+                // Only mirror a fraction of peer loads, so that the hot cache holds the popular keys
+                // rather than every key this node has ever asked for.
+                if (_options.Random.Next(10) == 0)
+                {
+                    Populate(_hot, key, response.Value, response.ExpiresAtUnixNanos, stripe, generation);
+                }
+
+                return new Loaded(response.Value, response.ExpiresAtUnixNanos);
+            }
+        }
+
+        ByteView value;
+        try
+        {
+            value = await _getter.GetAsync(key, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            Interlocked.Increment(ref Stats._localLoadErrs);
+            throw;
+        }
+
+        Interlocked.Increment(ref Stats._localLoads);
+        long expiresAt = _options.Ttl > TimeSpan.Zero ? UnixNanos.From(_options.TimeProvider.GetUtcNow() + _options.Ttl) : 0;
+        Populate(_main, key, value, expiresAt, stripe, generation);
+        return new Loaded(value, expiresAt);
+    }
+
+    private void Populate(GuardedCache cache, string key, ByteView value, long expiresAt, int stripe, long generation)
+    {
+        if (CacheBytes <= 0)
+        {
+            return;
+        }
+
+        if (!cache.AddIf(key, value, expiresAt, () => Volatile.Read(ref _generations[stripe]) == generation))
+        {
+            return;
+        }
+
+        // Evict until the main and hot caches together fit the budget, from the hot cache while it
+        // holds more than an eighth of what the main cache holds.
+        while (true)
+        {
+            long mainBytes = _main.Bytes;
+            long hotBytes = _hot.Bytes;
+            if (mainBytes + hotBytes <= CacheBytes)
+            {
+                return;
+            }
+
+            var victim = hotBytes > mainBytes / 8 ? _hot : _main;
+            var other = ReferenceEquals(victim, _hot) ? _main : _hot;
+            if (!victim.RemoveOldest() && !other.RemoveOldest())
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using GroupCache.Peers;
+using GroupCache.SingleFlight;
+
+namespace GroupCache;
+
+/// <summary>
+/// A named, distributed read-through cache. A get is answered from this node's caches, else by the
+/// peer that owns the key, else (this node owns it, or the owner failed) by the group's getter —
+/// and however many callers miss at once, each key is loaded once.
+/// </summary>
+public sealed partial class Group
+{
+    private readonly IGetter _getter;
+    private readonly IPeerPicker _peers;
+    private readonly GroupOptions _options;
+    private readonly GuardedCache _main;
+    private readonly GuardedCache _hot;
+    private readonly FlightGroup<Loaded> _flight = new();
+
+    // Loads of keys a peer asked for although this node's ring names another owner: they run in
+    // their own flights so that they never join (and wait behind) a flight that forwards the key.
+    private readonly FlightGroup<Loaded> _servedFlight = new();
+
+    /// <param name="name">The group's name, as peers address it.</param>
+    /// <param name="cacheBytes">The budget for the main and hot caches together; 0 caches nothing.</param>
+    /// <param name="getter">Loads keys that no cache holds.</param>
+    /// <param name="peers">Names each key's owner; null for a node on its own.</param>
+    public Group(string name, long cacheBytes, IGetter getter, IPeerPicker? peers = null, GroupOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentOutOfRangeException.ThrowIfNegative(cacheBytes);
+        ArgumentNullException.ThrowIfNull(getter);
+        Name = name;
+        CacheBytes = cacheBytes;
+        _getter = getter;
+        _peers = peers ?? NoPeers.Instance;
+        _options = options ?? new GroupOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.Ttl, TimeSpan.Zero, nameof(options));
+        _main = new GuardedCache(_options.TimeProvider);
+        _hot = new GuardedCache(_options.TimeProvider);
+    }
+
+    public string Name { get; }
+
+    /// <summary>The byte budget shared by the main and hot caches.</summary>
+    public long CacheBytes { get; }
+
+    public TimeSpan Ttl => _options.Ttl;
+
+    public GroupStats Stats { get; } = new();
+
+    public CacheStats GetCacheStats(CacheType which) => (which == CacheType.Hot ? _hot : _main).Stats();
+
+    /// <summary>The value of <paramref name="key"/>: from a cache, the owner peer, or the getter.</summary>
+    /// <exception cref="NotFoundException">The source has no such key.</exception>
+    public ValueTask<ByteView> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Interlocked.Increment(ref Stats._gets);
+        if (TryLookupCache(key, out var value, out _))
+        {
+            Interlocked.Increment(ref Stats._cacheHits);
+            return new ValueTask<ByteView>(value);
+        }
+
+        return new ValueTask<ByteView>(LoadValueAsync(key, cancellationToken));
+    }
+
+    /// <summary>
+    /// Answers a peer: like <see cref="GetAsync"/>, but never asks a third node, so that two nodes
+    /// whose rings briefly disagree cannot bounce a request between them. Returns the expiry too.
+    /// </summary>
+    public ValueTask<PeerResponse> GetForPeerAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Interlocked.Increment(ref Stats._serverRequests);
+        Interlocked.Increment(ref Stats._gets);
+        if (TryLookupCache(key, out var value, out long expiresAt))
+        {
+            Interlocked.Increment(ref Stats._cacheHits);
+            return new ValueTask<PeerResponse>(new PeerResponse(value, expiresAt));
+        }
+
+        return new ValueTask<PeerResponse>(LoadForPeerAsync(key, cancellationToken));
+    }
+
+    private bool TryLookupCache(string key, out ByteView value, out long expiresAt)
+    {
+        if (CacheBytes <= 0)
+        {
+            value = default;
+            expiresAt = 0;
+            return false;
+        }
+
+        return _main.TryGet(key, out value, out expiresAt) || _hot.TryGet(key, out value, out expiresAt);
+    }
+
+    private async Task<ByteView> LoadValueAsync(string key, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Stats._loads);
+        var loaded = await _flight.DoAsync(key, () => LoadOnceAsync(key, forward: true), cancellationToken).ConfigureAwait(false);
+        return loaded.Value;
+    }
+
+    private async Task<PeerResponse> LoadForPeerAsync(string key, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Stats._loads);
+
+        // When this node owns the key, the request joins the ordinary flight (which loads locally),
+        // so that a key is loaded once however its requests arrive.
+        bool ownedHere = !_peers.TryPickPeer(key, out _);
+        var flight = ownedHere ? _flight : _servedFlight;
+        var loaded = await flight.DoAsync(key, () => LoadOnceAsync(key, forward: false), cancellationToken).ConfigureAwait(false);
+        return new PeerResponse(loaded.Value, loaded.ExpiresAt);
+    }
+
+    /// <summary>A value with the Unix-nanosecond time it expires (0: never).</summary>
+    private readonly record struct Loaded(ByteView Value, long ExpiresAt);
+}

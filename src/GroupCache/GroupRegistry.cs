@@ -1,0 +1,31 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using GroupCache.Peers;
+
+namespace GroupCache;
+
+/// <summary>The groups of one node, by name. An instance, not a global: services hold one as a singleton.</summary>
+public sealed class GroupRegistry
+{
+    private readonly ConcurrentDictionary<string, Group> _groups = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<Group> Groups => [.. _groups.Values];
+
+    /// <summary>Registers <paramref name="group"/>; a second group of the same name is an error.</summary>
+    public Group Add(Group group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        if (!_groups.TryAdd(group.Name, group))
+        {
+            throw new InvalidOperationException($"A group named '{group.Name}' is already registered.");
+        }
+
+        return group;
+    }
+
+    /// <summary>Creates and registers a group (Go's <c>NewGroup</c>).</summary>
+    public Group NewGroup(string name, long cacheBytes, IGetter getter, IPeerPicker? peers = null, GroupOptions? options = null) =>
+        Add(new Group(name, cacheBytes, getter, peers, options));
+
+    public bool TryGet(string name, [NotNullWhen(true)] out Group? group) => _groups.TryGetValue(name, out group);
+}
