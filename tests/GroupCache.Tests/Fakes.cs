@@ -1,0 +1,98 @@
+using System.Diagnostics.CodeAnalysis;
+using GroupCache.Peers;
+
+namespace GroupCache.Tests;
+
+/// <summary>A getter that counts its loads and can be held at a gate or made to fail.</summary>
+internal sealed class CountingGetter : IGetter
+{
+    private int _loads;
+
+    public Func<string, ByteView> Value { get; set; } = key => ByteView.FromString("local:" + key);
+
+    public Task? Gate { get; set; }
+
+    public Exception? Fail { get; set; }
+
+    public int Loads => Volatile.Read(ref _loads);
+
+    public async ValueTask<ByteView> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _loads);
+
+        // Decide the answer when the load starts, as a source would read it then.
+        var value = Value(key);
+        var fail = Fail;
+        if (Gate is not null)
+        {
+            await Gate;
+        }
+
+        if (fail is not null)
+        {
+            throw fail;
+        }
+
+        return value;
+    }
+}
+
+/// <summary>A peer that answers from a formula, counts its hits, and can fail or say "not found".</summary>
+internal sealed class FakePeer : IPeerClient
+{
+    private int _hits;
+
+    public int Hits => Volatile.Read(ref _hits);
+
+    public bool Fail { get; set; }
+
+    public bool NotFound { get; set; }
+
+    public long ExpiresAt { get; set; }
+
+    public ValueTask<PeerResponse> GetAsync(string group, string key, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _hits);
+        if (Fail)
+        {
+            throw new HttpRequestException("peer down");
+        }
+
+        if (NotFound)
+        {
+            throw new NotFoundException("no such key at the owner");
+        }
+
+        return ValueTask.FromResult(new PeerResponse(ByteView.FromString("peer:" + key), ExpiresAt));
+    }
+}
+
+/// <summary>Names <see cref="Peer"/> as the owner of the keys <see cref="OwnedByPeer"/> accepts; this node owns the rest.</summary>
+internal sealed class FakePicker(FakePeer peer, Func<string, bool> ownedByPeer) : IPeerPicker
+{
+    public FakePeer Peer { get; } = peer;
+
+    public Func<string, bool> OwnedByPeer { get; set; } = ownedByPeer;
+
+    public bool TryPickPeer(string key, [NotNullWhen(true)] out IPeerClient? peer)
+    {
+        peer = OwnedByPeer(key) ? Peer : null;
+        return peer is not null;
+    }
+}
+
+/// <summary>A random source that always draws the same number, to decide hot-cache population in tests.</summary>
+internal sealed class FixedRandom(int value) : Random
+{
+    public override int Next(int maxValue) => value;
+}
+
+/// <summary>A clock that moves only when told.</summary>
+internal sealed class ManualClock : TimeProvider
+{
+    private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+}

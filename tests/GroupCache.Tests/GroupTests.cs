@@ -1,0 +1,306 @@
+namespace GroupCache.Tests;
+
+public class GroupTests
+{
+    private const long Budget = 1 << 20;
+
+    [Fact]
+    public async Task GetAsync_MissThenHit_LoadsOnce()
+    {
+        var getter = new CountingGetter();
+        var group = new Group("g", Budget, getter);
+
+        var first = await group.GetAsync("apple");
+        var second = await group.GetAsync("apple");
+
+        Assert.Equal("local:apple", first.ToString());
+        Assert.Equal(first, second);
+        Assert.Equal(1, getter.Loads);
+        Assert.Equal(2, group.Stats.Gets);
+        Assert.Equal(1, group.Stats.CacheHits);
+        Assert.Equal(1, group.Stats.Loads);
+        Assert.Equal(1, group.Stats.LoadsDeduped);
+        Assert.Equal(1, group.Stats.LocalLoads);
+        Assert.Equal(1, group.GetCacheStats(CacheType.Main).Items);
+    }
+
+    [Fact]
+    public async Task GetAsync_HundredConcurrentColdGets_LoadOnce()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var getter = new CountingGetter { Gate = gate.Task };
+        var group = new Group("g", Budget, getter);
+
+        var gets = Enumerable.Range(0, 100).Select(_ => group.GetAsync("cold").AsTask()).ToArray();
+        gate.SetResult();
+        var values = await Task.WhenAll(gets);
+
+        Assert.Equal(1, getter.Loads);
+        Assert.All(values, v => Assert.Equal("local:cold", v.ToString()));
+        Assert.Equal(100, group.Stats.Loads);
+        Assert.Equal(1, group.Stats.LoadsDeduped);
+    }
+
+    [Fact]
+    public async Task GetAsync_KeyOwnedByPeer_FetchesFromThePeerNotTheGetter()
+    {
+        var getter = new CountingGetter();
+        var picker = new FakePicker(new FakePeer(), _ => true);
+        var group = new Group("g", Budget, getter, picker, new GroupOptions { Random = new FixedRandom(5) });
+
+        var value = await group.GetAsync("k");
+
+        Assert.Equal("peer:k", value.ToString());
+        Assert.Equal(0, getter.Loads);
+        Assert.Equal(1, picker.Peer.Hits);
+        Assert.Equal(1, group.Stats.PeerLoads);
+        Assert.Equal(0, group.Stats.LocalLoads);
+    }
+
+    [Fact]
+    public async Task GetAsync_PeerFails_LoadsLocallyAndCountsPeerError()
+    {
+        var getter = new CountingGetter();
+        var picker = new FakePicker(new FakePeer { Fail = true }, _ => true);
+        var errors = new List<string>();
+        var group = new Group("g", Budget, getter, picker, new GroupOptions { OnPeerError = (key, _) => errors.Add(key) });
+
+        var value = await group.GetAsync("k");
+
+        Assert.Equal("local:k", value.ToString());
+        Assert.Equal(1, group.Stats.PeerErrors);
+        Assert.Equal(0, group.Stats.PeerLoads);
+        Assert.Equal(1, group.Stats.LocalLoads);
+        Assert.Equal(["k"], errors);
+    }
+
+    [Fact]
+    public async Task GetAsync_PeerSaysNotFound_IsFinalAndNotLoadedLocally()
+    {
+        var getter = new CountingGetter();
+        var picker = new FakePicker(new FakePeer { NotFound = true }, _ => true);
+        var group = new Group("g", Budget, getter, picker);
+
+        await Assert.ThrowsAsync<NotFoundException>(() => group.GetAsync("k").AsTask());
+
+        Assert.Equal(0, getter.Loads);
+        Assert.Equal(0, group.Stats.PeerErrors);
+    }
+
+    [Fact]
+    public async Task GetAsync_GetterFails_ErrorIsSharedAndNothingIsCached()
+    {
+        var getter = new CountingGetter { Fail = new InvalidOperationException("source down") };
+        var group = new Group("g", Budget, getter);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => group.GetAsync("k").AsTask());
+        getter.Fail = null;
+        var value = await group.GetAsync("k");
+
+        Assert.Equal("local:k", value.ToString());
+        Assert.Equal(2, getter.Loads);
+        Assert.Equal(1, group.Stats.LocalLoadErrs);
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(1, false)]
+    [InlineData(9, false)]
+    public async Task GetAsync_PeerLoad_MirrorsInHotCacheOnlyWhenTheDrawIsZero(int draw, bool mirrored)
+    {
+        var picker = new FakePicker(new FakePeer(), _ => true);
+        var group = new Group("g", Budget, new CountingGetter(), picker, new GroupOptions { Random = new FixedRandom(draw) });
+
+        await group.GetAsync("popular");
+        await group.GetAsync("popular");
+
+        Assert.Equal(mirrored ? 1 : 2, picker.Peer.Hits);
+        Assert.Equal(mirrored ? 1 : 0, group.GetCacheStats(CacheType.Hot).Items);
+        Assert.Equal(0, group.GetCacheStats(CacheType.Main).Items);
+    }
+
+    [Fact]
+    public async Task GetAsync_ManyLoads_MainPlusHotStayWithinBudget()
+    {
+        const long budget = 400;
+        var picker = new FakePicker(new FakePeer(), key => key.StartsWith('p'));
+        var group = new Group("g", budget, new CountingGetter(), picker, new GroupOptions { Random = new FixedRandom(0) });
+
+        for (int i = 0; i < 200; i++)
+        {
+            await group.GetAsync((i % 3 == 0 ? "p" : "l") + i);
+            var main = group.GetCacheStats(CacheType.Main);
+            var hot = group.GetCacheStats(CacheType.Hot);
+            Assert.True(main.Bytes + hot.Bytes <= budget, $"{main.Bytes} + {hot.Bytes} > {budget} after {i}");
+        }
+
+        Assert.True(group.GetCacheStats(CacheType.Main).Evictions > 0);
+        Assert.True(group.GetCacheStats(CacheType.Hot).Evictions > 0);
+
+        // The hot cache is held to about an eighth of the main cache.
+        var finalMain = group.GetCacheStats(CacheType.Main);
+        var finalHot = group.GetCacheStats(CacheType.Hot);
+        Assert.True(finalHot.Bytes <= (finalMain.Bytes / 8) + 20, $"hot {finalHot.Bytes} vs main {finalMain.Bytes}");
+    }
+
+    [Fact]
+    public async Task GetAsync_ZeroBudget_CachesNothing()
+    {
+        var getter = new CountingGetter();
+        var group = new Group("g", 0, getter);
+
+        await group.GetAsync("k");
+        await group.GetAsync("k");
+
+        Assert.Equal(2, getter.Loads);
+        Assert.Equal(0, group.Stats.CacheHits);
+        Assert.Equal(0, group.GetCacheStats(CacheType.Main).Items);
+    }
+
+    [Fact]
+    public async Task GetAsync_OneCallerCancels_TheLoadStillCompletesForOthers()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var getter = new CountingGetter { Gate = gate.Task };
+        var group = new Group("g", Budget, getter);
+        using var cts = new CancellationTokenSource();
+
+        var impatient = group.GetAsync("k", cts.Token).AsTask();
+        var patient = group.GetAsync("k").AsTask();
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => impatient);
+        gate.SetResult();
+
+        Assert.Equal("local:k", (await patient).ToString());
+        Assert.Equal(1, getter.Loads);
+        Assert.Equal(1, group.GetCacheStats(CacheType.Main).Items);
+    }
+
+    [Fact]
+    public async Task GetForPeerAsync_KeyOwnedElsewhere_LoadsLocallyWithoutForwarding()
+    {
+        var getter = new CountingGetter();
+        var picker = new FakePicker(new FakePeer(), _ => true);
+        var group = new Group("g", Budget, getter, picker);
+
+        var response = await group.GetForPeerAsync("k");
+
+        Assert.Equal("local:k", response.Value.ToString());
+        Assert.Equal(0, picker.Peer.Hits);
+        Assert.Equal(1, getter.Loads);
+        Assert.Equal(1, group.Stats.ServerRequests);
+    }
+
+    [Fact]
+    public async Task GetForPeerAsync_OwnedHere_SharesTheFlightOfLocalGets()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var getter = new CountingGetter { Gate = gate.Task };
+        var group = new Group("g", Budget, getter, new FakePicker(new FakePeer(), _ => false));
+
+        var local = group.GetAsync("k").AsTask();
+        var fromPeer = group.GetForPeerAsync("k").AsTask();
+        gate.SetResult();
+        await Task.WhenAll(local, fromPeer);
+
+        Assert.Equal(1, getter.Loads);
+    }
+
+    [Fact]
+    public async Task GetAsync_AfterTtl_LoadsAgainAndCountsExpiration()
+    {
+        var clock = new ManualClock();
+        var getter = new CountingGetter();
+        var group = new Group("g", Budget, getter, options: new GroupOptions { Ttl = TimeSpan.FromSeconds(30), TimeProvider = clock });
+
+        await group.GetAsync("k");
+        clock.Advance(TimeSpan.FromSeconds(29));
+        await group.GetAsync("k");
+        Assert.Equal(1, getter.Loads);
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await group.GetAsync("k");
+
+        Assert.Equal(2, getter.Loads);
+        Assert.Equal(1, group.GetCacheStats(CacheType.Main).Expirations);
+    }
+
+    [Fact]
+    public async Task GetForPeerAsync_WithTtl_SendsTheOwnersExpiry()
+    {
+        var clock = new ManualClock();
+        var group = new Group("g", Budget, new CountingGetter(), options: new GroupOptions { Ttl = TimeSpan.FromMinutes(5), TimeProvider = clock });
+
+        var response = await group.GetForPeerAsync("k");
+
+        Assert.Equal(UnixNanos.From(clock.GetUtcNow() + TimeSpan.FromMinutes(5)), response.ExpiresAtUnixNanos);
+    }
+
+    [Fact]
+    public async Task GetAsync_HotCopy_ExpiresWithTheOwnersExpiry()
+    {
+        var clock = new ManualClock();
+        var peer = new FakePeer { ExpiresAt = UnixNanos.From(clock.GetUtcNow() + TimeSpan.FromSeconds(10)) };
+        var group = new Group("g", Budget, new CountingGetter(), new FakePicker(peer, _ => true), new GroupOptions { Random = new FixedRandom(0), TimeProvider = clock });
+
+        await group.GetAsync("k");
+        await group.GetAsync("k");
+        Assert.Equal(1, peer.Hits);
+
+        clock.Advance(TimeSpan.FromSeconds(11));
+        await group.GetAsync("k");
+
+        Assert.Equal(2, peer.Hits);
+        Assert.Equal(1, group.GetCacheStats(CacheType.Hot).Expirations);
+    }
+
+    [Fact]
+    public async Task Remove_DuringALoad_TheOldValueIsNeverCachedOrShared()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var getter = new CountingGetter { Gate = gate.Task, Value = _ => ByteView.FromString("old") };
+        var group = new Group("g", Budget, getter);
+
+        var before = group.GetAsync("k").AsTask();
+        group.Remove("k");
+        getter.Gate = null;
+        getter.Value = _ => ByteView.FromString("new");
+        var after = await group.GetAsync("k");
+        gate.SetResult();
+
+        Assert.Equal("old", (await before).ToString());
+        Assert.Equal("new", after.ToString());
+        Assert.Equal("new", (await group.GetAsync("k")).ToString());
+        Assert.Equal(2, getter.Loads);
+    }
+
+    [Fact]
+    public async Task Remove_CachedKey_NextGetLoadsAgain()
+    {
+        var getter = new CountingGetter();
+        var group = new Group("g", Budget, getter);
+        await group.GetAsync("k");
+
+        Assert.True(group.Remove("k"));
+        Assert.False(group.Remove("k"));
+        await group.GetAsync("k");
+
+        Assert.Equal(2, getter.Loads);
+    }
+
+    [Fact]
+    public void Constructor_BadArguments_Throw()
+    {
+        Assert.Throws<ArgumentException>(() => new Group("", Budget, new CountingGetter()));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Group("g", -1, new CountingGetter()));
+        Assert.Throws<ArgumentNullException>(() => new Group("g", Budget, null!));
+    }
+
+    [Fact]
+    public async Task GetterFunc_AdaptsADelegate()
+    {
+        var group = new Group("g", Budget, new GetterFunc((key, _) => ValueTask.FromResult(ByteView.FromString(key.ToUpperInvariant()))));
+
+        Assert.Equal("ABC", (await group.GetAsync("abc")).ToString());
+    }
+}
