@@ -1,0 +1,232 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using GroupCache.Http.Protocol;
+using GroupCache.Peers;
+
+namespace GroupCache.Http;
+
+/// <summary>
+/// Fetches keys from one peer (Go's <c>httpGetter</c>): <c>GET {peer}{basePath}{group}/{key}</c>.
+/// Any answer but a 200 with a decodable body — a non-200, a transport error, a timeout, a body
+/// that is cut short, undecodable or too large — throws, and the group loads the key itself;
+/// except a 404 marked <see cref="PeerProtocolHeaders.NotFound"/>, which throws <see cref="NotFoundException"/>.
+/// </summary>
+public sealed class HttpPeerClient : IPeerClient
+{
+    private const int InitialBufferBytes = 16 * 1024;
+
+    // A GetResponse frames its value with at most 1 + 10 bytes and adds 9 for minute_qps and
+    // 11 for expire; anything longer than the value plus this is not an answer within the limit.
+    private const int FramingBytes = 64;
+
+    // The path is escaped already; without this, Uri would resolve "." and ".." segments of a key.
+    private static readonly UriCreationOptions RawPath = new() { DangerousDisablePathAndQueryCanonicalization = true };
+
+    private readonly HttpClient _http;
+    private readonly HttpPoolOptions _options;
+    private readonly string _baseUrl;
+    private readonly ConcurrentDictionary<string, string> _groupPrefixes = new(StringComparer.Ordinal);
+
+    internal HttpPeerClient(string peer, HttpClient http, HttpPoolOptions options)
+    {
+        Peer = peer;
+        _http = http;
+        _options = options;
+        _baseUrl = peer + options.BasePath;
+    }
+
+    /// <summary>The peer's canonical base URL.</summary>
+    public string Peer { get; }
+
+    public async ValueTask<PeerResponse> GetAsync(string group, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(key);
+        using var request = NewRequest(HttpMethod.Get, group, key);
+        using var timeout = NewTimeout(cancellationToken);
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                throw await FailureOfAsync(response, timeout.Token).ConfigureAwait(false);
+            }
+
+            long limit = _options.MaxValueBytes + FramingBytes;
+            long? length = response.Content.Headers.ContentLength;
+            if (length > limit)
+            {
+                throw new InvalidDataException($"Peer {Peer} announced {length} bytes for a value; the limit is {_options.MaxValueBytes}.");
+            }
+
+            var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                return await ReadBodyAsync(stream, (int?)length, (int)limit, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Peer {Peer} did not answer within {_options.PeerTimeout}.", ex);
+        }
+    }
+
+    /// <summary>
+    /// Asks the peer to forget <paramref name="key"/> (<c>DELETE</c>, the same URL as a get).
+    /// </summary>
+    /// <returns>True when the peer answered 200 or 204; false on any other answer, a transport error or a timeout.</returns>
+    public async Task<bool> RemoveAsync(string group, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(key);
+        using var request = NewRequest(HttpMethod.Delete, group, key);
+        using var timeout = NewTimeout(cancellationToken);
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            return response.StatusCode is HttpStatusCode.OK or HttpStatusCode.NoContent;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    public override string ToString() => Peer;
+
+    internal string UrlOf(string group, string key)
+    {
+        if (!_groupPrefixes.TryGetValue(group, out string? prefix))
+        {
+            prefix = _groupPrefixes.GetOrAdd(group, PeerPath.Concat(_baseUrl, group) + "/");
+        }
+
+        return PeerPath.Concat(prefix, key);
+    }
+
+    private HttpRequestMessage NewRequest(HttpMethod method, string group, string key)
+    {
+        var request = new HttpRequestMessage(method, new Uri(UrlOf(group, key), in RawPath));
+        if (!string.IsNullOrEmpty(_options.ClusterSecret))
+        {
+            request.Headers.TryAddWithoutValidation(PeerProtocolHeaders.Secret, _options.ClusterSecret);
+        }
+
+        return request;
+    }
+
+    private CancellationTokenSource NewTimeout(CancellationToken cancellationToken)
+    {
+        var source = cancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
+            : new CancellationTokenSource();
+        if (_options.PeerTimeout != Timeout.InfiniteTimeSpan)
+        {
+            source.CancelAfter(_options.PeerTimeout);
+        }
+
+        return source;
+    }
+
+    private async Task<Exception> FailureOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        string text = await ReadErrorTextAsync(response, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound && response.Headers.Contains(PeerProtocolHeaders.NotFound))
+        {
+            return new NotFoundException(text.Length == 0 ? "not found" : text);
+        }
+
+        return new HttpRequestException(
+            $"Peer {Peer} returned {(int)response.StatusCode} {response.ReasonPhrase}: {text}",
+            inner: null,
+            response.StatusCode);
+    }
+
+    private static async Task<string> ReadErrorTextAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(ErrorBody.MaxBytes);
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                int n = 0;
+                int read;
+                while (n < ErrorBody.MaxBytes && (read = await stream.ReadAsync(buffer.AsMemory(n, ErrorBody.MaxBytes - n), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    n += read;
+                }
+
+                return ErrorBody.Decode(buffer.AsSpan(0, n));
+            }
+        }
+        catch (HttpRequestException)
+        {
+            return string.Empty;
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async ValueTask<PeerResponse> ReadBodyAsync(Stream stream, int? length, int limit, CancellationToken cancellationToken)
+    {
+        // One pooled buffer holds the body (a byte more than announced, so that the read that sees the
+        // end needs no larger one); decoding copies the value out once, into its own array.
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length is { } known ? known + 1 : InitialBufferBytes);
+        int n = 0;
+        try
+        {
+            while (true)
+            {
+                if (n == buffer.Length)
+                {
+                    if (n >= limit)
+                    {
+                        throw new InvalidDataException($"Peer {Peer} sent more than {_options.MaxValueBytes} bytes of value.");
+                    }
+
+                    byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1L));
+                    buffer.AsSpan(0, n).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                int read = await stream.ReadAsync(buffer.AsMemory(n), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                n += read;
+            }
+
+            if (n > limit)
+            {
+                throw new InvalidDataException($"Peer {Peer} sent more than {_options.MaxValueBytes} bytes of value.");
+            }
+
+            var decoded = GetResponseCodec.Decode(buffer.AsSpan(0, n));
+            if (decoded.Value.Length > _options.MaxValueBytes)
+            {
+                throw new InvalidDataException($"Peer {Peer} sent a value of {decoded.Value.Length} bytes; the limit is {_options.MaxValueBytes}.");
+            }
+
+            return decoded;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using GroupCache.ConsistentHash;
+using GroupCache.Peers;
+
+namespace GroupCache.Http;
+
+/// <summary>
+/// This node's view of the ring (Go's <c>HTTPPool</c>): its own base URL, the peers' base URLs
+/// (this node's included) on a consistent-hash ring, and one pooled HTTP client for them all.
+/// </summary>
+/// <remarks>
+/// The ring is exactly the peer list given to <see cref="SetPeers"/>: as in Go, this node is a
+/// member only if the list names it. Unlike Go, the list is sorted first, so that nodes given the
+/// same peers in a different order still agree (give Go nodes the list sorted ordinally).
+/// <see cref="SetPeers"/> builds a new ring and swaps it in whole, so that lookups — one volatile
+/// read — never lock and never see half a ring.
+/// </remarks>
+public sealed class HttpPool : IPeerPicker, IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly ConcurrentDictionary<string, HttpPeerClient> _clients = new(StringComparer.Ordinal);
+    private readonly Lock _setLock = new(); // serialises SetPeers; readers use _ring without it
+    private Ring _ring;
+
+    /// <param name="self">This node's base URL, as the other nodes name it.</param>
+    /// <param name="options">Null for groupcache's defaults.</param>
+    /// <param name="handler">The HTTP handler under the client (tests pass fakes); null for a pooled <see cref="SocketsHttpHandler"/>, which the pool owns.</param>
+    public HttpPool(string self, HttpPoolOptions? options = null, HttpMessageHandler? handler = null)
+    {
+        Self = PeerAddress.Normalize(self);
+        Options = options ?? new HttpPoolOptions();
+        Options.Validate();
+        _http = handler is null ? new HttpClient(NewHandler(Options), disposeHandler: true) : new HttpClient(handler, disposeHandler: false);
+        _http.Timeout = Timeout.InfiniteTimeSpan; // each request times itself, body included
+        _ring = Ring.Empty;
+    }
+
+    public string Self { get; }
+
+    public HttpPoolOptions Options { get; }
+
+    /// <summary>The ring's members: normalised, distinct, sorted ordinally.</summary>
+    public IReadOnlyList<string> Peers => Volatile.Read(ref _ring).Peers;
+
+    /// <summary>Replaces the ring with one of <paramref name="peers"/> (normalised, de-duplicated, sorted).</summary>
+    /// <exception cref="FormatException">A peer is not an http(s) base URL; the ring is left as it was.</exception>
+    public void SetPeers(IEnumerable<string> peers)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
+        string[] sorted = [.. peers.Select(PeerAddress.Normalize).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        var hashRing = new HashRing(Options.Replicas);
+        hashRing.Add(sorted);
+        lock (_setLock)
+        {
+            var clients = sorted.Where(p => p != Self).ToFrozenDictionary(p => p, ClientOf, StringComparer.Ordinal);
+            Volatile.Write(ref _ring, new Ring(hashRing, sorted, clients));
+        }
+    }
+
+    /// <summary>The base URL of the peer that owns <paramref name="key"/> (maybe <see cref="Self"/>); null when the ring is empty.</summary>
+    public string? OwnerOf(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Volatile.Read(ref _ring).HashRing.Get(key);
+    }
+
+    /// <summary>The owner's client when another node owns <paramref name="key"/>; false when this node does or the ring is empty.</summary>
+    public bool TryPickPeer(string key, [NotNullWhen(true)] out IPeerClient? peer)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var ring = Volatile.Read(ref _ring);
+        string? owner = ring.HashRing.Get(key);
+        if (owner is not null && ring.Clients.TryGetValue(owner, out var client))
+        {
+            peer = client;
+            return true;
+        }
+
+        peer = null;
+        return false;
+    }
+
+    /// <summary>The client of one peer, whether or not it is on the ring; one per peer for the pool's life.</summary>
+    public IPeerClient ClientFor(string peer) => ClientOf(peer);
+
+    /// <inheritdoc cref="ClientFor"/>
+    internal HttpPeerClient ClientOf(string peer)
+    {
+        string name = PeerAddress.Normalize(peer);
+        return _clients.TryGetValue(name, out var client)
+            ? client
+            : _clients.GetOrAdd(name, static (n, pool) => new HttpPeerClient(n, pool._http, pool.Options), this);
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private static SocketsHttpHandler NewHandler(HttpPoolOptions options) => new()
+    {
+        // Peers talk HTTP/1.1 over kept-alive connections; recycling them now and then lets DNS
+        // changes of a peer's name take effect.
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+        MaxConnectionsPerServer = 1024,
+        ConnectTimeout = options.PeerTimeout == Timeout.InfiniteTimeSpan ? TimeSpan.FromSeconds(30) : options.PeerTimeout,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        UseProxy = false,
+    };
+
+    private sealed class Ring(HashRing hashRing, string[] peers, FrozenDictionary<string, HttpPeerClient> clients)
+    {
+        public static readonly Ring Empty = new(new HashRing(1), [], FrozenDictionary<string, HttpPeerClient>.Empty);
+
+        public HashRing HashRing { get; } = hashRing;
+
+        public IReadOnlyList<string> Peers { get; } = Array.AsReadOnly(peers);
+
+        /// <summary>The clients of the members other than this node.</summary>
+        public FrozenDictionary<string, HttpPeerClient> Clients { get; } = clients;
+    }
+}

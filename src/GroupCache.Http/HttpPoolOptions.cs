@@ -1,0 +1,62 @@
+namespace GroupCache.Http;
+
+/// <summary>Settings of an <see cref="HttpPool"/> and its endpoint; the defaults are golang/groupcache's.</summary>
+public sealed class HttpPoolOptions
+{
+    /// <summary>The path prefix of peer requests, as in groupcache.</summary>
+    public const string DefaultBasePath = "/_groupcache/";
+
+    /// <summary>Points per peer on the consistent-hash ring, as in groupcache.</summary>
+    public const int DefaultReplicas = 50;
+
+    /// <summary>Where peer requests are served; must start and end with '/'.</summary>
+    public string BasePath { get; set; } = DefaultBasePath;
+
+    public int Replicas { get; set; } = DefaultReplicas;
+
+    /// <summary>The longest a whole peer request (headers and body) may take before it counts as a peer error.</summary>
+    public TimeSpan PeerTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Peer answers carrying a larger value are peer errors, so that a broken peer cannot exhaust memory.</summary>
+    public long MaxValueBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// When set, peers must send it in <c>X-GroupCache-Secret</c> or get 401. Null or empty (the
+    /// default) turns the check off, as Go nodes cannot send it.
+    /// </summary>
+    public string? ClusterSecret { get; set; }
+
+    /// <summary>Throws when a setting cannot work; called where the options are first used.</summary>
+    internal void Validate()
+    {
+        if (string.IsNullOrEmpty(BasePath) || BasePath[0] != '/' || BasePath[^1] != '/')
+        {
+            throw new ArgumentException($"BasePath must start and end with '/', got '{BasePath}'.");
+        }
+
+        foreach (char c in BasePath)
+        {
+            // The endpoint compares the raw request target with BasePath, so BasePath must be
+            // spelled the same escaped and unescaped.
+            if (!PeerPath.IsUnreserved(c) && c != '/')
+            {
+                throw new ArgumentException($"BasePath may hold only letters, digits, '-', '.', '_', '~' and '/', got '{BasePath}'.");
+            }
+        }
+
+        if (Replicas <= 0)
+        {
+            throw new ArgumentException($"Replicas must be positive, got {Replicas}.");
+        }
+
+        if (PeerTimeout <= TimeSpan.Zero && PeerTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentException($"PeerTimeout must be positive, got {PeerTimeout}.");
+        }
+
+        if (MaxValueBytes < 0 || MaxValueBytes > Array.MaxLength - 64)
+        {
+            throw new ArgumentException($"MaxValueBytes must be between 0 and {Array.MaxLength - 64}, got {MaxValueBytes}.");
+        }
+    }
+}

@@ -1,0 +1,217 @@
+using System.Buffers;
+using System.Text;
+
+namespace GroupCache.Http;
+
+/// <summary>
+/// The path of a peer request, <c>{basePath}{group}/{key}</c>, both ways.
+/// </summary>
+/// <remarks>
+/// Go clients escape group and key with <c>url.QueryEscape</c>, so a space arrives as '+'. Go
+/// servers read the key from the already unescaped path, where '+' stays '+' — in a pure Go ring
+/// the key "a b" reaches its owner as "a+b". So the two directions differ on purpose: the server
+/// decodes like a query ('+' is a space, %XX a byte), and the client escapes every byte but the
+/// unreserved ones, a space as %20 and '+' as %2B, which both decoders turn back into the exact key.
+/// </remarks>
+internal static class PeerPath
+{
+    private const int StackLimit = 256;
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>RFC 3986's unreserved characters: the only ones the client sends as they are.</summary>
+    public static bool IsUnreserved(char c) =>
+        char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~';
+
+    /// <summary>Percent-escapes every UTF-8 byte of <paramref name="text"/> that is not unreserved.</summary>
+    public static string Escape(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Concat(string.Empty, text);
+    }
+
+    /// <summary><paramref name="prefix"/> followed by <paramref name="text"/> escaped, built in one allocation.</summary>
+    public static string Concat(string prefix, string text)
+    {
+        int max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        byte[]? rented = null;
+        Span<byte> utf8 = max <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            int n = Encoding.UTF8.GetBytes(text, utf8);
+            utf8 = utf8[..n];
+            int length = prefix.Length;
+            foreach (byte b in utf8)
+            {
+                length += IsUnreserved((char)b) ? 1 : 3;
+            }
+
+            if (length == prefix.Length + text.Length && utf8.Length == text.Length)
+            {
+                // Nothing to escape: the common case of plain ASCII keys.
+                return string.Concat(prefix, text);
+            }
+
+            return string.Create(length, new EscapeState(prefix, utf8), static (dest, state) =>
+            {
+                state.Prefix.CopyTo(dest);
+                int at = state.Prefix.Length;
+                foreach (byte b in state.Utf8)
+                {
+                    if (IsUnreserved((char)b))
+                    {
+                        dest[at++] = (char)b;
+                    }
+                    else
+                    {
+                        dest[at++] = '%';
+                        dest[at++] = HexUpper(b >> 4);
+                        dest[at++] = HexUpper(b & 0xF);
+                    }
+                }
+            });
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>The path of a request target (origin or absolute form), without query or fragment.</summary>
+    public static ReadOnlySpan<char> PathOf(ReadOnlySpan<char> target)
+    {
+        if (target.Length > 0 && target[0] != '/')
+        {
+            // Absolute form, "http://host:port/path": the path starts at the first '/' after "//".
+            int scheme = target.IndexOf("://", StringComparison.Ordinal);
+            if (scheme < 0)
+            {
+                return [];
+            }
+
+            int slash = target[(scheme + 3)..].IndexOf('/');
+            target = slash < 0 ? [] : target[(scheme + 3 + slash)..];
+        }
+
+        int end = target.IndexOfAny('?', '#');
+        return end < 0 ? target : target[..end];
+    }
+
+    /// <summary>
+    /// Splits the raw path after the base path at its first '/' — before unescaping, so that an
+    /// escaped '/' (%2F) belongs to the group or key it is in — and unescapes both halves.
+    /// </summary>
+    /// <returns>False when the path has no '/' after the group or does not unescape to UTF-8.</returns>
+    public static bool TrySplit(ReadOnlySpan<char> rawRest, out string group, out string key)
+    {
+        group = key = string.Empty;
+        int slash = rawRest.IndexOf('/');
+        return slash >= 0
+            && TryUnescape(rawRest[..slash], out group)
+            && TryUnescape(rawRest[(slash + 1)..], out key);
+    }
+
+    /// <summary>Go's <c>url.QueryUnescape</c>: '+' is a space, %XX a byte; then strict UTF-8.</summary>
+    public static bool TryUnescape(ReadOnlySpan<char> escaped, out string text)
+    {
+        text = string.Empty;
+        if (escaped.IsEmpty)
+        {
+            return true;
+        }
+
+        if (escaped.IndexOfAny('%', '+') < 0 && !HasNonAscii(escaped))
+        {
+            text = escaped.ToString();
+            return true;
+        }
+
+        // Unescaping never grows ASCII; a non-ASCII char (not sent by HTTP clients, but a test
+        // host may pass it on) takes at most three UTF-8 bytes.
+        int max = escaped.Length * 3;
+        byte[]? rented = null;
+        Span<byte> bytes = max <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            int n = 0;
+            for (int i = 0; i < escaped.Length; i++)
+            {
+                char c = escaped[i];
+                if (c == '%')
+                {
+                    if (i + 2 >= escaped.Length)
+                    {
+                        return false;
+                    }
+
+                    int hi = HexValue(escaped[i + 1]);
+                    int lo = HexValue(escaped[i + 2]);
+                    if (hi < 0 || lo < 0)
+                    {
+                        return false;
+                    }
+
+                    bytes[n++] = (byte)((hi << 4) | lo);
+                    i += 2;
+                }
+                else if (c == '+')
+                {
+                    bytes[n++] = (byte)' ';
+                }
+                else if (c < 0x80)
+                {
+                    bytes[n++] = (byte)c;
+                }
+                else
+                {
+                    if (System.Text.Rune.DecodeFromUtf16(escaped[i..], out var rune, out int used) != OperationStatus.Done)
+                    {
+                        return false;
+                    }
+
+                    n += rune.EncodeToUtf8(bytes[n..]);
+                    i += used - 1;
+                }
+            }
+
+            try
+            {
+                text = StrictUtf8.GetString(bytes[..n]);
+            }
+            catch (DecoderFallbackException)
+            {
+                return false;
+            }
+
+            return true;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private readonly ref struct EscapeState(string prefix, ReadOnlySpan<byte> utf8)
+    {
+        public string Prefix { get; } = prefix;
+
+        public ReadOnlySpan<byte> Utf8 { get; } = utf8;
+    }
+
+    private static bool HasNonAscii(ReadOnlySpan<char> text) => !System.Text.Ascii.IsValid(text);
+
+    private static char HexUpper(int nibble) => (char)(nibble < 10 ? '0' + nibble : 'A' + nibble - 10);
+
+    private static int HexValue(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        _ => -1,
+    };
+}

@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GroupCache.Http;
+
+/// <summary>Mounts groupcache's peer protocol in an ASP.NET Core pipeline.</summary>
+public static class PeerProtocolExtensions
+{
+    /// <summary>
+    /// Serves <c>GET</c> (and <c>DELETE</c>) <c>{basePath}{group}/{key}</c> for the groups of
+    /// <paramref name="registry"/>; requests outside the base path pass to the next middleware.
+    /// </summary>
+    public static IApplicationBuilder UseGroupCachePeerProtocol(this IApplicationBuilder app, GroupRegistry registry, HttpPoolOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var logger = app.ApplicationServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(HttpPool).FullName!) ?? NullLogger.Instance;
+        return app.Use(next => new PeerProtocolMiddleware(next, registry, options, logger).InvokeAsync);
+    }
+}

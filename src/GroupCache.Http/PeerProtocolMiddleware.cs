@@ -1,0 +1,154 @@
+using System.Security.Cryptography;
+using System.Text;
+using Google.Protobuf;
+using GroupCache.Http.Protocol;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace GroupCache.Http;
+
+/// <summary>
+/// Serves peers (Go's <c>HTTPPool.ServeHTTP</c>): <c>GET {basePath}{group}/{key}</c> answers from
+/// this node's caches or a local load — never by asking a third node — and <c>DELETE</c> of the
+/// same path forgets the key here. Requests outside the base path go to the next middleware.
+/// </summary>
+internal sealed partial class PeerProtocolMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly GroupRegistry _registry;
+    private readonly string _basePath;
+    private readonly byte[]? _secret;
+    private readonly ILogger _logger;
+
+    public PeerProtocolMiddleware(RequestDelegate next, GroupRegistry registry, HttpPoolOptions options, ILogger logger)
+    {
+        _next = next;
+        _registry = registry;
+        _basePath = options.BasePath;
+        _secret = string.IsNullOrEmpty(options.ClusterSecret) ? null : Encoding.UTF8.GetBytes(options.ClusterSecret);
+        _logger = logger;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        // Kestrel's Request.Path has unescaped all but %2F and resolved dot segments; the key is
+        // taken from the request target as the client sent it.
+        string? target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        ReadOnlySpan<char> path = string.IsNullOrEmpty(target)
+            ? (context.Request.PathBase + context.Request.Path).ToUriComponent()
+            : PeerPath.PathOf(target);
+        if (!path.StartsWith(_basePath, StringComparison.Ordinal))
+        {
+            return _next(context);
+        }
+
+        if (_secret is not null && !HasSecret(context.Request))
+        {
+            return ErrorAsync(context, StatusCodes.Status401Unauthorized, "missing or wrong cluster secret");
+        }
+
+        string method = context.Request.Method;
+        bool isGet = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        if (!isGet && !HttpMethods.IsDelete(method))
+        {
+            context.Response.Headers.Allow = "GET, HEAD, DELETE";
+            return ErrorAsync(context, StatusCodes.Status405MethodNotAllowed, $"method {method} not allowed");
+        }
+
+        if (!PeerPath.TrySplit(path[_basePath.Length..], out string groupName, out string key))
+        {
+            return ErrorAsync(context, StatusCodes.Status400BadRequest, "bad request: expected {basePath}{group}/{key}, each query-escaped");
+        }
+
+        if (!_registry.TryGet(groupName, out var group))
+        {
+            return ErrorAsync(context, StatusCodes.Status404NotFound, "no such group: " + groupName);
+        }
+
+        if (!isGet)
+        {
+            group.Remove(key);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            return Task.CompletedTask;
+        }
+
+        var pending = group.GetForPeerAsync(key, context.RequestAborted);
+        return pending.IsCompletedSuccessfully
+            ? WriteValueAsync(context, GetResponseCodec.ToMessage(pending.Result))
+            : AwaitAndWriteAsync(context, pending, groupName, key);
+    }
+
+    private async Task AwaitAndWriteAsync(HttpContext context, ValueTask<Peers.PeerResponse> pending, string groupName, string key)
+    {
+        Peers.PeerResponse response;
+        try
+        {
+            response = await pending.ConfigureAwait(false);
+        }
+        catch (NotFoundException ex)
+        {
+            context.Response.Headers[PeerProtocolHeaders.NotFound] = "1";
+            await ErrorAsync(context, StatusCodes.Status404NotFound, ex.Message).ConfigureAwait(false);
+            return;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The peer hung up; there is no one to answer.
+            return;
+        }
+        catch (Exception ex)
+        {
+            LogLoadFailed(_logger, groupName, key, ex);
+            await ErrorAsync(context, StatusCodes.Status500InternalServerError, ex.Message).ConfigureAwait(false);
+            return;
+        }
+
+        await WriteValueAsync(context, GetResponseCodec.ToMessage(response)).ConfigureAwait(false);
+    }
+
+    private static Task WriteValueAsync(HttpContext context, GetResponse message)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = PeerProtocolHeaders.ProtobufContentType;
+        response.ContentLength = message.CalculateSize();
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return Task.CompletedTask;
+        }
+
+        message.WriteTo(response.BodyWriter);
+        var flush = response.BodyWriter.FlushAsync(context.RequestAborted);
+        return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
+    }
+
+    private static Task ErrorAsync(HttpContext context, int status, string message)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json; charset=utf-8";
+        byte[] body = ErrorBody.Encode(message);
+        response.ContentLength = body.Length;
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
+    }
+
+    private bool HasSecret(HttpRequest request)
+    {
+        string? sent = request.Headers[PeerProtocolHeaders.Secret];
+        if (sent is null)
+        {
+            return false;
+        }
+
+        Span<byte> buffer = stackalloc byte[256];
+        int max = Encoding.UTF8.GetMaxByteCount(sent.Length);
+        byte[] bytes = max <= buffer.Length ? [] : new byte[max];
+        Span<byte> utf8 = max <= buffer.Length ? buffer : bytes;
+        int n = Encoding.UTF8.GetBytes(sent, utf8);
+        return CryptographicOperations.FixedTimeEquals(utf8[..n], _secret);
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Loading key {Key} of group {Group} for a peer failed")]
+    private static partial void LogLoadFailed(ILogger logger, string group, string key, Exception exception);
+}
