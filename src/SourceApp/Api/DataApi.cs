@@ -1,0 +1,73 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using SourceApp.Notify;
+using SourceApp.Options;
+using SourceApp.Storage;
+
+namespace SourceApp.Api;
+
+/// <summary><c>GET|PUT|DELETE /api/data/{key}</c>: one record by key.</summary>
+public static class DataApi
+{
+    // A catch-all so that keys with literal '/' (and an empty key, for its 400) reach the handler; the
+    // key itself is decoded from the raw target by KeyPath, not taken from the route value.
+    private const string Pattern = "/api/data/{**key}";
+
+    public static IEndpointRouteBuilder MapDataApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(Pattern, GetAsync);
+        endpoints.MapPut(Pattern, PutAsync);
+        endpoints.MapDelete(Pattern, DeleteAsync);
+        return endpoints;
+    }
+
+    private static async Task<Results<JsonHttpResult<DataRecord>, JsonHttpResult<ErrorBody>>> GetAsync(
+        HttpContext context, IRecordStore store)
+    {
+        if (!KeyPath.TryGetKey(context, out var key, out var error))
+            return ApiResults.Error(StatusCodes.Status400BadRequest, error);
+
+        var record = await store.GetAsync(key, context.RequestAborted);
+        return record is null
+            ? ApiResults.Error(StatusCodes.Status404NotFound, "key not found")
+            : TypedResults.Json(record, SourceJson.Context.DataRecord);
+    }
+
+    private static async Task<Results<JsonHttpResult<DataRecord>, JsonHttpResult<ErrorBody>>> PutAsync(
+        HttpContext context, IRecordStore store, IWriteNotifier notifier, WriteToken token, SourceOptions options)
+    {
+        if (!token.IsAuthorized(context.Request.Headers.Authorization))
+            return Unauthorized(context);
+        if (!KeyPath.TryGetKey(context, out var key, out var error))
+            return ApiResults.Error(StatusCodes.Status400BadRequest, error);
+
+        var body = await PutBody.ReadAsync(context.Request, options.MaxBodyBytes, context.RequestAborted);
+        if (body.Value is null)
+            return ApiResults.Error(body.StatusCode, body.Error!);
+
+        // Not the request's token: once queued, the write is applied whether or not the client waits.
+        var result = await store.PutAsync(key, body.Value, CancellationToken.None);
+        notifier.KeyChanged(key);
+        return TypedResults.Json(result.Record, SourceJson.Context.DataRecord,
+            statusCode: result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+    }
+
+    private static async Task<Results<NoContent, JsonHttpResult<ErrorBody>>> DeleteAsync(
+        HttpContext context, IRecordStore store, IWriteNotifier notifier, WriteToken token)
+    {
+        if (!token.IsAuthorized(context.Request.Headers.Authorization))
+            return Unauthorized(context);
+        if (!KeyPath.TryGetKey(context, out var key, out var error))
+            return ApiResults.Error(StatusCodes.Status400BadRequest, error);
+
+        if (!await store.DeleteAsync(key, CancellationToken.None))
+            return ApiResults.Error(StatusCodes.Status404NotFound, "key not found");
+        notifier.KeyChanged(key);
+        return TypedResults.NoContent();
+    }
+
+    private static JsonHttpResult<ErrorBody> Unauthorized(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return ApiResults.Error(StatusCodes.Status401Unauthorized, "writes need the header Authorization: Bearer <token>");
+    }
+}

@@ -1,0 +1,34 @@
+namespace SourceApp.Options;
+
+/// <summary>
+/// The service's settings, as given by its flags (see <see cref="SourceOptionsParser"/>).
+/// Defaults are the Go seed's: <c>-db ./data/sqlite.db -http :8086</c>.
+/// </summary>
+public sealed class SourceOptions
+{
+    public const string DefaultDatabasePath = "./data/sqlite.db";
+    public const string DefaultHttpAddress = ":8086";
+    public const string DefaultName = "sourceapp";
+    public const long DefaultMaxBodyBytes = 1024 * 1024; // 1 MiB
+
+    /// <summary>Path of the SQLite file; its folder is created on start.</summary>
+    public string DatabasePath { get; set; } = DefaultDatabasePath;
+
+    /// <summary>Where to listen, parsed from <c>-http</c>.</summary>
+    public ListenAddress Listen { get; set; } = ListenAddress.Parse(DefaultHttpAddress);
+
+    /// <summary>Node name, shown in logs and in <c>/health</c>.</summary>
+    public string Name { get; set; } = DefaultName;
+
+    /// <summary>Largest accepted PUT body in bytes; larger bodies get 413.</summary>
+    public long MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
+
+    /// <summary>
+    /// Cache node API addresses told to drop a key after each committed write (<c>-notify</c>);
+    /// empty means no notifications.
+    /// </summary>
+    public IReadOnlyList<Uri> NotifyUrls { get; set; } = [];
+
+    /// <summary>When set, PUT and DELETE need <c>Authorization: Bearer {token}</c> (<c>-token</c> or SOURCEAPP_TOKEN).</summary>
+    public string? WriteToken { get; set; }
+}

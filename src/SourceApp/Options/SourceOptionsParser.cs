@@ -1,0 +1,156 @@
+using System.Globalization;
+
+namespace SourceApp.Options;
+
+/// <summary>What the command line asked for: options to run with, help, or an error to print with usage.</summary>
+public sealed record ParseResult(SourceOptions? Options, IReadOnlyList<string> HostArgs, bool ShowHelp, string? Error);
+
+/// <summary>
+/// Parses flags the way Go's <c>flag</c> package does for the seed's sourceapp: <c>-db PATH</c>,
+/// <c>-db=PATH</c>, <c>--db PATH</c> and <c>--db=PATH</c> all work; <c>-h</c>/<c>--help</c> asks for usage;
+/// an unknown flag, a missing or bad value, or a stray argument is an error.
+/// </summary>
+public static class SourceOptionsParser
+{
+    public const string TokenEnvironmentVariable = "SOURCEAPP_TOKEN";
+
+    // ASP.NET Core host settings. WebApplicationFactory passes its settings this way
+    // (--environment=Development, --contentRoot=...), and they are useful to operators too;
+    // they go to the host builder untouched.
+    private static readonly HashSet<string> HostKeys = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "environment", "contentRoot", "applicationName",
+    };
+
+    public const string Usage = """
+        Usage: SourceApp [flags]
+
+        The SQLite-backed data service of GroupCache.NET.
+
+        Flags (also written --flag, -flag=value or --flag=value):
+          -db PATH          SQLite database file; its folder is created (default "./data/sqlite.db")
+          -http ADDR        listen address: :8086, 127.0.0.1:8086, 0.0.0.0:8086, [::1]:8086,
+                            localhost:8086; port 0 picks a free port (default ":8086")
+          -name NAME        node name, shown in logs and in /health (default "sourceapp")
+          -max-body BYTES   largest PUT body accepted, in bytes (default 1048576)
+          -notify URLS      comma-separated cache node API addresses (http://host:port) told to
+                            drop a key after each committed PUT or DELETE (default: none)
+          -token TOKEN      require "Authorization: Bearer TOKEN" on PUT and DELETE
+                            (default: $SOURCEAPP_TOKEN, else no token)
+          -h, --help        print this help
+
+        """;
+
+    public static ParseResult Parse(IReadOnlyList<string> args, Func<string, string?>? environment = null)
+    {
+        var options = new SourceOptions();
+        var hostArgs = new List<string>();
+        var token = environment?.Invoke(TokenEnvironmentVariable);
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg.Length < 2 || arg[0] != '-' || arg == "--")
+                return Fail($"unexpected argument \"{arg}\"");
+
+            var body = arg.StartsWith("--", StringComparison.Ordinal) ? arg[2..] : arg[1..];
+            string name;
+            string? value = null;
+            var equals = body.IndexOf('=');
+            if (equals >= 0)
+            {
+                name = body[..equals];
+                value = body[(equals + 1)..];
+            }
+            else
+            {
+                name = body;
+            }
+
+            if (name is "h" or "help")
+            {
+                return new ParseResult(null, hostArgs, ShowHelp: true, Error: null);
+            }
+
+            if (HostKeys.Contains(name))
+            {
+                if (value is null && !TryTakeValue(args, ref i, out value))
+                    return Fail($"flag needs an argument: -{name}");
+                hostArgs.Add($"--{name}={value}");
+                continue;
+            }
+
+            if (name is not ("db" or "http" or "name" or "max-body" or "notify" or "token"))
+                return Fail($"flag provided but not defined: -{name}");
+
+            if (value is null && !TryTakeValue(args, ref i, out value))
+                return Fail($"flag needs an argument: -{name}");
+
+            var error = Apply(options, name, value, ref token);
+            if (error is not null)
+                return Fail(error);
+        }
+
+        options.WriteToken = string.IsNullOrEmpty(token) ? null : token;
+        return new ParseResult(options, hostArgs, ShowHelp: false, Error: null);
+    }
+
+    private static string? Apply(SourceOptions options, string name, string value, ref string? token)
+    {
+        switch (name)
+        {
+            case "db":
+                if (value.Length == 0)
+                    return "invalid value \"\" for flag -db: empty path";
+                options.DatabasePath = value;
+                return null;
+            case "http":
+                if (!ListenAddress.TryParse(value, out var address, out var error))
+                    return $"invalid value \"{value}\" for flag -http: {error}";
+                options.Listen = address;
+                return null;
+            case "name":
+                if (value.Length == 0)
+                    return "invalid value \"\" for flag -name: empty name";
+                options.Name = value;
+                return null;
+            case "max-body":
+                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) || bytes < 1)
+                    return $"invalid value \"{value}\" for flag -max-body: want a positive number of bytes";
+                options.MaxBodyBytes = bytes;
+                return null;
+            case "notify":
+                var urls = new List<Uri>();
+                foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+                        || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
+                        return $"invalid value \"{value}\" for flag -notify: \"{part}\" is not an http(s) base URL";
+                    urls.Add(uri);
+                }
+
+                options.NotifyUrls = urls;
+                return null;
+            case "token":
+                token = value;
+                return null;
+            default:
+                return $"flag provided but not defined: -{name}";
+        }
+    }
+
+    // Go's flag package takes the next argument as the value, even when it starts with '-'.
+    private static bool TryTakeValue(IReadOnlyList<string> args, ref int i, out string value)
+    {
+        if (i + 1 >= args.Count)
+        {
+            value = "";
+            return false;
+        }
+
+        value = args[++i];
+        return true;
+    }
+
+    private static ParseResult Fail(string error) => new(null, [], ShowHelp: false, Error: error);
+}

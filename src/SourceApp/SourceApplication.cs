@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using SourceApp.Api;
+using SourceApp.Notify;
+using SourceApp.Options;
+using SourceApp.Storage;
+
+namespace SourceApp;
+
+/// <summary>Wires the service: Kestrel on the <c>-http</c> address, the store, the notifier and the endpoints.</summary>
+public static class SourceApplication
+{
+    public static WebApplication Build(SourceOptions options, IReadOnlyList<string> hostArgs)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [.. hostArgs] });
+
+        // The framework's own per-request Information lines would cost more than the requests; our
+        // middleware writes one line per request at Debug instead.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            var listen = options.Listen;
+            if (listen.IsAnyHost)
+                kestrel.ListenAnyIP(listen.Port);
+            else if (listen.IsLocalhost && listen.Port != 0)
+                kestrel.ListenLocalhost(listen.Port);
+            else
+                kestrel.Listen(listen.Ip ?? System.Net.IPAddress.Loopback, listen.Port);
+        });
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(new WriteToken(options.WriteToken));
+        builder.Services.AddSingleton<IRecordStore>(services =>
+        {
+            var logger = services.GetRequiredService<ILogger<RecordStore>>();
+            var store = RecordStore.Open(options.DatabasePath, logger);
+            if (store.Seeded)
+                Log.Seeded(logger, store.Path, SampleRecords.All.Count);
+            return store;
+        });
+
+        if (options.NotifyUrls.Count > 0)
+        {
+            builder.Services.AddSingleton(services => new CacheInvalidationNotifier(
+                options.NotifyUrls, services.GetRequiredService<ILogger<CacheInvalidationNotifier>>()));
+            builder.Services.AddSingleton<IWriteNotifier>(services => services.GetRequiredService<CacheInvalidationNotifier>());
+            builder.Services.AddHostedService(services => services.GetRequiredService<CacheInvalidationNotifier>());
+        }
+        else
+        {
+            builder.Services.AddSingleton<IWriteNotifier, NoWriteNotifier>();
+        }
+
+        var app = builder.Build();
+        app.UseMiddleware<JsonErrorsMiddleware>();
+        app.MapDataApi();
+        app.MapKeysApi();
+        app.MapHealthApi();
+        return app;
+    }
+
+    /// <summary>
+    /// Opens the database (so a bad path or a newer schema stops the start, not the first request), starts
+    /// the server and logs the start-up line, then runs until shut down.
+    /// </summary>
+    public static async Task<int> RunAsync(WebApplication app, SourceOptions options)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SourceApp");
+        try
+        {
+            var store = app.Services.GetRequiredService<IRecordStore>();
+            await app.StartAsync();
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+            var shown = addresses is { Count: > 0 } ? string.Join(", ", addresses) : options.Listen.ToString();
+            Log.Started(logger, options.Name, shown, (store as RecordStore)?.Path ?? options.DatabasePath);
+        }
+        catch (Exception ex)
+        {
+            Log.StartFailed(logger, ex.Message, ex);
+            await app.DisposeAsync();
+            return 1;
+        }
+
+        await app.WaitForShutdownAsync();
+        await app.DisposeAsync();
+        return 0;
+    }
+}
