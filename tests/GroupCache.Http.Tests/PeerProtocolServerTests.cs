@@ -1,0 +1,219 @@
+using System.Net;
+using System.Text.Json;
+using GroupCache.Http.Protocol;
+using GroupCache.Http.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace GroupCache.Http.Tests;
+
+public sealed class PeerProtocolServerTests : IAsyncLifetime
+{
+    private readonly HttpClient _http = RawHttp.NewClient();
+    private TestNode _node = null!;
+
+    public async Task InitializeAsync()
+    {
+        var getter = new CountingGetter((key, _) => key == "boom"
+            ? throw new InvalidOperationException("the source is down")
+            : ValueTask.FromResult(SyntheticValues.For(key)));
+        _node = await TestNode.StartAsync(getter: getter);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _node.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Get_ExistingKey_Returns200WithProtobufValueAndCountsServerRequest()
+    {
+        using var response = await SendAsync(HttpMethod.Get, "/_groupcache/data/apple");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/x-protobuf", response.Content.Headers.ContentType?.MediaType);
+        byte[] body = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(body.Length, response.Content.Headers.ContentLength);
+        Assert.Equal("v:apple", GetResponse.Parser.ParseFrom(body).Value.ToStringUtf8());
+        Assert.Equal(1, _node.Group.Stats.ServerRequests);
+        Assert.Equal(1, _node.Getter.CallsFor("apple"));
+    }
+
+    [Fact]
+    public async Task Get_BinaryValue_ReturnsExactBytes()
+    {
+        using var response = await SendAsync(HttpMethod.Get, "/_groupcache/data/bin:70000:x");
+
+        byte[] body = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(SyntheticValues.For("bin:70000:x").ToArray(), GetResponse.Parser.ParseFrom(body).Value.ToByteArray());
+    }
+
+    [Theory]
+    [InlineData("/_groupcache/data/a+b", "a b")]
+    [InlineData("/_groupcache/data/a%20b", "a b")]
+    [InlineData("/_groupcache/data/x%2By", "x+y")]
+    [InlineData("/_groupcache/data/a%2Fb%2F..%2Fc", "a/b/../c")]
+    [InlineData("/_groupcache/data/..", "..")]
+    [InlineData("/_groupcache/data/a/b", "a/b")]
+    [InlineData("/_groupcache/data/", "")]
+    [InlineData("/_groupcache/data/q%3Fx%3D1?ignored=1", "q?x=1")]
+    [InlineData("/_groupcache/data/%E4%B8%AD%E6%96%87", "中文")]
+    public async Task Get_EscapedPath_LoadsTheDecodedKey(string path, string key)
+    {
+        using var response = await SendAsync(HttpMethod.Get, path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("v:" + key, GetResponse.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync()).Value.ToStringUtf8());
+        Assert.Equal(1, _node.Getter.CallsFor(key));
+    }
+
+    [Theory]
+    [InlineData("/_groupcache/data")]
+    [InlineData("/_groupcache/")]
+    [InlineData("/_groupcache/data/%zz")]
+    [InlineData("/_groupcache/data/%E4%B8")]
+    [InlineData("/_groupcache/da%Gta/k")]
+    public async Task Get_MalformedPath_Returns400WithJsonError(string path)
+    {
+        using var response = await SendAsync(HttpMethod.Get, path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("bad request", await ErrorOfAsync(response), StringComparison.Ordinal);
+        Assert.Equal(0, _node.Getter.Total);
+    }
+
+    [Fact]
+    public async Task Get_UnknownGroup_Returns404NoSuchGroup()
+    {
+        using var response = await SendAsync(HttpMethod.Get, "/_groupcache/nosuch/k");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("no such group: nosuch", await ErrorOfAsync(response));
+        Assert.False(response.Headers.Contains(PeerProtocolHeaders.NotFound));
+    }
+
+    [Fact]
+    public async Task Get_SourceHasNoSuchKey_Returns404WithNotFoundHeader()
+    {
+        using var response = await SendAsync(HttpMethod.Get, "/_groupcache/data/missing:x");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("1", Assert.Single(response.Headers.GetValues(PeerProtocolHeaders.NotFound)));
+        Assert.Equal("not found: missing:x", await ErrorOfAsync(response));
+    }
+
+    [Fact]
+    public async Task Get_LoadFails_Returns500WithTheErrorText()
+    {
+        using var response = await SendAsync(HttpMethod.Get, "/_groupcache/data/boom");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("the source is down", await ErrorOfAsync(response));
+        Assert.False(response.Headers.Contains(PeerProtocolHeaders.NotFound));
+    }
+
+    [Fact]
+    public async Task Post_PeerPath_Returns405()
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/_groupcache/data/k");
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(0, _node.Getter.Total);
+    }
+
+    [Fact]
+    public async Task Delete_CachedKey_RemovesItSoTheNextGetLoadsAgain()
+    {
+        (await SendAsync(HttpMethod.Get, "/_groupcache/data/k%201")).Dispose();
+        (await SendAsync(HttpMethod.Get, "/_groupcache/data/k%201")).Dispose();
+        Assert.Equal(1, _node.Getter.CallsFor("k 1"));
+
+        using (var deleted = await SendAsync(HttpMethod.Delete, "/_groupcache/data/k+1"))
+        {
+            Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        }
+
+        (await SendAsync(HttpMethod.Get, "/_groupcache/data/k%201")).Dispose();
+        Assert.Equal(2, _node.Getter.CallsFor("k 1"));
+    }
+
+    [Fact]
+    public async Task Delete_AbsentKey_Returns200()
+    {
+        using var response = await SendAsync(HttpMethod.Delete, "/_groupcache/data/never");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Get_KeyOwnedElsewhereOnThisNodesRing_LoadsLocallyWithoutForwarding()
+    {
+        // The ring names a node that does not exist as the owner of most keys; a peer request
+        // must still be answered here, never forwarded.
+        string elsewhere = "http://127.0.0.1:" + Loopback.FreePort();
+        _node.Pool.SetPeers([_node.Url, elsewhere]);
+        string key = Enumerable.Range(0, 1000).Select(i => "k" + i).First(k => _node.Pool.OwnerOf(k) == elsewhere);
+
+        using var response = await SendAsync(HttpMethod.Get, "/_groupcache/data/" + key);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, _node.Getter.CallsFor(key));
+        Assert.Equal(0, _node.Group.Stats.PeerErrors);
+        Assert.Equal(0, _node.Group.Stats.PeerLoads);
+    }
+
+    [Fact]
+    public async Task UseGroupCachePeerProtocol_PathOutsideBasePath_PassesToNextMiddleware()
+    {
+        await using var host = await TestServerHost.StartAsync(app =>
+        {
+            app.UseGroupCachePeerProtocol(new GroupRegistry(), new HttpPoolOptions());
+            app.Run(context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status418ImATeapot;
+                return Task.CompletedTask;
+            });
+        });
+
+        using var other = await _http.SendAsync(RawHttp.Request(HttpMethod.Get, host.Url, "/api/x"));
+        using var prefix = await _http.SendAsync(RawHttp.Request(HttpMethod.Get, host.Url, "/_groupcache"));
+        using var peer = await _http.SendAsync(RawHttp.Request(HttpMethod.Get, host.Url, "/_groupcache/data/k"));
+
+        Assert.Equal((HttpStatusCode)418, other.StatusCode);
+        Assert.Equal((HttpStatusCode)418, prefix.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, peer.StatusCode);
+    }
+
+    [Fact]
+    public async Task UseGroupCachePeerProtocol_CustomBasePath_ServesOnlyThere()
+    {
+        var options = new HttpPoolOptions { BasePath = "/peers/v1/" };
+        var registry = new GroupRegistry();
+        registry.NewGroup("g", 1 << 20, new CountingGetter());
+        await using var host = await TestServerHost.StartAsync(app => app.UseGroupCachePeerProtocol(registry, options));
+
+        using var served = await _http.SendAsync(RawHttp.Request(HttpMethod.Get, host.Url, "/peers/v1/g/k"));
+        using var notServed = await _http.SendAsync(RawHttp.Request(HttpMethod.Get, host.Url, "/_groupcache/g/k"));
+
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, notServed.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("_groupcache/")]
+    [InlineData("/_groupcache")]
+    [InlineData("")]
+    [InlineData("/a b/")]
+    public void UseGroupCachePeerProtocol_BadBasePath_Throws(string basePath) =>
+        Assert.Throws<ArgumentException>(() => new HttpPool("http://127.0.0.1:1", new HttpPoolOptions { BasePath = basePath }));
+
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path) =>
+        _http.SendAsync(RawHttp.Request(method, _node.Url, path));
+
+    private static async Task<string> ErrorOfAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return doc.RootElement.GetProperty("error").GetString()!;
+    }
+}
