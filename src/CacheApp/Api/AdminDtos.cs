@@ -1,0 +1,54 @@
+namespace CacheApp.Api;
+
+/// <summary>GET /api/admin/status.</summary>
+public sealed record StatusResponse(
+    string Node,
+    string ApiAddr,
+    string GroupcacheAddr,
+    string Version,
+    DateTimeOffset StartedAt,
+    double UptimeSeconds,
+    GroupStatus Group,
+    RingStatus Ring,
+    SourceStatus Source);
+
+public sealed record GroupStatus(string Name, long CacheBytes, double TtlSeconds, StatsDto Stats, CacheDto MainCache, CacheDto HotCache);
+
+/// <summary>Every groupcache counter, named as groupcache names them.</summary>
+public sealed record StatsDto(
+    long Gets,
+    long CacheHits,
+    long PeerLoads,
+    long PeerErrors,
+    long Loads,
+    long LoadsDeduped,
+    long LocalLoads,
+    long LocalLoadErrs,
+    long ServerRequests);
+
+public sealed record CacheDto(long Items, long Bytes, long Gets, long Hits, long Evictions, long Expirations);
+
+public sealed record RingStatus(string Discovery, int Size, IReadOnlyList<string> Members);
+
+public sealed record SourceStatus(string Url, bool? Healthy, DateTimeOffset? CheckedAt, string? Error);
+
+/// <summary>GET /api/admin/peers.</summary>
+public sealed record PeersResponse(string Self, string Discovery, IReadOnlyList<string> Ring, IReadOnlyList<PeerDto> Members);
+
+/// <param name="State">alive, suspect, dead or left; "static" for a fixed ring (GROUPCACHE_PEERS).</param>
+public sealed record PeerDto(
+    string? ApiAddr,
+    string GroupcacheAddr,
+    string State,
+    DateTimeOffset? LastSeen,
+    long Incarnation,
+    long Heartbeat,
+    bool IsSelf,
+    bool InRing);
+
+public sealed record HealthResponse(string Status, string Node);
+
+public sealed record ErrorResponse(string Error);
+
+/// <summary>DELETE /api/data/{key}: how many ring members (this one included) confirmed they forgot the key.</summary>
+public sealed record RemoveResponse(string Key, int Confirmed, int RingSize);

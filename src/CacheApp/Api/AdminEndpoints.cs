@@ -1,0 +1,67 @@
+using CacheApp.Cluster;
+using CacheApp.Source;
+using GroupCache;
+using GroupCache.Http;
+
+namespace CacheApp.Api;
+
+/// <summary>GET /api/admin/status, GET /api/admin/peers and GET /health.</summary>
+internal static class AdminEndpoints
+{
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", (NodeInfo node) =>
+            TypedResults.Json(new HealthResponse("ok", node.Settings.NodeName), CacheAppJsonContext.Default.HealthResponse));
+        app.MapGet("/api/admin/status", (NodeInfo node, Group group, HttpPool pool, SourceHealth source) =>
+            TypedResults.Json(Status(node, group, pool, source), CacheAppJsonContext.Default.StatusResponse));
+        app.MapGet("/api/admin/peers", (NodeInfo node, HttpPool pool, IServiceProvider services) =>
+            TypedResults.Json(Peers(node, pool, services.GetService<MemberTable>()), CacheAppJsonContext.Default.PeersResponse));
+        return app;
+    }
+
+    private static StatusResponse Status(NodeInfo node, Group group, HttpPool pool, SourceHealth source)
+    {
+        var s = node.Settings;
+        var st = group.Stats;
+        var ring = pool.Peers;
+        var health = source.Last;
+        return new StatusResponse(
+            s.NodeName,
+            s.SelfApiAddr,
+            s.SelfGroupCacheAddr,
+            node.Version,
+            node.StartedAt,
+            Math.Round(node.Uptime.TotalSeconds, 3),
+            new GroupStatus(
+                group.Name,
+                group.CacheBytes,
+                group.Ttl.TotalSeconds,
+                new StatsDto(st.Gets, st.CacheHits, st.PeerLoads, st.PeerErrors, st.Loads, st.LoadsDeduped, st.LocalLoads, st.LocalLoadErrs, st.ServerRequests),
+                Cache(group.GetCacheStats(CacheType.Main)),
+                Cache(group.GetCacheStats(CacheType.Hot))),
+            new RingStatus(s.DiscoveryEnabled ? "gossip" : "static", ring.Count, ring),
+            new SourceStatus(s.SourceUrl, health.Healthy, health.CheckedAt, health.Error));
+    }
+
+    private static CacheDto Cache(CacheStats c) => new(c.Items, c.Bytes, c.Gets, c.Hits, c.Evictions, c.Expirations);
+
+    private static PeersResponse Peers(NodeInfo node, HttpPool pool, MemberTable? table)
+    {
+        var s = node.Settings;
+        var ring = pool.Peers;
+        var inRing = ring.ToHashSet(StringComparer.Ordinal);
+        IReadOnlyList<PeerDto> members = table is null
+            ? [.. (s.StaticPeers ?? []).Select(p => new PeerDto(p == s.SelfGroupCacheAddr ? s.SelfApiAddr : null, p, "static", null, 0, 0, p == s.SelfGroupCacheAddr, inRing.Contains(p)))]
+            : [.. table.View().Select(m => new PeerDto(
+                m.ApiAddr, m.GroupCacheAddr, StateName(m.State), m.LastSeen, m.Incarnation, m.Heartbeat, m.IsSelf, inRing.Contains(m.GroupCacheAddr)))];
+        return new PeersResponse(s.SelfGroupCacheAddr, s.DiscoveryEnabled ? "gossip" : "static", ring, members);
+    }
+
+    private static string StateName(MemberState state) => state switch
+    {
+        MemberState.Alive => "alive",
+        MemberState.Suspect => "suspect",
+        MemberState.Dead => "dead",
+        _ => "left",
+    };
+}

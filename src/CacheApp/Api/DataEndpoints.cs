@@ -1,0 +1,114 @@
+using CacheApp.Source;
+using GroupCache;
+using GroupCache.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace CacheApp.Api;
+
+/// <summary>GET /api/data/{key}: the value through the group (cache, then owner peer, then source).</summary>
+internal static partial class DataEndpoints
+{
+    private const string Prefix = "/api/data/";
+
+    public static IEndpointRouteBuilder MapCacheApi(this IEndpointRouteBuilder app, Group group, ILogger logger)
+    {
+        // The route only selects the endpoint; the key is read from the raw target, because the
+        // decoded path has already lost the difference between "/" and "%2F".
+        RequestDelegate handler = ctx => GetAsync(ctx, group, logger);
+        app.MapGet("/api/data/{**key}", handler);
+        app.MapDelete("/api/data/{**key}", ctx => DeleteAsync(ctx, group));
+        app.MapGet("/api/data", ctx => JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, "key is empty"));
+        return app;
+    }
+
+    private static Task GetAsync(HttpContext ctx, Group group, ILogger logger)
+    {
+        if (!TryReadKey(ctx, out string? key, out string? error))
+        {
+            return JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, error);
+        }
+
+        ValueTask<ByteView> pending = group.GetAsync(key, ctx.RequestAborted);
+        if (pending.IsCompletedSuccessfully)
+        {
+            JsonResponses.WriteValue(ctx.Response, key, pending.Result);
+            return Task.CompletedTask;
+        }
+
+        return AwaitAsync(ctx, key, pending, logger);
+    }
+
+    private static async Task AwaitAsync(HttpContext ctx, string key, ValueTask<ByteView> pending, ILogger logger)
+    {
+        ByteView value;
+        try
+        {
+            value = await pending;
+        }
+        catch (NotFoundException)
+        {
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status404NotFound, $"key not found: {key}");
+            return;
+        }
+        catch (SourceTimeoutException ex)
+        {
+            LogLoadFailed(logger, key, ex.Message);
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status504GatewayTimeout, ex.Message);
+            return;
+        }
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+        {
+            return; // The client went away; nobody reads an answer.
+        }
+        catch (Exception ex)
+        {
+            // SourceUnavailableException, or anything else a load threw: the source side failed.
+            LogLoadFailed(logger, key, ex.Message);
+            string message = ex is SourceUnavailableException ? ex.Message : $"load failed: {ex.Message}";
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status502BadGateway, message);
+            return;
+        }
+
+        JsonResponses.WriteValue(ctx.Response, key, value);
+    }
+
+    /// <summary>
+    /// DELETE /api/data/{key}: forgets the key on this node and asks every other ring member to
+    /// forget it too (the source's -notify sends this after a write). Answers how many nodes confirmed.
+    /// </summary>
+    private static async Task DeleteAsync(HttpContext ctx, Group group)
+    {
+        if (!TryReadKey(ctx, out string? key, out string? error))
+        {
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, error);
+            return;
+        }
+
+        var pool = ctx.RequestServices.GetRequiredService<HttpPool>();
+        group.Remove(key);
+        var others = pool.Peers.Where(p => p != pool.Self).ToArray();
+        var removals = await Task.WhenAll(others.Select(p => ((HttpPeerClient)pool.ClientFor(p)).RemoveAsync(group.Name, key, ctx.RequestAborted)));
+        int confirmed = 1 + removals.Count(ok => ok);
+        ctx.Response.StatusCode = StatusCodes.Status200OK;
+        await ctx.Response.WriteAsJsonAsync(
+            new RemoveResponse(key, confirmed, others.Length + 1), CacheAppJsonContext.Default.RemoveResponse, contentType: null, ctx.RequestAborted);
+    }
+
+    internal static bool TryReadKey(HttpContext ctx, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    {
+        // RawTarget is the path as sent ("origin form"), or a whole URL in the rare absolute form.
+        string raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ctx.Request.Path.Value ?? string.Empty;
+        int at = raw.IndexOf(Prefix, StringComparison.OrdinalIgnoreCase);
+        ReadOnlySpan<char> target = at >= 0 ? raw.AsSpan(at + Prefix.Length) : [];
+        int query = target.IndexOf('?');
+        if (query >= 0)
+        {
+            target = target[..query];
+        }
+
+        return KeyDecoder.TryDecode(target, out key, out error);
+    }
+
+    [LoggerMessage(300, LogLevel.Debug, "Load of {Key} failed: {Error}")]
+    private static partial void LogLoadFailed(ILogger logger, string key, string error);
+}

@@ -1,0 +1,42 @@
+using System.Net.Http.Json;
+
+namespace CacheApp.Cluster;
+
+/// <summary>Sends join, gossip and leave messages to other nodes' API ports.</summary>
+public sealed class ClusterClient : IDisposable
+{
+    public const string SecretHeader = "X-GroupCache-Secret";
+
+    private readonly HttpClient _http;
+
+    public ClusterClient(string? secret, HttpMessageHandler? handler = null)
+    {
+        _http = new HttpClient(handler ?? new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            UseProxy = false,
+        })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        if (!string.IsNullOrEmpty(secret))
+        {
+            _http.DefaultRequestHeaders.Add(SecretHeader, secret);
+        }
+    }
+
+    /// <summary>POSTs <paramref name="message"/> to {apiAddr}/api/cluster/{verb} and returns the receiver's table.</summary>
+    public async Task<ClusterMessage> SendAsync(string apiAddr, string verb, ClusterMessage message, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        using var response = await _http.PostAsJsonAsync(
+            new Uri($"{apiAddr}/api/cluster/{verb}"), message, CacheAppJsonContext.Default.ClusterMessage, cts.Token);
+        response.EnsureSuccessStatusCode();
+        var answer = await response.Content.ReadFromJsonAsync(CacheAppJsonContext.Default.ClusterMessage, cts.Token);
+        return answer ?? throw new InvalidDataException($"{apiAddr} answered an empty cluster message.");
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using CacheApp.Api;
+using CacheApp.Configuration;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace CacheApp.Cluster;
+
+/// <summary>
+/// POST /api/cluster/join, /gossip and /leave: each takes the sender's member table and answers
+/// with this node's. Join is where a new node announces itself; leave carries the sender marked "left".
+/// </summary>
+internal static class ClusterEndpoints
+{
+    private const long MaxBodyBytes = 1 << 20;
+
+    public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app, CacheAppSettings settings)
+    {
+        foreach (string verb in new[] { "join", "gossip", "leave" })
+        {
+            app.MapPost($"/api/cluster/{verb}", ctx => HandleAsync(ctx, settings));
+        }
+
+        return app;
+    }
+
+    private static async Task HandleAsync(HttpContext ctx, CacheAppSettings settings)
+    {
+        var membership = ctx.RequestServices.GetService<MembershipService>();
+        if (membership is null)
+        {
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status409Conflict, "discovery is off on this node: its ring is fixed by GROUPCACHE_PEERS");
+            return;
+        }
+
+        if (!SecretMatches(ctx, settings.ClusterSecret))
+        {
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status401Unauthorized, $"missing or wrong {ClusterClient.SecretHeader}");
+            return;
+        }
+
+        if (ctx.Request.ContentLength > MaxBodyBytes)
+        {
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status413PayloadTooLarge, $"a cluster message is at most {MaxBodyBytes} bytes");
+            return;
+        }
+
+        if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
+
+        ClusterMessage? message;
+        try
+        {
+            message = await ctx.Request.ReadFromJsonAsync(CacheAppJsonContext.Default.ClusterMessage, ctx.RequestAborted);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or BadHttpRequestException)
+        {
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, "the body must be a JSON cluster message: " + ex.Message);
+            return;
+        }
+
+        if (!ClusterMessageValidator.TryNormalize(message, out var normalized, out string? error))
+        {
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, error);
+            return;
+        }
+
+        var answer = membership.Receive(normalized);
+        await ctx.Response.WriteAsJsonAsync(answer, CacheAppJsonContext.Default.ClusterMessage, contentType: null, ctx.RequestAborted);
+    }
+
+    private static bool SecretMatches(HttpContext ctx, string? secret)
+    {
+        if (string.IsNullOrEmpty(secret))
+        {
+            return true;
+        }
+
+        string given = ctx.Request.Headers[ClusterClient.SecretHeader].ToString();
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(secret));
+    }
+}

@@ -1,0 +1,73 @@
+namespace CacheApp.Configuration;
+
+/// <summary>A cache node's settings, read once from the environment at start (see <see cref="SettingsLoader"/>).</summary>
+public sealed record CacheAppSettings
+{
+    public const int DefaultApiPort = 8080;
+    public const int DefaultGroupCachePort = 8081;
+    public const int DefaultSourcePort = 8086;
+    public const string DefaultGroupName = "data";
+    public const long DefaultCacheBytes = 64L << 20;
+    public static readonly TimeSpan DefaultSourceTimeout = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultSourceHealthInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultGossipInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultMemberDeadAfter = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan DefaultMemberForgetAfter = TimeSpan.FromMinutes(10);
+
+    /// <summary>Gossip and join messages listing more members than this are refused.</summary>
+    public const int MaxMembers = 256;
+
+    public int ApiPort { get; init; } = DefaultApiPort;
+
+    public int GroupCachePort { get; init; } = DefaultGroupCachePort;
+
+    /// <summary>The host other nodes reach this one at (SELF_HOST, else the detected internal IP).</summary>
+    public required string SelfHost { get; init; }
+
+    /// <summary>This node's API base URL, normalised (<c>http://host:port</c>).</summary>
+    public required string SelfApiAddr { get; init; }
+
+    /// <summary>This node's groupcache base URL, normalised: its name on the ring.</summary>
+    public required string SelfGroupCacheAddr { get; init; }
+
+    /// <summary>API addresses this node announces itself to at start.</summary>
+    public IReadOnlyList<string> InitialPeers { get; init; } = [];
+
+    /// <summary>The source service's base URL, without a trailing slash.</summary>
+    public required string SourceUrl { get; init; }
+
+    public string GroupName { get; init; } = DefaultGroupName;
+
+    public long CacheBytes { get; init; } = DefaultCacheBytes;
+
+    /// <summary>A fixed ring (GROUPCACHE_PEERS): discovery is off when set.</summary>
+    public IReadOnlyList<string>? StaticPeers { get; init; }
+
+    /// <summary>The address to listen on; null for all interfaces.</summary>
+    public string? BindHost { get; init; }
+
+    public required string NodeName { get; init; }
+
+    public TimeSpan SourceTimeout { get; init; } = DefaultSourceTimeout;
+
+    public TimeSpan SourceHealthInterval { get; init; } = DefaultSourceHealthInterval;
+
+    /// <summary>How long a peer request may take before the key is loaded locally.</summary>
+    public TimeSpan PeerTimeout { get; init; } = DefaultSourceTimeout + TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a cached value lives; zero is forever, as in groupcache.</summary>
+    public TimeSpan CacheTtl { get; init; } = TimeSpan.Zero;
+
+    public TimeSpan GossipInterval { get; init; } = DefaultGossipInterval;
+
+    /// <summary>A member not heard of for this long is taken out of the ring.</summary>
+    public TimeSpan MemberDeadAfter { get; init; } = DefaultMemberDeadAfter;
+
+    /// <summary>Dead and departed members are forgotten after this long.</summary>
+    public TimeSpan MemberForgetAfter { get; init; } = DefaultMemberForgetAfter;
+
+    /// <summary>A shared secret for the peer protocol and the cluster endpoints; null when off.</summary>
+    public string? ClusterSecret { get; init; }
+
+    public bool DiscoveryEnabled => StaticPeers is null;
+}

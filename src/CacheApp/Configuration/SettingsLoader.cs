@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Net;
+using GroupCache.Http;
+
+namespace CacheApp.Configuration;
+
+/// <summary>
+/// Reads <see cref="CacheAppSettings"/> from environment variables named as the seed names them.
+/// Every bad value is reported at once, so that a misconfigured node stops at start with one clear
+/// message instead of failing later on a request.
+/// </summary>
+public static class SettingsLoader
+{
+    /// <param name="env">Reads a variable (<see cref="Environment.GetEnvironmentVariable(string)"/> in the service).</param>
+    /// <param name="detectHost">Detects the internal IP; called only when SELF_HOST is unset.</param>
+    /// <exception cref="SettingsException">Some value is invalid.</exception>
+    public static CacheAppSettings Load(Func<string, string?> env, Func<string> detectHost)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(detectHost);
+        var errors = new List<string>();
+        string? Get(string name) => env(name) is { } v && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
+
+        int apiPort = Port("API_PORT", CacheAppSettings.DefaultApiPort);
+        int gcPort = Port("GROUPCACHE_PORT", CacheAppSettings.DefaultGroupCachePort);
+        if (apiPort == gcPort && apiPort != 0)
+        {
+            errors.Add($"API_PORT and GROUPCACHE_PORT must differ (both are {apiPort}).");
+        }
+
+        string selfHost = Get("SELF_HOST") ?? detectHost();
+        if (Uri.CheckHostName(selfHost.Trim('[', ']')) == UriHostNameType.Unknown)
+        {
+            errors.Add($"SELF_HOST '{selfHost}' is not a host name or IP address.");
+            selfHost = "localhost";
+        }
+
+        string urlHost = IPAddress.TryParse(selfHost, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{selfHost}]"
+            : selfHost;
+        string selfApi = Address("SELF_API_ADDR", $"http://{urlHost}:{apiPort}");
+        string selfGc = Address("SELF_GROUPCACHE_ADDR", $"http://{urlHost}:{gcPort}");
+        string source = SourceUrl(Get("SOURCEAPP_SERVICE_URL") ?? $"http://{urlHost}:{CacheAppSettings.DefaultSourcePort}");
+
+        var initialPeers = AddressList("INITIAL_PEERS") ?? [];
+        initialPeers = [.. initialPeers.Where(p => p != selfApi)];
+
+        var staticPeers = AddressList("GROUPCACHE_PEERS");
+        if (staticPeers is not null && !staticPeers.Contains(selfGc))
+        {
+            errors.Add($"GROUPCACHE_PEERS must include this node's own groupcache address {selfGc} (SELF_GROUPCACHE_ADDR); a node that is not on its ring would forward every key.");
+        }
+
+        string groupName = Get("GROUP_NAME") ?? CacheAppSettings.DefaultGroupName;
+        if (groupName.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) || groupName.Length > 128)
+        {
+            errors.Add($"GROUP_NAME '{groupName}' must be at most 128 characters without spaces.");
+        }
+
+        long cacheBytes = CacheAppSettings.DefaultCacheBytes;
+        if (Get("CACHE_BYTES") is { } sizeText && !ValueParsers.TryParseByteSize(sizeText, out cacheBytes))
+        {
+            errors.Add($"CACHE_BYTES '{sizeText}' is not a size (like 67108864, 512KB, 64MB or 1GiB).");
+        }
+
+        string? bindHost = Get("BIND_HOST");
+        if (bindHost is "*" or "0.0.0.0" or "::" or "[::]")
+        {
+            bindHost = null;
+        }
+        else if (bindHost is not null && bindHost != "localhost" && !IPAddress.TryParse(bindHost, out _))
+        {
+            errors.Add($"BIND_HOST '{bindHost}' must be an IP address, 'localhost' or '*'.");
+        }
+
+        var sourceTimeout = Duration("SOURCE_TIMEOUT", CacheAppSettings.DefaultSourceTimeout);
+        var settings = new CacheAppSettings
+        {
+            ApiPort = apiPort,
+            GroupCachePort = gcPort,
+            SelfHost = selfHost,
+            SelfApiAddr = selfApi,
+            SelfGroupCacheAddr = selfGc,
+            InitialPeers = initialPeers,
+            SourceUrl = source,
+            GroupName = groupName,
+            CacheBytes = cacheBytes,
+            StaticPeers = staticPeers,
+            BindHost = bindHost,
+            NodeName = Get("NODE_NAME") ?? selfApi["http://".Length..].TrimStart('/'),
+            SourceTimeout = sourceTimeout,
+            SourceHealthInterval = Duration("SOURCE_HEALTH_INTERVAL", CacheAppSettings.DefaultSourceHealthInterval),
+            PeerTimeout = Duration("PEER_TIMEOUT", sourceTimeout + TimeSpan.FromSeconds(1)),
+            CacheTtl = Duration("CACHE_TTL", TimeSpan.Zero, allowZero: true),
+            GossipInterval = Duration("GOSSIP_INTERVAL", CacheAppSettings.DefaultGossipInterval),
+            MemberDeadAfter = Duration("MEMBER_DEAD_AFTER", CacheAppSettings.DefaultMemberDeadAfter),
+            MemberForgetAfter = Duration("MEMBER_FORGET_AFTER", CacheAppSettings.DefaultMemberForgetAfter),
+            ClusterSecret = Get("GROUPCACHE_SECRET"),
+        };
+
+        if (settings.MemberDeadAfter < settings.GossipInterval * 2)
+        {
+            errors.Add($"MEMBER_DEAD_AFTER ({settings.MemberDeadAfter.TotalMilliseconds}ms) must be at least twice GOSSIP_INTERVAL ({settings.GossipInterval.TotalMilliseconds}ms).");
+        }
+
+        if (settings.MemberForgetAfter < settings.MemberDeadAfter)
+        {
+            errors.Add("MEMBER_FORGET_AFTER must not be shorter than MEMBER_DEAD_AFTER.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new SettingsException(string.Join(Environment.NewLine, errors));
+        }
+
+        return settings;
+
+        int Port(string name, int fallback)
+        {
+            if (Get(name) is not { } text)
+            {
+                return fallback;
+            }
+
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port is > 0 and <= 65535)
+            {
+                return port;
+            }
+
+            errors.Add($"{name} '{text}' is not a port number (1-65535).");
+            return fallback;
+        }
+
+        string Address(string name, string fallback)
+        {
+            string text = Get(name) ?? fallback;
+            if (PeerAddress.TryNormalize(text, out string normalized, out string? error))
+            {
+                return normalized;
+            }
+
+            errors.Add($"{name}: {error}");
+            return text;
+        }
+
+        List<string>? AddressList(string name)
+        {
+            if (Get(name) is not { } text)
+            {
+                return null;
+            }
+
+            var list = new List<string>();
+            foreach (string item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (PeerAddress.TryNormalize(item, out string normalized, out string? error))
+                {
+                    if (!list.Contains(normalized))
+                    {
+                        list.Add(normalized);
+                    }
+                }
+                else
+                {
+                    errors.Add($"{name}: {error}");
+                }
+            }
+
+            if (list.Count > CacheAppSettings.MaxMembers)
+            {
+                errors.Add($"{name} lists {list.Count} addresses; at most {CacheAppSettings.MaxMembers} are allowed.");
+            }
+
+            return list;
+        }
+
+        string SourceUrl(string text)
+        {
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+                && uri.Query.Length == 0 && uri.Fragment.Length == 0)
+            {
+                return text.TrimEnd('/');
+            }
+
+            errors.Add($"SOURCEAPP_SERVICE_URL '{text}' must be an http:// or https:// URL (like http://10.0.0.1:8086).");
+            return text;
+        }
+
+        TimeSpan Duration(string name, TimeSpan fallback, bool allowZero = false)
+        {
+            if (Get(name) is not { } text)
+            {
+                return fallback;
+            }
+
+            if (ValueParsers.TryParseDuration(text, out var value) && (value > TimeSpan.Zero || (allowZero && value == TimeSpan.Zero)))
+            {
+                return value;
+            }
+
+            errors.Add($"{name} '{text}' is not a {(allowZero ? "non-negative" : "positive")} duration (like 500ms, 3s or 1m).");
+            return fallback;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using CacheApp;
+using CacheApp.Configuration;
+
+// A groupcache node: configuration from the environment (a bad value stops the process here),
+// the API on API_PORT, the peer protocol on GROUPCACHE_PORT, membership by gossip.
+CacheAppSettings settings;
+try
+{
+    settings = SettingsLoader.Load(Environment.GetEnvironmentVariable, SystemInterfaces.DetectInternalHost);
+}
+catch (SettingsException ex)
+{
+    await Console.Error.WriteLineAsync("CacheApp: invalid configuration:" + Environment.NewLine + ex.Message);
+    return 2;
+}
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenOn(settings));
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+builder.Services.AddCacheNode(settings);
+
+var app = builder.Build();
+app.UseCacheNode(settings);
+app.Logger.LogInformation(
+    "CacheApp {Node}: API {Api}, groupcache {GroupCache}, source {Source}, group {Group} ({Bytes} bytes), discovery {Discovery}",
+    settings.NodeName, settings.SelfApiAddr, settings.SelfGroupCacheAddr, settings.SourceUrl, settings.GroupName, settings.CacheBytes,
+    settings.DiscoveryEnabled ? "gossip, initial peers: " + string.Join(',', settings.InitialPeers) : "off (GROUPCACHE_PEERS)");
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (IOException ex)
+{
+    // Kestrel reports a busy port as an IOException ("address already in use").
+    await Console.Error.WriteLineAsync($"CacheApp: cannot listen on API_PORT {settings.ApiPort} / GROUPCACHE_PORT {settings.GroupCachePort}: {ex.Message}");
+    return 1;
+}

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Text.Json;
+using GroupCache;
+
+namespace CacheApp.Source;
+
+/// <summary>
+/// The group's getter: GET {source}/api/data/{escaped key}. The source's 404 becomes
+/// <see cref="NotFoundException"/>; a slow source <see cref="SourceTimeoutException"/>; anything else
+/// <see cref="SourceUnavailableException"/>. Only the record's value is kept, so that every peer — a
+/// Go one too — caches and serves the plain value bytes.
+/// </summary>
+public sealed class SourceGetter : IGetter
+{
+    private readonly HttpClient _http;
+    private readonly string _baseUrl;
+    private readonly TimeSpan _timeout;
+
+    /// <param name="http">A client without its own timeout (<see cref="Timeout.InfiniteTimeSpan"/>): this class times each request.</param>
+    public SourceGetter(HttpClient http, string baseUrl, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentException.ThrowIfNullOrEmpty(baseUrl);
+        _http = http;
+        _baseUrl = baseUrl.TrimEnd('/');
+        _timeout = timeout;
+    }
+
+    public async ValueTask<ByteView> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(_timeout);
+        var uri = new Uri(_baseUrl + "/api/data/" + Uri.EscapeDataString(key));
+        try
+        {
+            using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseContentRead, cts.Token);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                throw new NotFoundException($"key not found: {key}");
+            }
+
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                throw new SourceUnavailableException($"source answered {(int)response.StatusCode} {response.ReasonPhrase}");
+            }
+
+            byte[] body = await response.Content.ReadAsByteArrayAsync(cts.Token);
+            return new ByteView(ReadValue(body));
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SourceTimeoutException($"source did not answer within {_timeout.TotalMilliseconds:0}ms", ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new SourceUnavailableException($"source unreachable: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The UTF-8 bytes of the "value" string of a source record.</summary>
+    internal static byte[] ReadValue(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new SourceUnavailableException("source answered something other than a JSON object");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isValue = reader.ValueTextEquals("value"u8);
+                reader.Read();
+                if (isValue && reader.TokenType == JsonTokenType.String)
+                {
+                    int length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+                    var buffer = new byte[length];
+                    int written = reader.CopyString(buffer);
+                    return written == length ? buffer : buffer[..written];
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new SourceUnavailableException("source answered invalid JSON", ex);
+        }
+
+        throw new SourceUnavailableException("source answered a record without a string \"value\"");
+    }
+}
