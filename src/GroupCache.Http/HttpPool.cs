@@ -55,7 +55,7 @@ public sealed class HttpPool : IPeerPicker, IDisposable
         hashRing.Add(sorted);
         lock (_setLock)
         {
-            var clients = sorted.Where(p => p != Self).ToFrozenDictionary(p => p, ClientOf, StringComparer.Ordinal);
+            var clients = sorted.Where(p => p != Self).ToFrozenDictionary(p => p, ClientFor, StringComparer.Ordinal);
             Volatile.Write(ref _ring, new Ring(hashRing, sorted, clients));
         }
     }
@@ -84,10 +84,8 @@ public sealed class HttpPool : IPeerPicker, IDisposable
     }
 
     /// <summary>The client of one peer, whether or not it is on the ring; one per peer for the pool's life.</summary>
-    public IPeerClient ClientFor(string peer) => ClientOf(peer);
-
-    /// <inheritdoc cref="ClientFor"/>
-    internal HttpPeerClient ClientOf(string peer)
+    /// <exception cref="FormatException"><paramref name="peer"/> is not an http(s) base URL.</exception>
+    public HttpPeerClient ClientFor(string peer)
     {
         string name = PeerAddress.Normalize(peer);
         return _clients.TryGetValue(name, out var client)
