@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Numerics;
 using System.IO.Hashing;
 using System.Text;
 
@@ -26,8 +27,7 @@ public sealed class HashRing
     private readonly int _replicas;
     private readonly HashFunction _hash;
     private readonly Dictionary<uint, string> _ownerOfPoint = [];
-    private uint[] _points = [];
-    private string[] _owners = [];
+    private Points _state = new([], [], [0, 0], 31);
 
     /// <param name="replicas">Points per peer (groupcache's HTTP pool uses 50).</param>
     /// <param name="hash">Defaults to CRC-32 (IEEE), Go's <c>crc32.ChecksumIEEE</c>.</param>
@@ -38,7 +38,7 @@ public sealed class HashRing
         _hash = hash ?? Crc32.HashToUInt32;
     }
 
-    public bool IsEmpty => _points.Length == 0;
+    public bool IsEmpty => _state.Hashes.Length == 0;
 
     /// <summary>The peers' names, in no particular order.</summary>
     public IReadOnlyCollection<string> Peers => _ownerOfPoint.Values.Distinct(StringComparer.Ordinal).ToArray();
@@ -47,8 +47,8 @@ public sealed class HashRing
     public void Add(params string[] peers)
     {
         ArgumentNullException.ThrowIfNull(peers);
-        var points = new List<uint>(_points.Length + (peers.Length * _replicas));
-        points.AddRange(_points);
+        var points = new List<uint>(_state.Hashes.Length + (peers.Length * _replicas));
+        points.AddRange(_state.Hashes);
         foreach (string peer in peers)
         {
             ArgumentNullException.ThrowIfNull(peer);
@@ -77,15 +77,31 @@ public sealed class HashRing
             owners[i] = _ownerOfPoint[sorted[i]];
         }
 
-        _points = sorted;
-        _owners = owners;
+        int bucketBits = Math.Clamp(BitOperations.Log2((uint)Math.Max(sorted.Length, 1)) + 2, 1, 16);
+        int shift = 32 - bucketBits;
+        var bucketStart = new int[(1 << bucketBits) + 1];
+        int next = 0;
+        for (int b = 0; b < bucketStart.Length - 1; b++)
+        {
+            while (next < sorted.Length && (sorted[next] >> shift) < (uint)b)
+            {
+                next++;
+            }
+
+            bucketStart[b] = next;
+        }
+
+        bucketStart[^1] = sorted.Length;
+
+        _state = new Points(sorted, owners, bucketStart, shift);
     }
 
     /// <summary>The peer that owns <paramref name="key"/>, or null when the ring is empty.</summary>
     public string? Get(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        uint[] points = _points;
+        var state = _state; // one read: a concurrent Add swaps in a whole new state
+        uint[] points = state.Hashes;
         if (points.Length == 0)
         {
             return null;
@@ -93,30 +109,24 @@ public sealed class HashRing
 
         uint hash = HashOf(key);
 
-        // Lower bound: the first point >= hash, compared unsigned.
-        int lo = 0;
-        int hi = points.Length;
-        while (lo < hi)
+        // The first point >= hash (compared unsigned) lies in the hash's bucket or is the first
+        // point of a later one.
+        int bucket = (int)(hash >> state.BucketShift);
+        int i = state.BucketStart[bucket];
+        int end = state.BucketStart[bucket + 1];
+        while (i < end && points[i] < hash)
         {
-            int mid = (int)((uint)(lo + hi) >> 1);
-            if (points[mid] < hash)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
+            i++;
         }
 
-        return _owners[lo == points.Length ? 0 : lo];
+        return state.Owners[i == points.Length ? 0 : i];
     }
 
     private uint HashOf(string text)
     {
         int max = Encoding.UTF8.GetMaxByteCount(text.Length);
         byte[]? rented = null;
-        Span<byte> buffer = max <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        Span<byte> buffer = max <= StackLimit ? stackalloc byte[max] : (rented = ArrayPool<byte>.Shared.Rent(max));
         try
         {
             int n = Encoding.UTF8.GetBytes(text, buffer);
@@ -130,4 +140,12 @@ public sealed class HashRing
             }
         }
     }
+
+    /// <summary>
+    /// The sorted points and their owners, with a jump table over the top bits of the hash:
+    /// BucketStart[b] is the first point whose top bits are >= b, so a lookup scans the one or two
+    /// points of its bucket instead of binary-searching the ring, whose unpredictable branches cost
+    /// more than the hash itself.
+    /// </summary>
+    private sealed record Points(uint[] Hashes, string[] Owners, int[] BucketStart, int BucketShift);
 }

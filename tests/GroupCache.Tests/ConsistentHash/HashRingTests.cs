@@ -99,4 +99,35 @@ public class HashRingTests
 
         Assert.True(checkedKeys >= 5000, $"only {checkedKeys} vectors checked");
     }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 7)]
+    [InlineData(50, 10)]
+    [InlineData(200, 16)]
+    public void Get_AgreesWithANaiveScanOfTheSortedPoints(int replicas, int peerCount)
+    {
+        string[] peers = [.. Enumerable.Range(0, peerCount).Select(i => "http://127.0.0.1:" + (9000 + i).ToString(CultureInfo.InvariantCulture))];
+        var ring = new HashRing(replicas);
+        ring.Add(peers);
+        var points = new List<(uint Hash, string Peer)>();
+        foreach (string peer in peers)
+        {
+            for (int i = 0; i < replicas; i++)
+            {
+                points.Add((System.IO.Hashing.Crc32.HashToUInt32(Encoding.UTF8.GetBytes(i.ToString(CultureInfo.InvariantCulture) + peer)), peer));
+            }
+        }
+
+        points.Sort((a, b) => a.Hash.CompareTo(b.Hash));
+        var random = new Random(12345);
+        for (int n = 0; n < 2000; n++)
+        {
+            string key = "k" + random.Next().ToString(CultureInfo.InvariantCulture);
+            uint hash = System.IO.Hashing.Crc32.HashToUInt32(Encoding.UTF8.GetBytes(key));
+            int index = points.FindIndex(p => p.Hash >= hash);
+            string expected = points[index < 0 ? 0 : index].Peer;
+            Assert.Equal(expected, ring.Get(key));
+        }
+    }
 }
