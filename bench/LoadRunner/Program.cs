@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using LoadRunner;
+using LoadRunner.Infrastructure;
+using LoadRunner.Reporting;
+using LoadRunner.Scenarios;
+using LoadRunner.Systems;
+using LoadRunner.Wrk;
+
+// The whole-service benchmark: bench/run.sh builds everything and runs this. See docs/BENCHMARKS.md.
+RunnerOptions options;
+try
+{
+    options = RunnerOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"LoadRunner: {e.Message}\n{RunnerOptions.Usage}");
+    return 2;
+}
+
+// Whatever happens, the processes this run started are stopped, by PID.
+Console.CancelKeyPress += (_, e) =>
+{
+    Console.Error.WriteLine("interrupted: stopping the processes this run started");
+    ChildProcess.KillAll();
+};
+AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
+ThreadPool.SetMinThreads(64, 64); // the storm fires hundreds of requests at once from this process
+
+var paths = RepoPaths.Find(options.RepoRoot, AppContext.BaseDirectory);
+var started = DateTimeOffset.UtcNow;
+string stamp = started.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+string runDir = Path.Combine(paths.ResultsDir, stamp + "-run");
+Directory.CreateDirectory(runDir);
+
+var missing = new List<string>();
+void Require(string path, string what)
+{
+    if (!File.Exists(path))
+    {
+        missing.Add($"{what}: {path}");
+    }
+}
+
+Require(paths.SourceAppDll, "SourceApp (dotnet build -c Release src/SourceApp)");
+Require(paths.CeilingDll, "KestrelCeiling (dotnet build -c Release bench/KestrelCeiling)");
+Require(paths.WrkScript, "wrk script");
+if (options.Systems.Contains("ours"))
+{
+    Require(paths.CacheAppDll, "CacheApp (dotnet build -c Release src/CacheApp)");
+}
+
+if (options.Systems.Contains("go"))
+{
+    Require(paths.GoPeer, "gopeer (tests/GoPeer/build.sh)");
+}
+
+if (missing.Count > 0)
+{
+    Console.Error.WriteLine("LoadRunner: missing builds; run bench/run.sh, which builds them:\n  " + string.Join("\n  ", missing));
+    return 1;
+}
+
+var clock = Stopwatch.StartNew();
+Console.WriteLine($"GroupCache.NET load runner: {(options.Quick ? "quick" : "full")} run, {options.Rounds} round(s), " +
+    $"{options.Duration.TotalSeconds} s per measurement, wrk -t{options.Threads} -c{options.Connections}; logs in {runDir}");
+
+BenchContext? context = null;
+try
+{
+    await using var source = await SourceService.StartAsync(paths, Path.Combine(runDir, "source.db"), runDir);
+    long freshRows = Math.Max(options.Scenarios.Contains("memory") ? options.MemoryEntries : 0,
+        options.Scenarios.Contains("miss") ? MissScenario.RowsNeeded(options) : 0);
+    Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] filling the source with {freshRows + KeySpace.HitKeys + KeySpace.PeerCandidates + KeySpace.StormKeys:N0} rows...");
+    var fill = await source.BulkInsertAsync(KeySpace.Rows(freshRows));
+    Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] source ready at {source.Url} (insert took {fill.TotalSeconds:0.0} s)");
+
+    var systems = new List<ICacheSystem>();
+    if (options.Systems.Contains("ours"))
+    {
+        systems.Add(new OurSystem(paths, source.Url, runDir));
+    }
+
+    if (options.Systems.Contains("go"))
+    {
+        systems.Add(new GoSystem(paths, source.Url, runDir));
+    }
+
+    context = new BenchContext(options, paths, runDir, source, systems, new WrkRunner(paths, runDir, options.Threads, options.Connections));
+    IScenario[] scenarios = [new CeilingScenario(), new HitScenario(), new PeerScenario(), new MissScenario(), new StormScenario(), new MemoryScenario()];
+    foreach (var scenario in scenarios.Where(s => options.Scenarios.Contains(s.Name)))
+    {
+        context.Progress($"scenario {scenario.Name}");
+        try
+        {
+            await scenario.RunAsync(context);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or IOException)
+        {
+            // One broken scenario must not lose the others' results.
+            context.Note($"scenario {scenario.Name} failed: {e.Message}");
+        }
+    }
+}
+finally
+{
+    ChildProcess.KillAll();
+}
+
+var summary = Summarizer.Summarize(context.Measurements);
+var finished = DateTimeOffset.UtcNow;
+var report = new BenchReport
+{
+    Started = started,
+    Finished = finished,
+    ElapsedSeconds = clock.Elapsed.TotalSeconds,
+    Command = "bench/run.sh " + string.Join(' ', args),
+    Machine = MachineInfo.Read(),
+    Options = new Dictionary<string, object>
+    {
+        ["quick"] = options.Quick,
+        ["rounds"] = options.Rounds,
+        ["duration_s"] = options.Duration.TotalSeconds,
+        ["warmup_s"] = options.Warmup.TotalSeconds,
+        ["wrk_threads"] = options.Threads,
+        ["wrk_connections"] = options.Connections,
+        ["memory_entries"] = options.MemoryEntries,
+        ["miss_keys_per_run"] = options.MissKeysPerRun,
+        ["storm_requests"] = options.StormRequests,
+        ["storm_repeats"] = options.StormRepeats,
+        ["scenarios"] = options.Scenarios.ToArray(),
+        ["systems"] = options.Systems.ToArray(),
+    },
+    Measurements = context.Measurements,
+    Summary = summary,
+    Notes = context.Notes,
+};
+
+string jsonPath = options.OutputPath ?? Path.Combine(paths.ResultsDir, stamp + ".json");
+report.Save(jsonPath);
+string table = TableWriter.Markdown(summary);
+File.WriteAllText(Path.ChangeExtension(jsonPath, ".md"), table);
+string subtitle = $"{report.Machine.Cpu}, {report.Machine.Cores} cores, {finished:yyyy-MM-dd}, wrk -t{options.Threads} -c{options.Connections}, {options.Duration.TotalSeconds} s x {options.Rounds} round(s)";
+string svg = SvgChart.Render(context.Measurements, subtitle);
+File.WriteAllText(Path.ChangeExtension(jsonPath, ".svg"), svg);
+Directory.CreateDirectory(Path.GetDirectoryName(paths.ChartPath)!);
+File.WriteAllText(paths.ChartPath, svg);
+
+Console.WriteLine();
+Console.WriteLine(table);
+foreach (string note in context.Notes)
+{
+    Console.WriteLine("note: " + note);
+}
+
+Console.WriteLine($"\nresults: {jsonPath}\nchart:   {paths.ChartPath}\nelapsed: {clock.Elapsed:mm\\:ss}");
+return 0;

@@ -1,0 +1,120 @@
+namespace LoadRunner.Reporting;
+
+/// <summary>Turns measurements into the side-by-side rows, each mean over rounds, with the targets.</summary>
+public static class Summarizer
+{
+    public static List<SummaryRow> Summarize(IReadOnlyList<Measurement> all)
+    {
+        var rows = new List<SummaryRow>();
+        double? ceiling = Mean(all, "ceiling", "kestrel", m => m.RequestsPerSecond);
+        if (ceiling is not null)
+        {
+            rows.Add(new SummaryRow("ceiling (bare Kestrel)", "req/s")
+            {
+                Ours = ceiling,
+                OursP99Ms = Mean(all, "ceiling", "kestrel", m => m.P99Ms),
+                Note = "fixed 40-byte body, same route shape",
+            });
+        }
+
+        foreach (string scenario in new[] { "hit-uniform", "hit-zipf" })
+        {
+            if (Rate(all, scenario, 1.2, 0.5) is { } row)
+            {
+                rows.Add(row);
+                if (ceiling is { } c && row.Ours is { } ours)
+                {
+                    rows.Add(new SummaryRow($"{scenario} vs ceiling", "req/s")
+                    {
+                        Ours = ours,
+                        Go = c,
+                        Target = "ours >= 0.90x ceiling",
+                        Met = ours >= 0.9 * c,
+                        Note = "the Go column holds the ceiling",
+                    });
+                }
+            }
+        }
+
+        if (Rate(all, "peer", 2.5, 0.3) is { } peer)
+        {
+            rows.Add(peer);
+        }
+
+        if (Rate(all, "miss", 1.0, null) is { } miss)
+        {
+            rows.Add(miss);
+        }
+
+        double? oursStorm = Max(all, "storm", "ours", "source_loads_max");
+        double? goStorm = Max(all, "storm", "go", "source_loads_max");
+        if (oursStorm is not null || goStorm is not null)
+        {
+            rows.Add(new SummaryRow("storm", "source loads per storm (max)")
+            {
+                Ours = oursStorm,
+                Go = goStorm,
+                Target = "ours = 1",
+                Met = oursStorm is null ? null : oursStorm == 1,
+                Note = "500 concurrent requests, one cold key, three nodes",
+            });
+        }
+
+        double? oursMem = Mean(all, "memory", "ours", m => m.Extra.GetValueOrDefault("bytes_per_entry_overhead", double.NaN));
+        double? goMem = Mean(all, "memory", "go", m => m.Extra.GetValueOrDefault("bytes_per_entry_overhead", double.NaN));
+        if (oursMem is not null || goMem is not null)
+        {
+            rows.Add(new SummaryRow("memory", "overhead bytes per entry")
+            {
+                Ours = oursMem,
+                Go = goMem,
+                Target = "ratio <= 1.2",
+                Met = oursMem is { } o && goMem is { } g ? o <= 1.2 * g : null,
+                Note = "(RSS after - before) / N - 100 - key length",
+            });
+            rows.Add(new SummaryRow("memory", "RSS after, MB")
+            {
+                Ours = Mean(all, "memory", "ours", m => m.Extra.GetValueOrDefault("rss_after_mb", double.NaN)),
+                Go = Mean(all, "memory", "go", m => m.Extra.GetValueOrDefault("rss_after_mb", double.NaN)),
+            });
+        }
+
+        return rows;
+    }
+
+    private static SummaryRow? Rate(IReadOnlyList<Measurement> all, string scenario, double rateTarget, double? p99Target)
+    {
+        double? ours = Mean(all, scenario, "ours", m => m.RequestsPerSecond);
+        double? go = Mean(all, scenario, "go", m => m.RequestsPerSecond);
+        if (ours is null && go is null)
+        {
+            return null;
+        }
+
+        var row = new SummaryRow(scenario, "req/s")
+        {
+            Ours = ours,
+            Go = go,
+            OursP99Ms = Mean(all, scenario, "ours", m => m.P99Ms),
+            GoP99Ms = Mean(all, scenario, "go", m => m.P99Ms),
+            Target = p99Target is { } p ? $"req/s >= {rateTarget:0.0#}x, p99 <= {p:0.0#}x" : $"req/s >= {rateTarget:0.0#}x",
+        };
+        bool? met = row.Ratio is not { } r ? null
+            : p99Target is not { } pt ? r >= rateTarget
+            : row.P99Ratio is { } pr ? r >= rateTarget && pr <= pt : null;
+        long errors = all.Where(m => m.Scenario == scenario).Sum(m => m.Errors);
+        return row with { Met = met, Note = errors > 0 ? $"{errors} errors (see JSON)" : "" };
+    }
+
+    private static double? Mean(IReadOnlyList<Measurement> all, string scenario, string system, Func<Measurement, double> pick)
+    {
+        var values = all.Where(m => m.Scenario == scenario && m.System == system).Select(pick).Where(v => !double.IsNaN(v)).ToList();
+        return values.Count == 0 ? null : values.Average();
+    }
+
+    private static double? Max(IReadOnlyList<Measurement> all, string scenario, string system, string extra)
+    {
+        var values = all.Where(m => m.Scenario == scenario && m.System == system && m.Extra.ContainsKey(extra)).Select(m => m.Extra[extra]).ToList();
+        return values.Count == 0 ? null : values.Max();
+    }
+}

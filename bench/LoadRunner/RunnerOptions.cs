@@ -1,0 +1,112 @@
+using System.Globalization;
+
+namespace LoadRunner;
+
+/// <summary>The runner's command line. Defaults are the full run (about ten minutes on two cores).</summary>
+public sealed class RunnerOptions
+{
+    public const int DefaultMemoryEntries = 1_000_000;
+
+    public bool Quick { get; private set; }
+
+    /// <summary>Rounds per scenario; rounds alternate which system goes first (ours, Go / Go, ours).</summary>
+    public int Rounds { get; private set; } = 2;
+
+    /// <summary>One wrk measurement.</summary>
+    public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>wrk against a warm node before each measurement, so both runtimes are at steady state.</summary>
+    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(3);
+
+    public int Threads { get; private set; } = 2;
+
+    public int Connections { get; private set; } = 64;
+
+    public int MemoryEntries { get; private set; } = DefaultMemoryEntries;
+
+    /// <summary>Distinct source rows reserved for one miss measurement (a measurement stops early if it runs out).</summary>
+    public int MissKeysPerRun { get; private set; } = 400_000;
+
+    public int StormRequests { get; private set; } = 500;
+
+    public int StormRepeats { get; private set; } = 3;
+
+    /// <summary>Scenarios to run (all by default): ceiling, hit, peer, miss, storm, memory.</summary>
+    public HashSet<string> Scenarios { get; private set; } = [.. AllScenarios];
+
+    public string? RepoRoot { get; private set; }
+
+    public string? OutputPath { get; private set; }
+
+    /// <summary>Which systems to run: ours, go (both by default).</summary>
+    public HashSet<string> Systems { get; private set; } = ["ours", "go"];
+
+    public static readonly string[] AllScenarios = ["ceiling", "hit", "peer", "miss", "storm", "memory"];
+
+    public const string Usage = """
+        usage: LoadRunner [--quick] [--rounds N] [--duration S] [--warmup S] [--memory-entries N]
+                          [--miss-keys N] [--storm-requests N] [--scenarios a,b,...] [--systems ours,go]
+                          [--threads N] [--connections N] [--repo PATH] [--out FILE.json]
+          --quick            one round, 5 s measurements, 2 s warm-ups, 200,000 memory entries
+          --scenarios        any of ceiling,hit,peer,miss,storm,memory (default: all)
+          --systems          ours, go or both (default: both)
+        """;
+
+    public static RunnerOptions Parse(string[] args)
+    {
+        var o = new RunnerOptions();
+        // --quick first, so explicit flags override its defaults whatever their order.
+        if (args.Contains("--quick"))
+        {
+            o.Quick = true;
+            o.Rounds = 1;
+            o.Duration = TimeSpan.FromSeconds(5);
+            o.Warmup = TimeSpan.FromSeconds(2);
+            o.MemoryEntries = 200_000;
+            o.MissKeysPerRun = 200_000;
+            o.StormRepeats = 2;
+        }
+
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value");
+            int Int(int min) => int.TryParse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= min
+                ? n
+                : throw new ArgumentException($"{arg} needs an integer >= {min}");
+            switch (arg)
+            {
+                case "--quick": break;
+                case "--rounds": o.Rounds = Int(1); break;
+                case "--duration": o.Duration = TimeSpan.FromSeconds(Int(1)); break;
+                case "--warmup": o.Warmup = TimeSpan.FromSeconds(Int(0)); break;
+                case "--memory-entries": o.MemoryEntries = Int(1000); break;
+                case "--miss-keys": o.MissKeysPerRun = Int(1000); break;
+                case "--storm-requests": o.StormRequests = Int(2); break;
+                case "--threads": o.Threads = Int(1); break;
+                case "--connections": o.Connections = Int(1); break;
+                case "--repo": o.RepoRoot = Next(); break;
+                case "--out": o.OutputPath = Next(); break;
+                case "--scenarios":
+                    o.Scenarios = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+                    if (o.Scenarios.Except(AllScenarios).FirstOrDefault() is { } bad)
+                    {
+                        throw new ArgumentException($"unknown scenario '{bad}'");
+                    }
+
+                    break;
+                case "--systems":
+                    o.Systems = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+                    if (o.Systems.Count == 0 || o.Systems.Except(["ours", "go"]).Any())
+                    {
+                        throw new ArgumentException("--systems takes ours, go or ours,go");
+                    }
+
+                    break;
+                default: throw new ArgumentException($"unknown argument '{arg}'");
+            }
+        }
+
+        return o;
+    }
+}

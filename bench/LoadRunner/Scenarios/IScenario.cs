@@ -1,0 +1,8 @@
+namespace LoadRunner.Scenarios;
+
+public interface IScenario
+{
+    string Name { get; }
+
+    Task RunAsync(BenchContext context);
+}

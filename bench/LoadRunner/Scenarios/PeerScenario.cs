@@ -1,0 +1,86 @@
+using GroupCache.ConsistentHash;
+using LoadRunner.Infrastructure;
+using LoadRunner.Reporting;
+using LoadRunner.Systems;
+
+namespace LoadRunner.Scenarios;
+
+/// <summary>
+/// Two nodes; 1,000 keys all owned by node B; every request goes to node A, whose cache budget of one
+/// byte keeps nothing, so every request crosses to B over the peer protocol.
+/// </summary>
+public sealed class PeerScenario : IScenario
+{
+    /// <summary>Virtual nodes per peer: groupcache's HTTPPool default, used by both systems.</summary>
+    private const int Replicas = 50;
+
+    public string Name => "peer";
+
+    public async Task RunAsync(BenchContext context)
+    {
+        for (int round = 1; round <= context.Options.Rounds; round++)
+        {
+            foreach (var system in context.InOrder(round))
+            {
+                await using var cluster = await system.StartAsync("peer", [new NodeSpec(1), new NodeSpec(64L << 20)]);
+                var a = cluster.Nodes[0];
+                var b = cluster.Nodes[1];
+
+                // Ownership as both systems compute it: the same ring over the same names in the same order.
+                var ring = new HashRing(Replicas);
+                ring.Add(cluster.Peers);
+                var owned = Enumerable.Range(0, KeySpace.PeerCandidates).Select(KeySpace.Peer)
+                    .Where(k => ring.Get(k) == b.GroupCacheAddr).Take(KeySpace.PeerKeys).ToArray();
+                if (owned.Length < KeySpace.PeerKeys)
+                {
+                    throw new InvalidOperationException($"only {owned.Length} of {KeySpace.PeerCandidates} candidate keys belong to B");
+                }
+
+                if (system is GoSystem)
+                {
+                    await CheckGoOwnerAsync(a, b, owned.Take(20));
+                }
+
+                string keys = context.WriteKeyFile($"peer-keys-{system.Name}-{round}.txt", owned);
+                int failed = await Http.GetEachAsync([.. owned.Select(a.DataUrl)], 32);
+                if (failed != 0)
+                {
+                    throw new InvalidOperationException($"{system.Name}: {failed} peer warm-up requests failed");
+                }
+
+                await context.Wrk.RunKeysAsync(a.DataPrefix, "uniform", keys, context.Options.Warmup);
+                var wrk = await context.Wrk.RunKeysAsync(a.DataPrefix, "uniform", keys, context.Options.Duration);
+                var m = Measurement.FromWrk("peer", system.Name, round, wrk);
+                var sa = await system.StatsAsync(a);
+                var sb = await system.StatsAsync(b);
+                m.Extra["a_source_loads"] = sa.SourceLoads;
+                m.Extra["a_peer_loads"] = sa.PeerLoads;
+                m.Extra["a_cached_items"] = sa.MainItems + sa.HotItems;
+                m.Extra["b_source_loads"] = sb.SourceLoads;
+                context.Record(m);
+                if (sa.SourceLoads != 0 || sb.SourceLoads != KeySpace.PeerKeys)
+                {
+                    context.Note($"peer {system.Name} round {round}: A loaded {sa.SourceLoads} and B {sb.SourceLoads} from the source; expected 0 and {KeySpace.PeerKeys}");
+                }
+
+                if (sa.PeerLoads < wrk.Requests * 0.95)
+                {
+                    context.Note($"peer {system.Name} round {round}: only {sa.PeerLoads} peer loads on A for {wrk.Requests} requests: A served some from its own cache");
+                }
+            }
+        }
+    }
+
+    /// <summary>Go's /owner tells which peer its HTTPPool picks; it must agree with our HashRing.</summary>
+    private static async Task CheckGoOwnerAsync(CacheNode a, CacheNode b, IEnumerable<string> keys)
+    {
+        foreach (string key in keys)
+        {
+            string owner = await Http.Client.GetStringAsync($"{a.ApiUrl}/owner?key={Uri.EscapeDataString(key)}");
+            if (owner.Trim() != b.GroupCacheAddr)
+            {
+                throw new InvalidOperationException($"ring mismatch: Go says {key} belongs to {owner}, HashRing says {b.GroupCacheAddr}");
+            }
+        }
+    }
+}

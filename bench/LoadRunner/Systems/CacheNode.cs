@@ -1,0 +1,26 @@
+using LoadRunner.Infrastructure;
+
+namespace LoadRunner.Systems;
+
+/// <summary>One running cache node, ours or Go's.</summary>
+public sealed class CacheNode(string apiUrl, string groupCacheAddr, ChildProcess process, TimeSpan startup)
+{
+    /// <summary>http://127.0.0.1:P, no trailing slash.</summary>
+    public string ApiUrl { get; } = apiUrl;
+
+    /// <summary>The node's name on the ring, http://127.0.0.1:P.</summary>
+    public string GroupCacheAddr { get; } = groupCacheAddr;
+
+    public ChildProcess Process { get; } = process;
+
+    /// <summary>From process start to the first healthy answer.</summary>
+    public TimeSpan Startup { get; } = startup;
+
+    public string DataUrl(string key) => $"{ApiUrl}/api/data/{key}";
+
+    public string DataPrefix => $"{ApiUrl}/api/data/";
+}
+
+/// <summary>What the runner reads from a node after a measurement; the field names are groupcache's.</summary>
+/// <param name="SourceLoads">Getter calls: Go's /loads total, our LocalLoads.</param>
+public sealed record NodeStats(long SourceLoads, long Gets, long CacheHits, long PeerLoads, long PeerErrors, long MainItems, long MainBytes, long HotItems);

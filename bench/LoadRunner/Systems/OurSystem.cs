@@ -1,0 +1,58 @@
+using System.Globalization;
+using LoadRunner.Infrastructure;
+
+namespace LoadRunner.Systems;
+
+/// <summary>src/CacheApp (Release build) run with `dotnet`, configured through its environment variables.</summary>
+public sealed class OurSystem(RepoPaths paths, string sourceUrl, string logDir, IReadOnlyDictionary<string, string>? extraEnv = null) : ICacheSystem
+{
+    private int _started;
+
+    public string Name => "ours";
+
+    public Task<CacheCluster> StartAsync(string label, IReadOnlyList<NodeSpec> nodes)
+    {
+        var ports = StartHelper.Allocate(nodes.Count);
+        string peers = string.Join(',', ports.Select(p => p.GroupCacheAddr));
+        return StartHelper.StartAllAsync(this, ports, i =>
+        {
+            var env = new Dictionary<string, string>
+            {
+                ["API_PORT"] = Str(ports[i].Api),
+                ["GROUPCACHE_PORT"] = Str(ports[i].GroupCache),
+                ["SELF_HOST"] = "127.0.0.1",
+                ["BIND_HOST"] = "127.0.0.1",
+                ["SOURCEAPP_SERVICE_URL"] = sourceUrl,
+                ["CACHE_BYTES"] = Str(nodes[i].CacheBytes),
+                ["GROUPCACHE_PEERS"] = peers,
+                ["GROUP_NAME"] = "data",
+                ["NODE_NAME"] = $"bench-{i}",
+            };
+            foreach (var (k, v) in extraEnv ?? new Dictionary<string, string>())
+            {
+                env[k] = v;
+            }
+
+            int n = Interlocked.Increment(ref _started);
+            return ChildProcess.Start($"ours-{label}-{i}", "dotnet", [paths.CacheAppDll],
+                Path.Combine(logDir, $"ours-{n:D2}-{label}-{i}.log"), env, Path.GetDirectoryName(paths.CacheAppDll));
+        });
+    }
+
+    public async Task<NodeStats> StatsAsync(CacheNode node)
+    {
+        var s = await Http.GetJsonAsync($"{node.ApiUrl}/api/admin/status").ConfigureAwait(false);
+        long Stat(string name) => JsonPath.Long(s, "group", "stats", name);
+        return new NodeStats(
+            SourceLoads: Stat("LocalLoads"),
+            Gets: Stat("Gets"),
+            CacheHits: Stat("CacheHits"),
+            PeerLoads: Stat("PeerLoads"),
+            PeerErrors: Stat("PeerErrors"),
+            MainItems: JsonPath.Long(s, "group", "mainCache", "items"),
+            MainBytes: JsonPath.Long(s, "group", "mainCache", "bytes"),
+            HotItems: JsonPath.Long(s, "group", "hotCache", "items"));
+    }
+
+    private static string Str(long n) => n.ToString(CultureInfo.InvariantCulture);
+}
