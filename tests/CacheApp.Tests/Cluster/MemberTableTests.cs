@@ -1,0 +1,231 @@
+using CacheApp.Cluster;
+using CacheApp.Tests.Support;
+
+namespace CacheApp.Tests.Cluster;
+
+public class MemberTableTests
+{
+    private static readonly TimeSpan Suspect = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Dead = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Forget = TimeSpan.FromSeconds(60);
+
+    private readonly ManualTime _time = new();
+
+    private static string Api(int n) => $"http://127.0.0.1:{9000 + (2 * n)}";
+
+    private static string Gc(int n) => $"http://127.0.0.1:{9001 + (2 * n)}";
+
+    private MemberTable Table(int n, long incarnation = 100, int max = 256) =>
+        new(Api(n), Gc(n), incarnation, _time, Suspect, Dead, Forget, max);
+
+    private static MemberDigest Digest(int n, long incarnation = 100, long heartbeat = 1, bool left = false, long ageMs = 0) =>
+        new(Api(n), Gc(n), incarnation, heartbeat, left, ageMs);
+
+    private static MemberState StateOf(MemberTable table, int n) => table.View().Single(v => v.GroupCacheAddr == Gc(n)).State;
+
+    [Fact]
+    public void New_Table_RingIsSelfOnly()
+    {
+        Assert.Equal([Gc(0)], Table(0).RingMembers());
+    }
+
+    [Fact]
+    public void Merge_NewMember_IsAliveAndOnTheRing()
+    {
+        var table = Table(0);
+
+        Assert.True(table.Merge([Digest(1)]));
+
+        Assert.Equal(MemberState.Alive, StateOf(table, 1));
+        Assert.Equal([Gc(0), Gc(1)], table.RingMembers());
+    }
+
+    [Fact]
+    public void Silence_PastSuspectThenDeadAfter_SuspectsThenDropsFromTheRing()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1)]);
+
+        _time.Advance(Suspect);
+        Assert.Equal(MemberState.Suspect, StateOf(table, 1));
+        Assert.Contains(Gc(1), table.RingMembers());
+
+        _time.Advance(Dead - Suspect);
+        Assert.Equal(MemberState.Dead, StateOf(table, 1));
+        Assert.Equal([Gc(0)], table.RingMembers());
+    }
+
+    [Fact]
+    public void Merge_DeadMemberWithNewerHeartbeat_ComesBack()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, heartbeat: 5)]);
+        _time.Advance(Dead * 2);
+
+        table.Merge([Digest(1, heartbeat: 6)]);
+
+        Assert.Equal(MemberState.Alive, StateOf(table, 1));
+        Assert.Contains(Gc(1), table.RingMembers());
+    }
+
+    [Fact]
+    public void Merge_SameHeartbeatAgain_IsNotNews()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, heartbeat: 5)]);
+        _time.Advance(Dead);
+
+        Assert.False(table.Merge([Digest(1, heartbeat: 5)]));
+        Assert.Equal(MemberState.Dead, StateOf(table, 1));
+    }
+
+    [Fact]
+    public void Merge_LeftThenStaleAliveGossip_StaysLeft()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, heartbeat: 5)]);
+
+        table.Merge([Digest(1, heartbeat: 6, left: true)]);
+        table.Merge([Digest(1, heartbeat: 9)]);
+
+        Assert.Equal(MemberState.Left, StateOf(table, 1));
+        Assert.Equal([Gc(0)], table.RingMembers());
+    }
+
+    [Fact]
+    public void Merge_LeftThenHigherIncarnation_Rejoins()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, incarnation: 100, left: true)]);
+
+        table.Merge([Digest(1, incarnation: 200, heartbeat: 1)]);
+
+        Assert.Equal(MemberState.Alive, StateOf(table, 1));
+        Assert.Contains(Gc(1), table.RingMembers());
+    }
+
+    [Fact]
+    public void Merge_LowerIncarnation_IsIgnored()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, incarnation: 200, heartbeat: 1)]);
+
+        Assert.False(table.Merge([Digest(1, incarnation: 100, heartbeat: 50, left: true)]));
+        Assert.Equal(MemberState.Alive, StateOf(table, 1));
+    }
+
+    [Fact]
+    public void Merge_UnknownMemberRelayedWithOldAge_IsDeadNotRevived()
+    {
+        var table = Table(0);
+
+        table.Merge([Digest(2, ageMs: (long)(Dead * 3).TotalMilliseconds)]);
+
+        Assert.Equal(MemberState.Dead, StateOf(table, 2));
+        Assert.Equal([Gc(0)], table.RingMembers());
+    }
+
+    [Fact]
+    public void Merge_NewerHeartbeatButOlderAge_KeepsTheFresherLastSeen()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, heartbeat: 1)]);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        table.Merge([Digest(1, heartbeat: 2, ageMs: 60_000)]);
+
+        Assert.Equal(MemberState.Alive, StateOf(table, 1));
+    }
+
+    [Fact]
+    public void Merge_SelfReportedLeftAtSameIncarnation_RefutesWithAHigherIncarnation()
+    {
+        var table = Table(0, incarnation: 100);
+
+        table.Merge([Digest(0, incarnation: 100, left: true)]);
+
+        var self = table.View().Single(v => v.IsSelf);
+        Assert.Equal(MemberState.Alive, self.State);
+        Assert.True(self.Incarnation > 100);
+        Assert.Contains(Gc(0), table.RingMembers());
+    }
+
+    [Fact]
+    public void Merge_BeyondMaxMembers_IgnoresTheRest()
+    {
+        var table = Table(0, max: 3);
+
+        table.Merge([Digest(1), Digest(2), Digest(3), Digest(4)]);
+
+        Assert.Equal(3, table.View().Count);
+    }
+
+    [Fact]
+    public void Tick_DeadPastForgetAfter_ForgetsTheMember()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1)]);
+        _time.Advance(Forget);
+
+        table.Tick();
+
+        Assert.DoesNotContain(table.View(), v => v.GroupCacheAddr == Gc(1));
+    }
+
+    [Fact]
+    public void Tick_BumpsOwnHeartbeat()
+    {
+        var table = Table(0);
+
+        table.Tick();
+        table.Tick();
+
+        Assert.Equal(2, table.ToMessage().Members.Single(m => m.GroupCacheAddr == Gc(0)).Heartbeat);
+    }
+
+    [Fact]
+    public void MarkLeaving_MessageSaysLeft()
+    {
+        var table = Table(0);
+
+        table.MarkLeaving();
+
+        Assert.True(table.ToMessage().Members.Single().Left);
+    }
+
+    [Fact]
+    public void ToMessage_ReportsAgesSinceLastSeen()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1)]);
+        _time.Advance(TimeSpan.FromMilliseconds(1500));
+
+        var message = table.ToMessage();
+
+        Assert.Equal(Gc(0), message.From);
+        Assert.Equal(1500, message.Members.Single(m => m.GroupCacheAddr == Gc(1)).AgeMs);
+        Assert.Equal(0, message.Members.Single(m => m.GroupCacheAddr == Gc(0)).AgeMs);
+    }
+
+    [Fact]
+    public void Gossip_NodesThatJoinedThroughDifferentPeers_ConvergeToOneRing()
+    {
+        // 0 and 1 know each other, 2 and 3 know each other; one exchange between 1 and 2 bridges them.
+        var tables = Enumerable.Range(0, 4).Select(n => Table(n, incarnation: 100 + n)).ToArray();
+        void Exchange(int a, int b)
+        {
+            tables[a].Tick();
+            tables[b].Merge(tables[a].ToMessage().Members);
+            tables[a].Merge(tables[b].ToMessage().Members);
+        }
+
+        Exchange(0, 1);
+        Exchange(2, 3);
+        Exchange(1, 2);
+        Exchange(0, 1);
+        Exchange(3, 2);
+
+        var expected = Enumerable.Range(0, 4).Select(Gc).Order(StringComparer.Ordinal).ToArray();
+        Assert.All(tables, t => Assert.Equal(expected, t.RingMembers()));
+    }
+}

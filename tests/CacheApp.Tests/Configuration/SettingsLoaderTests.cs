@@ -1,0 +1,149 @@
+using CacheApp.Configuration;
+
+namespace CacheApp.Tests.Configuration;
+
+public class SettingsLoaderTests
+{
+    private static CacheAppSettings Load(params (string Name, string Value)[] vars)
+    {
+        var env = vars.ToDictionary(v => v.Name, v => v.Value);
+        return SettingsLoader.Load(name => env.GetValueOrDefault(name), () => "10.1.2.3");
+    }
+
+    private static string LoadError(params (string Name, string Value)[] vars) =>
+        Assert.Throws<SettingsException>(() => Load(vars)).Message;
+
+    [Fact]
+    public void Load_NothingSet_UsesTheSeedDefaultsWithTheDetectedHost()
+    {
+        var s = Load();
+
+        Assert.Equal(8080, s.ApiPort);
+        Assert.Equal(8081, s.GroupCachePort);
+        Assert.Equal("10.1.2.3", s.SelfHost);
+        Assert.Equal("http://10.1.2.3:8080", s.SelfApiAddr);
+        Assert.Equal("http://10.1.2.3:8081", s.SelfGroupCacheAddr);
+        Assert.Equal("http://10.1.2.3:8086", s.SourceUrl);
+        Assert.Empty(s.InitialPeers);
+        Assert.Equal("data", s.GroupName);
+        Assert.Equal(64L << 20, s.CacheBytes);
+        Assert.Null(s.StaticPeers);
+        Assert.True(s.DiscoveryEnabled);
+        Assert.Null(s.BindHost);
+        Assert.Equal(TimeSpan.FromSeconds(5), s.SourceTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), s.MemberDeadAfter);
+    }
+
+    [Fact]
+    public void Load_SelfHostAndPorts_BuildTheAddresses()
+    {
+        var s = Load(("SELF_HOST", "127.0.0.1"), ("API_PORT", "9000"), ("GROUPCACHE_PORT", "9001"));
+
+        Assert.Equal("http://127.0.0.1:9000", s.SelfApiAddr);
+        Assert.Equal("http://127.0.0.1:9001", s.SelfGroupCacheAddr);
+        Assert.Equal("http://127.0.0.1:8086", s.SourceUrl);
+        Assert.Equal("127.0.0.1:9000", s.NodeName);
+    }
+
+    [Fact]
+    public void Load_ExplicitAddresses_AreNormalised()
+    {
+        var s = Load(("SELF_API_ADDR", "HTTP://Node-A:80/"), ("SELF_GROUPCACHE_ADDR", "http://node-a:8081/"));
+
+        Assert.Equal("http://node-a:80", s.SelfApiAddr);
+        Assert.Equal("http://node-a:8081", s.SelfGroupCacheAddr);
+    }
+
+    [Fact]
+    public void Load_InitialPeers_AreNormalisedDeduplicatedAndExcludeSelf()
+    {
+        var s = Load(
+            ("SELF_HOST", "127.0.0.1"),
+            ("INITIAL_PEERS", " http://127.0.0.1:8082/, http://127.0.0.1:8082,http://127.0.0.1:8080 ,,http://127.0.0.1:8084"));
+
+        Assert.Equal(["http://127.0.0.1:8082", "http://127.0.0.1:8084"], s.InitialPeers);
+    }
+
+    [Fact]
+    public void Load_GroupCachePeersWithSelf_FixesTheRingAndTurnsDiscoveryOff()
+    {
+        var s = Load(("SELF_HOST", "127.0.0.1"), ("GROUPCACHE_PEERS", "http://127.0.0.1:8081,http://10.0.0.2:8081/"));
+
+        Assert.Equal(["http://127.0.0.1:8081", "http://10.0.0.2:8081"], s.StaticPeers);
+        Assert.False(s.DiscoveryEnabled);
+    }
+
+    [Theory]
+    [InlineData("CACHE_BYTES", "32MB", 32L << 20)]
+    [InlineData("CACHE_BYTES", "1048576", 1048576L)]
+    [InlineData("CACHE_BYTES", "0", 0L)]
+    public void Load_CacheBytes_AcceptsSizes(string name, string value, long expected)
+    {
+        Assert.Equal(expected, Load((name, value)).CacheBytes);
+    }
+
+    [Fact]
+    public void Load_EmptyValues_CountAsUnset()
+    {
+        var s = Load(("API_PORT", ""), ("INITIAL_PEERS", "  "), ("GROUPCACHE_PEERS", ""));
+
+        Assert.Equal(8080, s.ApiPort);
+        Assert.True(s.DiscoveryEnabled);
+    }
+
+    [Theory]
+    [InlineData("API_PORT", "eighty")]
+    [InlineData("API_PORT", "0")]
+    [InlineData("API_PORT", "70000")]
+    [InlineData("GROUPCACHE_PORT", "-1")]
+    [InlineData("CACHE_BYTES", "lots")]
+    [InlineData("INITIAL_PEERS", "ftp://10.0.0.1:21")]
+    [InlineData("INITIAL_PEERS", "http://10.0.0.1:8080/path")]
+    [InlineData("SELF_GROUPCACHE_ADDR", "not a url")]
+    [InlineData("SOURCEAPP_SERVICE_URL", "localhost:8086")]
+    [InlineData("SOURCE_TIMEOUT", "0s")]
+    [InlineData("SOURCE_TIMEOUT", "fast")]
+    [InlineData("MEMBER_DEAD_AFTER", "1ms")]
+    [InlineData("BIND_HOST", "every-interface")]
+    [InlineData("GROUP_NAME", "two words")]
+    [InlineData("SELF_HOST", "bad host!")]
+    public void Load_BadValue_ThrowsNamingTheVariable(string name, string value)
+    {
+        Assert.Contains(name, LoadError((name, value)));
+    }
+
+    [Fact]
+    public void Load_SamePorts_AreRejected()
+    {
+        Assert.Contains("must differ", LoadError(("API_PORT", "9000"), ("GROUPCACHE_PORT", "9000")));
+    }
+
+    [Fact]
+    public void Load_GroupCachePeersWithoutSelf_IsRejected()
+    {
+        Assert.Contains("must include", LoadError(("SELF_HOST", "127.0.0.1"), ("GROUPCACHE_PEERS", "http://10.0.0.2:8081")));
+    }
+
+    [Fact]
+    public void Load_SeveralBadValues_ReportsEach()
+    {
+        string message = LoadError(("API_PORT", "x"), ("CACHE_BYTES", "y"));
+
+        Assert.Contains("API_PORT", message);
+        Assert.Contains("CACHE_BYTES", message);
+    }
+
+    [Fact]
+    public void Load_SelfHostSet_DoesNotDetect()
+    {
+        var s = SettingsLoader.Load(n => n == "SELF_HOST" ? "127.0.0.1" : null, () => throw new InvalidOperationException("detection ran"));
+
+        Assert.Equal("127.0.0.1", s.SelfHost);
+    }
+
+    [Fact]
+    public void Load_IPv6SelfHost_IsBracketedInAddresses()
+    {
+        Assert.Equal("http://[::1]:8081", Load(("SELF_HOST", "::1")).SelfGroupCacheAddr);
+    }
+}
