@@ -16,7 +16,9 @@ cd "$root"
 
 for arg in "$@"; do
   if [ "$arg" = "--help" ] || [ "$arg" = "-h" ]; then
-    exec dotnet run -c Release --project bench/LoadRunner -- --help 2>/dev/null || true
+    # The usage text lives in the runner; print it without building anything.
+    sed -n '/usage: LoadRunner/,/"""/p' bench/LoadRunner/RunnerOptions.cs | grep -v '"""' | sed 's/^        //'
+    exit 0
   fi
 done
 

@@ -9,7 +9,7 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
 var app = builder.Build();
 
-byte[] body = """{"key":"h00001","value":"val-h00001xx"}"""u8.ToArray();
+byte[] body = """{"key":"h00001","value":"val-h00001xxx"}"""u8.ToArray();
 if (body.Length != 40)
 {
     throw new InvalidOperationException($"The ceiling body must be 40 bytes, not {body.Length}.");

@@ -9,7 +9,8 @@ namespace LoadRunner;
 /// <summary>Everything a scenario needs: options, paths, the source, both systems, wrk, and where results go.</summary>
 public sealed class BenchContext(RunnerOptions options, RepoPaths paths, string runDir, SourceService source, IReadOnlyList<ICacheSystem> systems, WrkRunner wrk)
 {
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    /// <summary>Since the runner started; shared with Program's progress lines.</summary>
+    public static readonly Stopwatch Clock = Stopwatch.StartNew();
 
     public RunnerOptions Options { get; } = options;
 
@@ -31,7 +32,7 @@ public sealed class BenchContext(RunnerOptions options, RepoPaths paths, string 
     /// <summary>Systems in the order for <paramref name="round"/>: rounds alternate who goes first.</summary>
     public IEnumerable<ICacheSystem> InOrder(int round) => round % 2 == 1 ? Systems : Systems.Reverse();
 
-    public void Progress(string message) => Console.WriteLine($"[{_clock.Elapsed:mm\\:ss}] {message}");
+    public void Progress(string message) => Console.WriteLine($"[{Clock.Elapsed:mm\\:ss}] {message}");
 
     public void Record(Measurement m)
     {
@@ -39,6 +40,39 @@ public sealed class BenchContext(RunnerOptions options, RepoPaths paths, string 
         string rate = m.RequestsPerSecond > 0 ? $"{m.RequestsPerSecond,10:N0} req/s  p50 {m.P50Ms,6:F2} ms  p99 {m.P99Ms,6:F2} ms  errors {m.Errors}" : "";
         string extra = string.Join("  ", m.Extra.Select(kv => $"{kv.Key}={kv.Value:0.##}"));
         Progress($"  {m.Scenario,-12} {m.System,-7} round {m.Round}: {rate} {extra}{(m.Exhausted ? "  (keys used up early)" : "")}");
+    }
+
+    /// <summary>
+    /// Runs one measured wrk call and records it with the machine's background load just before and
+    /// the CPU the given server processes spent on it.
+    /// </summary>
+    /// <param name="sourcePid">The source service, when the scenario loads through it: its CPU is reported apart.</param>
+    public async Task<Measurement> MeasureAsync(string scenario, string system, int round, IEnumerable<int> serverPids, Func<Task<WrkResult>> run, int? sourcePid = null)
+    {
+        int[] pids = [.. serverPids];
+        double foreign = await CpuMeter.ForeignBusyPercentAsync(TimeSpan.FromMilliseconds(500));
+        double load = CpuMeter.LoadAverage();
+        double cpuBefore = CpuMeter.ProcessesSeconds(pids);
+        double sourceBefore = sourcePid is { } sp ? CpuMeter.ProcessSeconds(sp) : 0;
+        var wrk = await run();
+        double cpu = CpuMeter.ProcessesSeconds(pids) - cpuBefore;
+        var m = Measurement.FromWrk(scenario, system, round, wrk);
+        m.Extra["foreign_busy_pct_before"] = foreign;
+        m.Extra["loadavg_1m"] = load;
+        m.Extra["node_cpu_s"] = cpu;
+        m.Extra["node_cpu_us_per_req"] = wrk.Requests == 0 ? 0 : cpu * 1e6 / wrk.Requests;
+        if (sourcePid is { } source)
+        {
+            double sourceCpu = CpuMeter.ProcessSeconds(source) - sourceBefore;
+            m.Extra["source_cpu_us_per_req"] = wrk.Requests == 0 ? 0 : sourceCpu * 1e6 / wrk.Requests;
+        }
+
+        if (foreign > 25)
+        {
+            Note($"{scenario} {system} round {round}: other processes kept {foreign:0}% of the CPU busy just before this measurement; its numbers are disturbed");
+        }
+
+        return m;
     }
 
     public void Note(string note)

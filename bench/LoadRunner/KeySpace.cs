@@ -3,8 +3,8 @@ using System.Globalization;
 namespace LoadRunner;
 
 /// <summary>
-/// The keys each scenario uses and the source rows behind them. Small values are 12 characters, so a
-/// hit's body, {"key":"h00001","value":"val-h00001xx"}, is exactly the ceiling's 40 bytes; fresh values
+/// The keys each scenario uses and the source rows behind them. Small values are 13 characters, so a
+/// hit's body, {"key":"h00001","value":"val-h00001xxx"}, is exactly the ceiling's 40 bytes; fresh values
 /// are the 100 bytes the memory scenario asks for.
 /// </summary>
 public static class KeySpace
@@ -27,7 +27,7 @@ public static class KeySpace
 
     public static string Fresh(long i) => "f" + i.ToString("D7", CultureInfo.InvariantCulture);
 
-    public static string SmallValue(string key) => "val-" + key + new string('x', 12 - 4 - key.Length);
+    public static string SmallValue(string key) => "val-" + key + new string('x', 13 - 4 - key.Length);
 
     public static string FreshValue(string key) => ("v-" + key + "-").PadRight(FreshValueBytes, 'x');
 

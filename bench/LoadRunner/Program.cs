@@ -18,6 +18,12 @@ catch (ArgumentException e)
     return 2;
 }
 
+if (options.ShowHelp)
+{
+    Console.WriteLine(RunnerOptions.Usage);
+    return 0;
+}
+
 // Whatever happens, the processes this run started are stopped, by PID.
 Console.CancelKeyPress += (_, e) =>
 {
@@ -61,7 +67,7 @@ if (missing.Count > 0)
     return 1;
 }
 
-var clock = Stopwatch.StartNew();
+var clock = BenchContext.Clock;
 Console.WriteLine($"GroupCache.NET load runner: {(options.Quick ? "quick" : "full")} run, {options.Rounds} round(s), " +
     $"{options.Duration.TotalSeconds} s per measurement, wrk -t{options.Threads} -c{options.Connections}; logs in {runDir}");
 
@@ -95,7 +101,7 @@ try
         {
             await scenario.RunAsync(context);
         }
-        catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or IOException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             // One broken scenario must not lose the others' results.
             context.Note($"scenario {scenario.Name} failed: {e.Message}");

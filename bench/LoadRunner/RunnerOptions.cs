@@ -9,6 +9,8 @@ public sealed class RunnerOptions
 
     public bool Quick { get; private set; }
 
+    public bool ShowHelp { get; private set; }
+
     /// <summary>Rounds per scenario; rounds alternate which system goes first (ours, Go / Go, ours).</summary>
     public int Rounds { get; private set; } = 2;
 
@@ -77,6 +79,7 @@ public sealed class RunnerOptions
             switch (arg)
             {
                 case "--quick": break;
+                case "--help" or "-h": o.ShowHelp = true; break;
                 case "--rounds": o.Rounds = Int(1); break;
                 case "--duration": o.Duration = TimeSpan.FromSeconds(Int(1)); break;
                 case "--warmup": o.Warmup = TimeSpan.FromSeconds(Int(0)); break;

@@ -160,6 +160,15 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The PIDs of every child still running.</summary>
+    public static int[] LivePids()
+    {
+        lock (RegistryLock)
+        {
+            return [.. Live.Where(c => !c._process.HasExited).Select(c => c.Pid)];
+        }
+    }
+
     /// <summary>Kills every child still running, by PID. For Ctrl-C and fatal errors.</summary>
     public static void KillAll()
     {

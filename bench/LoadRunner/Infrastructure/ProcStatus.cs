@@ -18,7 +18,7 @@ public static class ProcStatus
             if (line.StartsWith(name, StringComparison.Ordinal))
             {
                 // "VmRSS:	  123456 kB"
-                string[] parts = line[name.Length..].Split(' ', '\t', StringSplitOptions.RemoveEmptyEntries);
+                string[] parts = line[name.Length..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
                 return long.Parse(parts[0], CultureInfo.InvariantCulture) * 1024;
             }
         }

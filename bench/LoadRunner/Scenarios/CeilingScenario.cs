@@ -1,4 +1,3 @@
-using LoadRunner.Reporting;
 using LoadRunner.Systems;
 
 namespace LoadRunner.Scenarios;
@@ -17,8 +16,8 @@ public sealed class CeilingScenario : IScenario
             await using (node.Process)
             {
                 await context.Wrk.RunKeysAsync(node.DataPrefix, "uniform", keys, context.Options.Warmup);
-                var wrk = await context.Wrk.RunKeysAsync(node.DataPrefix, "uniform", keys, context.Options.Duration);
-                var m = Measurement.FromWrk("ceiling", "kestrel", round, wrk);
+                var m = await context.MeasureAsync("ceiling", "kestrel", round, [node.Process.Pid],
+                    () => context.Wrk.RunKeysAsync(node.DataPrefix, "uniform", keys, context.Options.Duration));
                 m.Extra["startup_ms"] = node.Startup.TotalMilliseconds;
                 context.Record(m);
             }

@@ -1,5 +1,4 @@
 using LoadRunner.Infrastructure;
-using LoadRunner.Reporting;
 using LoadRunner.Systems;
 
 namespace LoadRunner.Scenarios;
@@ -28,8 +27,8 @@ public sealed class HitScenario : IScenario
                 await context.Wrk.RunKeysAsync(node.DataPrefix, "uniform", keys, context.Options.Warmup);
                 foreach (string mode in new[] { "uniform", "zipf" })
                 {
-                    var wrk = await context.Wrk.RunKeysAsync(node.DataPrefix, mode, keys, context.Options.Duration);
-                    var m = Measurement.FromWrk($"hit-{mode}", system.Name, round, wrk);
+                    var m = await context.MeasureAsync($"hit-{mode}", system.Name, round, [node.Process.Pid],
+                        () => context.Wrk.RunKeysAsync(node.DataPrefix, mode, keys, context.Options.Duration));
                     var stats = await system.StatsAsync(node);
                     m.Extra["source_loads"] = stats.SourceLoads;
                     m.Extra["startup_ms"] = node.Startup.TotalMilliseconds;

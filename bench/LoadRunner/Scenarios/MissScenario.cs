@@ -1,5 +1,4 @@
 using LoadRunner.Infrastructure;
-using LoadRunner.Reporting;
 using LoadRunner.Systems;
 
 namespace LoadRunner.Scenarios;
@@ -32,13 +31,14 @@ public sealed class MissScenario : IScenario
                 var node = cluster.Nodes[0];
                 await context.Wrk.RunFreshAsync(node.DataPrefix, "f", warmStart, KeySpace.MissWarmupKeys, KeySpace.FreshWidth, context.Options.Warmup);
                 long loadsBefore = (await system.StatsAsync(node)).SourceLoads;
-                var wrk = await context.Wrk.RunFreshAsync(node.DataPrefix, "f", measureStart, context.Options.MissKeysPerRun, KeySpace.FreshWidth, context.Options.Duration);
+                var m = await context.MeasureAsync("miss", system.Name, round, [node.Process.Pid],
+                    () => context.Wrk.RunFreshAsync(node.DataPrefix, "f", measureStart, context.Options.MissKeysPerRun, KeySpace.FreshWidth, context.Options.Duration),
+                    sourcePid: context.Source.Pid);
                 var stats = await system.StatsAsync(node);
-                var m = Measurement.FromWrk("miss", system.Name, round, wrk);
                 m.Extra["source_loads"] = stats.SourceLoads - loadsBefore;
                 m.Extra["rss_mb"] = ProcStatus.ResidentBytes(node.Process.Pid) / 1048576.0;
                 context.Record(m);
-                if (wrk.Exhausted)
+                if (m.Exhausted)
                 {
                     context.Note($"miss {system.Name} round {round}: all {context.Options.MissKeysPerRun} fresh keys used before {context.Options.Duration.TotalSeconds} s; the rate is over the shorter time (raise --miss-keys)");
                 }

@@ -1,6 +1,5 @@
 using GroupCache.ConsistentHash;
 using LoadRunner.Infrastructure;
-using LoadRunner.Reporting;
 using LoadRunner.Systems;
 
 namespace LoadRunner.Scenarios;
@@ -49,13 +48,14 @@ public sealed class PeerScenario : IScenario
                 }
 
                 await context.Wrk.RunKeysAsync(a.DataPrefix, "uniform", keys, context.Options.Warmup);
-                var wrk = await context.Wrk.RunKeysAsync(a.DataPrefix, "uniform", keys, context.Options.Duration);
-                var m = Measurement.FromWrk("peer", system.Name, round, wrk);
+                var m = await context.MeasureAsync("peer", system.Name, round, [a.Process.Pid, b.Process.Pid],
+                    () => context.Wrk.RunKeysAsync(a.DataPrefix, "uniform", keys, context.Options.Duration));
                 var sa = await system.StatsAsync(a);
                 var sb = await system.StatsAsync(b);
                 m.Extra["a_source_loads"] = sa.SourceLoads;
                 m.Extra["a_peer_loads"] = sa.PeerLoads;
                 m.Extra["a_cached_items"] = sa.MainItems + sa.HotItems;
+                m.Extra["a_peer_errors"] = sa.PeerErrors;
                 m.Extra["b_source_loads"] = sb.SourceLoads;
                 context.Record(m);
                 if (sa.SourceLoads != 0 || sb.SourceLoads != KeySpace.PeerKeys)
@@ -63,9 +63,9 @@ public sealed class PeerScenario : IScenario
                     context.Note($"peer {system.Name} round {round}: A loaded {sa.SourceLoads} and B {sb.SourceLoads} from the source; expected 0 and {KeySpace.PeerKeys}");
                 }
 
-                if (sa.PeerLoads < wrk.Requests * 0.95)
+                if (sa.PeerLoads < m.Requests * 0.95)
                 {
-                    context.Note($"peer {system.Name} round {round}: only {sa.PeerLoads} peer loads on A for {wrk.Requests} requests: A served some from its own cache");
+                    context.Note($"peer {system.Name} round {round}: only {sa.PeerLoads} peer loads on A for {m.Requests} requests: A served some from its own cache");
                 }
             }
         }
