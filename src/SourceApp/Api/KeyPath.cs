@@ -20,13 +20,29 @@ public static class KeyPath
     public static bool TryGetKey(HttpContext context, [NotNullWhen(true)] out string? key, [NotNullWhen(false)] out string? error)
     {
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        if (string.IsNullOrEmpty(raw))
+        if (!string.IsNullOrEmpty(raw))
+            return TryDecodeTarget(raw, out key, out error);
+
+        // A server without a raw target (the in-memory TestServer) decodes the whole path itself,
+        // %2F included, so its Path is already the exact key.
+        var path = context.Request.Path.Value ?? "";
+        key = path.StartsWith(DataPrefix, StringComparison.OrdinalIgnoreCase) ? path[DataPrefix.Length..] : "";
+        if (key.Length == 0)
         {
-            // Servers without a raw target (none we ship on): rebuild an encoded path from the decoded one.
-            raw = (context.Request.PathBase + context.Request.Path).ToUriComponent();
+            key = null;
+            error = "the key is empty";
+            return false;
         }
 
-        return TryDecodeTarget(raw, out key, out error);
+        if (!IsValidKeyText(key))
+        {
+            key = null;
+            error = $"the key must be 1 to {MaxKeyBytes} bytes of UTF-8";
+            return false;
+        }
+
+        error = null;
+        return true;
     }
 
     /// <summary>Decodes the key from a raw request target such as <c>/api/data/a%2Fb?x=1</c>.</summary>

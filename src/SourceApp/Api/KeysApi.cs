@@ -59,7 +59,7 @@ public static class KeysApi
     /// <summary>The key in a cursor, or null when it is not one.</summary>
     public static string? DecodeCursor(string cursor)
     {
-        if (cursor.Length > 400)
+        if (cursor.Length > 400 || !Base64Url.IsValid(cursor))
             return null;
         Span<byte> bytes = stackalloc byte[300];
         if (!Base64Url.TryDecodeFromChars(cursor, bytes, out var written) || written == 0 || written > KeyPath.MaxKeyBytes

@@ -56,14 +56,17 @@ public sealed partial class RecordStore
         _commit = Prepare(_writer, "COMMIT;");
         _rollback = Prepare(_writer, "ROLLBACK;");
 
+        // The value is bound as its UTF-8 bytes and cast to TEXT: Microsoft.Data.Sqlite binds strings
+        // longer than 512 characters as C strings, which would cut a value at its first U+0000.
+        // (Keys are at most 250 bytes, so they take the provider's length-counted path.)
         _upsert = _writer.CreateCommand();
         _upsert.CommandText = """
-            INSERT INTO records (key, value, updated_at, version) VALUES ($key, $value, $now, 1)
+            INSERT INTO records (key, value, updated_at, version) VALUES ($key, CAST($value AS TEXT), $now, 1)
             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, version = records.version + 1
             RETURNING version;
             """;
         _upsertKey = _upsert.Parameters.Add("$key", SqliteType.Text);
-        _upsertValue = _upsert.Parameters.Add("$value", SqliteType.Text);
+        _upsertValue = _upsert.Parameters.Add("$value", SqliteType.Blob);
         _upsertNow = _upsert.Parameters.Add("$now", SqliteType.Text);
 
         _delete = _writer.CreateCommand();
@@ -133,7 +136,7 @@ public sealed partial class RecordStore
 
         var now = Now();
         _upsertKey!.Value = op.Key;
-        _upsertValue!.Value = op.Value;
+        _upsertValue!.Value = System.Text.Encoding.UTF8.GetBytes(op.Value);
         _upsertNow!.Value = now;
         var version = (long)_upsert!.ExecuteScalar()!;
         return new WriteOutcome(new PutResult(new DataRecord(op.Key, op.Value, now, version), Created: version == 1), false);

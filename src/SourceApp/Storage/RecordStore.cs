@@ -15,7 +15,7 @@ namespace SourceApp.Storage;
 /// together by the next transaction: one fsync for many writes, each acknowledged only after its
 /// transaction's COMMIT returned.
 /// </remarks>
-public sealed partial class RecordStore : IRecordStore, IAsyncDisposable
+public sealed partial class RecordStore : IRecordStore, IAsyncDisposable, IDisposable
 {
     /// <summary>How long a connection waits for a lock another process holds before failing.</summary>
     public const int BusyTimeoutMilliseconds = 5000;
@@ -137,6 +137,13 @@ public sealed partial class RecordStore : IRecordStore, IAsyncDisposable
     {
         _writes.Writer.TryComplete();
         await _writerLoop.ConfigureAwait(false);
+        CloseAll();
+    }
+
+    public void Dispose()
+    {
+        _writes.Writer.TryComplete();
+        _writerLoop.GetAwaiter().GetResult();
         CloseAll();
     }
 

@@ -1,0 +1,80 @@
+using System.Text;
+using SourceApp.Api;
+
+namespace SourceApp.Tests.Api;
+
+public class PutBodyTests
+{
+    [Theory]
+    [InlineData("""{"value":"something new"}""", "something new")]
+    [InlineData("""  {"value" : "", "other": [1, {"a": 2}], "n": null}  """, "")]
+    [InlineData("""{"ignored":{"value":1},"value":"x"}""", "x")]
+    [InlineData("""{"value":"\u00e9\n\"q\" \ud83d\ude00"}""", "é\n\"q\" 😀")]
+    public void Parse_ValidBody_ReturnsTheValue(string body, string expected)
+    {
+        var result = PutBody.Parse(Encoding.UTF8.GetBytes(body));
+
+        Assert.Null(result.Error);
+        Assert.Equal(expected, result.Value);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("{")]
+    [InlineData("""{"value":"x" """)]
+    [InlineData("""{"value":"x"}}""")]
+    [InlineData("""{"value":"x"} {}""")]
+    [InlineData("""{"value":"x",}""")]
+    [InlineData("""{'value':'x'}""")]
+    [InlineData("""value=x""")]
+    [InlineData("""[{"value":"x"}]""")]
+    [InlineData("\"x\"")]
+    [InlineData("{}")]
+    [InlineData("""{"Value":"x"}""")]
+    [InlineData("""{"value":null}""")]
+    [InlineData("""{"value":1}""")]
+    [InlineData("""{"value":true}""")]
+    [InlineData("""{"value":["x"]}""")]
+    [InlineData("""{"value":{"x":1}}""")]
+    [InlineData("""{"value":"\ud800"}""")]
+    [InlineData("""{"value":"x" /* c */}""")]
+    public void Parse_BadBody_Is400(string body)
+    {
+        var result = PutBody.Parse(Encoding.UTF8.GetBytes(body));
+
+        Assert.Null(result.Value);
+        Assert.Equal(400, result.StatusCode);
+        Assert.False(string.IsNullOrEmpty(result.Error));
+    }
+
+    [Fact]
+    public void Parse_InvalidUtf8InString_Is400()
+    {
+        byte[] body = [.. "{\"value\":\""u8, 0xC3, 0x28, .. "\"}"u8];
+
+        var result = PutBody.Parse(body);
+
+        Assert.Equal(400, result.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("", true)]
+    [InlineData("application/json", true)]
+    [InlineData("application/json; charset=utf-8", true)]
+    [InlineData("APPLICATION/JSON", true)]
+    [InlineData("text/json", true)]
+    [InlineData("application/merge-patch+json", true)]
+    [InlineData("application/x-www-form-urlencoded", true)]
+    [InlineData("text/plain; charset=utf-8", true)]
+    [InlineData("application/xml", false)]
+    [InlineData("multipart/form-data; boundary=x", false)]
+    [InlineData("application/octet-stream", false)]
+    [InlineData("text/html", false)]
+    [InlineData("not a media type", false)]
+    public void IsAcceptedContentType_Checks(string? contentType, bool accepted)
+    {
+        Assert.Equal(accepted, PutBody.IsAcceptedContentType(contentType));
+    }
+}

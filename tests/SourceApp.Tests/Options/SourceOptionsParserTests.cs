@@ -1,0 +1,132 @@
+using SourceApp.Options;
+
+namespace SourceApp.Tests.Options;
+
+public class SourceOptionsParserTests
+{
+    [Fact]
+    public void Parse_NoArguments_UsesTheSeedsDefaults()
+    {
+        var result = SourceOptionsParser.Parse([]);
+
+        Assert.NotNull(result.Options);
+        Assert.Equal("./data/sqlite.db", result.Options.DatabasePath);
+        Assert.Equal(new ListenAddress("", 8086), result.Options.Listen);
+        Assert.True(result.Options.Listen.IsAnyHost);
+        Assert.Equal("sourceapp", result.Options.Name);
+        Assert.Equal(1024 * 1024, result.Options.MaxBodyBytes);
+        Assert.Empty(result.Options.NotifyUrls);
+        Assert.Null(result.Options.WriteToken);
+    }
+
+    [Theory]
+    [InlineData("-db", "x.db", "-http", "127.0.0.1:9000", "-name", "n1")]
+    [InlineData("--db", "x.db", "--http", "127.0.0.1:9000", "--name", "n1")]
+    [InlineData("-db=x.db", "-http=127.0.0.1:9000", "-name=n1")]
+    [InlineData("--db=x.db", "--http=127.0.0.1:9000", "--name=n1")]
+    public void Parse_EveryFlagSpelling_GivesTheSameOptions(params string[] args)
+    {
+        var result = SourceOptionsParser.Parse(args);
+
+        Assert.NotNull(result.Options);
+        Assert.Equal("x.db", result.Options.DatabasePath);
+        Assert.Equal(new ListenAddress("127.0.0.1", 9000), result.Options.Listen);
+        Assert.Equal("n1", result.Options.Name);
+    }
+
+    [Theory]
+    [InlineData("-h")]
+    [InlineData("-help")]
+    [InlineData("--help")]
+    [InlineData("--h")]
+    public void Parse_Help_AsksForUsage(string flag)
+    {
+        var result = SourceOptionsParser.Parse(["-db", "x.db", flag]);
+
+        Assert.True(result.ShowHelp);
+        Assert.Null(result.Error);
+    }
+
+    [Theory]
+    [InlineData("flag provided but not defined: -port", "-port", "80")]
+    [InlineData("flag provided but not defined: -verbose", "--verbose")]
+    [InlineData("flag needs an argument: -db", "-db")]
+    [InlineData("flag needs an argument: -http", "-name", "a", "--http")]
+    [InlineData("unexpected argument \"extra\"", "-db", "x.db", "extra")]
+    [InlineData("unexpected argument \"-\"", "-")]
+    [InlineData("invalid value \"\" for flag -db", "-db=")]
+    [InlineData("invalid value \"\" for flag -name", "--name=")]
+    [InlineData("invalid value \"8086\" for flag -http", "-http", "8086")]
+    [InlineData("invalid value \"0\" for flag -max-body", "-max-body", "0")]
+    [InlineData("invalid value \"1k\" for flag -max-body", "-max-body", "1k")]
+    [InlineData("invalid value \"ftp://h:1\" for flag -notify", "-notify", "ftp://h:1")]
+    [InlineData("invalid value \"nonsense\" for flag -notify", "-notify", "nonsense")]
+    public void Parse_BadCommandLine_ReturnsTheError(string expected, params string[] args)
+    {
+        var result = SourceOptionsParser.Parse(args);
+
+        Assert.Null(result.Options);
+        Assert.False(result.ShowHelp);
+        Assert.NotNull(result.Error);
+        Assert.StartsWith(expected, result.Error);
+    }
+
+    [Fact]
+    public void Parse_ValueStartingWithDash_IsTakenAsTheValue()
+    {
+        // As Go's flag package does: "-name -x" names the node "-x".
+        var result = SourceOptionsParser.Parse(["-name", "-x"]);
+
+        Assert.Equal("-x", result.Options?.Name);
+    }
+
+    [Fact]
+    public void Parse_HostSettings_GoToTheHostUntouched()
+    {
+        var result = SourceOptionsParser.Parse(["--environment=Development", "--contentRoot", "/tmp", "-db", "x.db"]);
+
+        Assert.NotNull(result.Options);
+        Assert.Equal(["--environment=Development", "--contentRoot=/tmp"], result.HostArgs);
+    }
+
+    [Fact]
+    public void Parse_MaxBodyAndNotify_AreRead()
+    {
+        var result = SourceOptionsParser.Parse(["-max-body", "2048", "-notify", "http://127.0.0.1:8080, http://127.0.0.1:8082/"]);
+
+        Assert.NotNull(result.Options);
+        Assert.Equal(2048, result.Options.MaxBodyBytes);
+        Assert.Equal([new Uri("http://127.0.0.1:8080"), new Uri("http://127.0.0.1:8082/")], result.Options.NotifyUrls);
+    }
+
+    [Fact]
+    public void Parse_TokenFromEnvironment_IsUsedWhenNoFlag()
+    {
+        var result = SourceOptionsParser.Parse([], name => name == "SOURCEAPP_TOKEN" ? "from-env" : null);
+
+        Assert.Equal("from-env", result.Options?.WriteToken);
+    }
+
+    [Fact]
+    public void Parse_TokenFlag_WinsOverTheEnvironment()
+    {
+        var result = SourceOptionsParser.Parse(["-token", "from-flag"], _ => "from-env");
+
+        Assert.Equal("from-flag", result.Options?.WriteToken);
+    }
+
+    [Fact]
+    public void Parse_EmptyTokenInEnvironment_MeansNoToken()
+    {
+        var result = SourceOptionsParser.Parse([], _ => "");
+
+        Assert.Null(result.Options?.WriteToken);
+    }
+
+    [Fact]
+    public void Usage_NamesEveryFlag()
+    {
+        foreach (var flag in new[] { "-db", "-http", "-name", "-max-body", "-notify", "-token", "--help" })
+            Assert.Contains(flag, SourceOptionsParser.Usage);
+    }
+}
