@@ -9,7 +9,7 @@ using GroupCache.Http;
 namespace CacheApp;
 
 /// <summary>Wires a cache node: listeners, services and the two pipelines (API port and groupcache port).</summary>
-internal static class CacheNode
+internal static class NodeSetup
 {
     public static void ListenOn(this Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, CacheAppSettings settings)
     {

@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Sockets;
+using CacheApp.Tests.Support;
+
+namespace CacheApp.Tests.Integration;
+
+/// <summary>A misconfigured node stops at start with a message and a non-zero exit code.</summary>
+public class BadConfigTests
+{
+    [Theory]
+    [InlineData("API_PORT", "eighty")]
+    [InlineData("GROUPCACHE_PORT", "99999")]
+    [InlineData("CACHE_BYTES", "lots")]
+    [InlineData("INITIAL_PEERS", "ftp://127.0.0.1:21")]
+    [InlineData("GROUPCACHE_PEERS", "http://127.0.0.1:1")]
+    [InlineData("SOURCEAPP_SERVICE_URL", "127.0.0.1:8086")]
+    [InlineData("MEMBER_DEAD_AFTER", "never")]
+    [InlineData("SOURCE_TIMEOUT", "-5s")]
+    public async Task Start_BadValue_ExitsNonZeroNamingTheVariable(string name, string value)
+    {
+        using var node = new CacheNode("bad", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string> { [name] = value });
+
+        node.Launch();
+
+        Assert.True(await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the node kept running with a bad setting");
+        Assert.NotEqual(0, node.Process.ExitCode);
+        Assert.Contains(name, node.Process.Output);
+        Assert.Contains("invalid configuration", node.Process.Output);
+        Assert.DoesNotContain("   at ", node.Process.Output);
+    }
+
+    [Fact]
+    public async Task Start_ApiPortBusy_ExitsNonZeroWithAClearMessage()
+    {
+        using var busy = new TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        int port = ((IPEndPoint)busy.LocalEndpoint).Port;
+        using var node = new CacheNode("busy", "http://127.0.0.1:1", apiPort: port);
+
+        node.Launch();
+
+        Assert.True(await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the node kept running on a busy port");
+        Assert.NotEqual(0, node.Process.ExitCode);
+        Assert.Contains("cannot listen", node.Process.Output);
+    }
+}

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace CacheApp.Tests.Support;
+
+/// <summary>
+/// A service run as a real child process (<c>dotnet X.dll</c>) with its output kept for failure
+/// messages. Dispose kills it (and only it) by PID.
+/// </summary>
+internal sealed partial class ServiceProcess : IDisposable
+{
+    // Variables a developer's shell or CI may carry that would change the service under test.
+    private static readonly string[] Scrubbed =
+    [
+        "API_PORT", "GROUPCACHE_PORT", "SELF_HOST", "SELF_API_ADDR", "SELF_GROUPCACHE_ADDR", "INITIAL_PEERS",
+        "SOURCEAPP_SERVICE_URL", "GROUP_NAME", "CACHE_BYTES", "GROUPCACHE_PEERS", "BIND_HOST", "NODE_NAME",
+        "SOURCE_TIMEOUT", "SOURCE_HEALTH_INTERVAL", "PEER_TIMEOUT", "CACHE_TTL", "GOSSIP_INTERVAL",
+        "MEMBER_DEAD_AFTER", "MEMBER_FORGET_AFTER", "GROUPCACHE_SECRET", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS",
+        "DOTNET_URLS", "SOURCEAPP_TOKEN",
+    ];
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new(); // guarded by itself
+
+    private ServiceProcess(string name, Process process)
+    {
+        Name = name;
+        _process = process;
+    }
+
+    public string Name { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts <c>dotnet {dll} {args}</c> from the test's output folder.</summary>
+    public static ServiceProcess Start(string name, string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> env)
+    {
+        var info = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (string key in Scrubbed)
+        {
+            info.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in env)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info };
+        var service = new ServiceProcess(name, process);
+        process.OutputDataReceived += (_, e) => service.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => service.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return service;
+    }
+
+    /// <summary>The dotnet host running the tests, so that children use the same runtime.</summary>
+    public static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>SIGKILL: the process gets no chance to say goodbye.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    /// <summary>SIGTERM, as an orchestrator or <c>kill PID</c> stops a service.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            _ = SendSignal(_process.Id, 15);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already reaped.
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int SendSignal(int pid, int signal);
+}
