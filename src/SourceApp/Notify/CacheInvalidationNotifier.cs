@@ -56,6 +56,9 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
 
     private long _dropped;
 
+    /// <summary>Called after each key is settled: delivered (true) or given up (false). For tests.</summary>
+    internal Action<string, bool>? Settled { get; set; }
+
     public void KeyChanged(string key)
     {
         if (!_queue.Writer.TryWrite(key))
@@ -97,12 +100,16 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
             {
                 var node = _nodes[(start + n) % _nodes.Count];
                 if (await TrySendAsync(node, key, stoppingToken))
+                {
+                    Settled?.Invoke(key, true);
                     return;
+                }
             }
         }
 
         Interlocked.Increment(ref _dropped);
         Log.NotifyDropped(_logger, key, _rounds * _nodes.Count);
+        Settled?.Invoke(key, false);
     }
 
     private async Task<bool> TrySendAsync(Uri node, string key, CancellationToken stoppingToken)

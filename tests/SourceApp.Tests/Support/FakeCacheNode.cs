@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace SourceApp.Tests.Support;
+
+/// <summary>
+/// A stand-in cache node on 127.0.0.1 (free port) that records every request target it gets and answers
+/// with <see cref="Status"/>.
+/// </summary>
+public sealed class FakeCacheNode : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<string> _requests = new();
+    private readonly SemaphoreSlim _arrived = new(0);
+
+    private FakeCacheNode(WebApplication app) => _app = app;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public int Status { get; set; } = StatusCodes.Status200OK;
+
+    /// <summary>"METHOD raw-target" of each request, in arrival order.</summary>
+    public IReadOnlyCollection<string> Requests => _requests;
+
+    public static async Task<FakeCacheNode> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var node = new FakeCacheNode(app);
+        app.Run(context =>
+        {
+            var raw = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+            node._requests.Enqueue($"{context.Request.Method} {raw}");
+            context.Response.StatusCode = node.Status;
+            node._arrived.Release();
+            return Task.CompletedTask;
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        node.BaseAddress = new Uri(address);
+        return node;
+    }
+
+    /// <summary>Waits for the next request (in order of arrival) and returns it.</summary>
+    public async Task<string> NextRequestAsync(int index)
+    {
+        await _arrived.WaitAsync(TimeSpan.FromSeconds(20)).ContinueWith(t => Assert.True(t.Result, "no request arrived"));
+        return _requests.ElementAt(index);
+    }
+
+    /// <summary>An http URL on 127.0.0.1 where nothing listens: connections are refused at once.</summary>
+    public static Uri DeadAddress()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return new Uri($"http://127.0.0.1:{port}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _arrived.Dispose();
+    }
+}
