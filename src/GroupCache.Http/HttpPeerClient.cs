@@ -20,7 +20,9 @@ public sealed class HttpPeerClient : IPeerClient
     // 11 for expire; anything longer than the value plus this is not an answer within the limit.
     private const int FramingBytes = 64;
 
-    // The path is escaped already; without this, Uri would resolve "." and ".." segments of a key.
+    // Uri resolves "." and ".." segments, escaped or not, so a key or group that is exactly "." or
+    // ".." needs a Uri that keeps its path verbatim. Only then: handlers that read the path back
+    // through Uri.GetComponents (ASP.NET Core's TestServer does) refuse such Uris.
     private static readonly UriCreationOptions RawPath = new() { DangerousDisablePathAndQueryCanonicalization = true };
 
     private readonly HttpClient _http;
@@ -111,7 +113,9 @@ public sealed class HttpPeerClient : IPeerClient
 
     private HttpRequestMessage NewRequest(HttpMethod method, string group, string key)
     {
-        var request = new HttpRequestMessage(method, new Uri(UrlOf(group, key), in RawPath));
+        string url = UrlOf(group, key);
+        var uri = IsDotSegment(group) || IsDotSegment(key) ? new Uri(url, in RawPath) : new Uri(url, UriKind.Absolute);
+        var request = new HttpRequestMessage(method, uri);
         if (!string.IsNullOrEmpty(_options.ClusterSecret))
         {
             request.Headers.TryAddWithoutValidation(PeerProtocolHeaders.Secret, _options.ClusterSecret);
@@ -119,6 +123,8 @@ public sealed class HttpPeerClient : IPeerClient
 
         return request;
     }
+
+    private static bool IsDotSegment(string segment) => segment is "." or "..";
 
     private CancellationTokenSource NewTimeout(CancellationToken cancellationToken)
     {

@@ -113,6 +113,25 @@ internal static class PeerPath
             && TryUnescape(rawRest[(slash + 1)..], out key);
     }
 
+    /// <summary>
+    /// For servers that expose no raw request target (ASP.NET Core's TestServer): splits a path the
+    /// server has already unescaped except for %2F, in which '+' is therefore a '+'. A key that
+    /// holds the text "%2F" itself cannot be told from one holding '/' there.
+    /// </summary>
+    public static bool TrySplitDecoded(ReadOnlySpan<char> decodedRest, out string group, out string key)
+    {
+        group = key = string.Empty;
+        int slash = decodedRest.IndexOf('/');
+        if (slash < 0)
+        {
+            return false;
+        }
+
+        group = decodedRest[..slash].ToString().Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+        key = decodedRest[(slash + 1)..].ToString().Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+        return true;
+    }
+
     /// <summary>Go's <c>url.QueryUnescape</c>: '+' is a space, %XX a byte; then strict UTF-8.</summary>
     public static bool TryUnescape(ReadOnlySpan<char> escaped, out string text)
     {

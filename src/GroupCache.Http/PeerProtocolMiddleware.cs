@@ -40,12 +40,12 @@ internal sealed partial class PeerProtocolMiddleware
 
     public Task InvokeAsync(HttpContext context)
     {
-        // Kestrel's Request.Path has unescaped all but %2F and resolved dot segments; the key is
-        // taken from the request target as the client sent it.
+        // Kestrel's Request.Path has unescaped all but %2F and resolved dot segments, and has
+        // lost the difference between '+' and %2B; the key is read from the request target as the
+        // client sent it. Servers without one (TestServer) get the unescaped path.
         string? target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        ReadOnlySpan<char> path = string.IsNullOrEmpty(target)
-            ? (context.Request.PathBase + context.Request.Path).ToUriComponent()
-            : PeerPath.PathOf(target);
+        bool isRaw = !string.IsNullOrEmpty(target);
+        ReadOnlySpan<char> path = isRaw ? PeerPath.PathOf(target) : (context.Request.PathBase + context.Request.Path).Value;
         if (!path.StartsWith(_basePath, StringComparison.Ordinal))
         {
             return _next(context);
@@ -64,7 +64,8 @@ internal sealed partial class PeerProtocolMiddleware
             return ErrorAsync(context, StatusCodes.Status405MethodNotAllowed, $"method {method} not allowed");
         }
 
-        if (!PeerPath.TrySplit(path[_basePath.Length..], out string groupName, out string key))
+        var rest = path[_basePath.Length..];
+        if (!(isRaw ? PeerPath.TrySplit(rest, out string groupName, out string key) : PeerPath.TrySplitDecoded(rest, out groupName, out key)))
         {
             return ErrorAsync(context, StatusCodes.Status400BadRequest, "bad request: expected {basePath}{group}/{key}, each query-escaped");
         }
