@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# Starts (or stops, or shows) the GroupCache.NET demo: the SQLite source service and a cluster of
+# cache nodes, as in the seed's cluster example.
+#
+#   ./start-services.sh           build once (Release), start, wait until healthy and converged
+#   ./start-services.sh stop      stop exactly the processes this script started (by their PID files)
+#   ./start-services.sh status    show what runs
+#
+# Settings (environment):
+#   SELF_HOST     the address other machines reach this one at (default: detected internal IP,
+#                 with the cache node's rules; falls back to localhost)
+#   NODES         number of cache nodes (default 3)
+#   BASE_PORT     node i (0-based) gets API port BASE_PORT+2i and groupcache port BASE_PORT+2i+1 (default 8080)
+#   SOURCE_PORT   the source service's port (default 8086)
+#   BIND_HOST     listen address (default: 127.0.0.1 when SELF_HOST is loopback, else all interfaces)
+#   CACHE_BYTES   each node's cache budget (default 64MB)
+#   LOG_DIR, RUN_DIR, DATA_DIR   logs, PID files, the source's database (default ./logs ./run ./data)
+#   CONFIGURATION build configuration (default Release); SKIP_BUILD=1 reuses the last build
+#   WAIT_SECONDS  how long to wait for health and convergence (default 60)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+NODES="${NODES:-3}"
+BASE_PORT="${BASE_PORT:-8080}"
+SOURCE_PORT="${SOURCE_PORT:-8086}"
+LOG_DIR="${LOG_DIR:-$ROOT/logs}"
+RUN_DIR="${RUN_DIR:-$ROOT/run}"
+DATA_DIR="${DATA_DIR:-$ROOT/data}"
+CONFIGURATION="${CONFIGURATION:-Release}"
+WAIT_SECONDS="${WAIT_SECONDS:-60}"
+DOTNET="${DOTNET:-dotnet}"
+CACHE_DLL="$ROOT/src/CacheApp/bin/$CONFIGURATION/net10.0/CacheApp.dll"
+SOURCE_DLL="$ROOT/src/SourceApp/bin/$CONFIGURATION/net10.0/SourceApp.dll"
+
+die() { echo "start-services: $*" >&2; exit 1; }
+
+is_number() { [[ "$1" =~ ^[0-9]+$ ]]; }
+
+# The cache node's detection rules: up, non-loopback interfaces; no wireless or virtual ones; the
+# first IPv4 address in 10/8, 172.16/12 or 192.168/16; otherwise localhost.
+detect_internal_ip() {
+  local line name addr a b
+  if command -v ip >/dev/null 2>&1; then
+    while read -r line; do
+      name="$(awk '{print $2}' <<<"$line")"
+      name="${name%%@*}"
+      addr="$(awk '{print $4}' <<<"$line")"
+      addr="${addr%%/*}"
+      case "$name" in
+        lo|lo:*|wl*|ww*|docker*|veth*|br-*|virbr*|vmnet*|vboxnet*|tun*|tap*|utun*|lxc*|lxd*|cni*|flannel*|cali*|kube*|podman*|vxlan*|wg*|zt*|tailscale*|dummy*|ham*|ppp*) continue ;;
+      esac
+      IFS=. read -r a b _ _ <<<"$addr"
+      if [[ "$a" == 10 ]] || [[ "$a" == 172 && "$b" -ge 16 && "$b" -le 31 ]] || [[ "$a" == 192 && "$b" == 168 ]]; then
+        echo "$addr"
+        return
+      fi
+    done < <(ip -4 -o addr show up 2>/dev/null)
+  fi
+  echo localhost
+}
+
+# Where this script itself talks to the services: the bind address, or loopback when bound to all.
+local_host() {
+  if [[ -n "$BIND" ]]; then echo "$BIND"; else echo 127.0.0.1; fi
+}
+
+port_busy() {
+  local port="$1"
+  if command -v ss >/dev/null 2>&1; then
+    [[ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]]
+  else
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
+  fi
+}
+
+# True when the PID file's process is alive and is the service it names (not a reused PID).
+pid_alive() {
+  local pidfile="$1" pid dll
+  [[ -f "$pidfile" ]] || return 1
+  pid="$(cat "$pidfile")"
+  is_number "$pid" || return 1
+  [[ -r "/proc/$pid/cmdline" ]] || return 1
+  case "$(basename "$pidfile" .pid)" in
+    source) dll="SourceApp.dll" ;;
+    *) dll="CacheApp.dll" ;;
+  esac
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$dll"
+}
+
+stop_one() {
+  local pidfile="$1" name pid i
+  name="$(basename "$pidfile" .pid)"
+  if ! pid_alive "$pidfile"; then
+    echo "  $name: not running"
+    rm -f "$pidfile"
+    return
+  fi
+  pid="$(cat "$pidfile")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "  $name (pid $pid) did not stop on SIGTERM; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+  echo "  $name (pid $pid) stopped"
+}
+
+cmd_stop() {
+  shopt -s nullglob
+  local files=("$RUN_DIR"/node*.pid)
+  if [[ ${#files[@]} -eq 0 && ! -f "$RUN_DIR/source.pid" ]]; then
+    echo "Nothing to stop (no PID files in $RUN_DIR)."
+    return 0
+  fi
+  echo "Stopping..."
+  # Nodes first, so that each tells the others it leaves; the source last.
+  for f in "${files[@]}"; do stop_one "$f"; done
+  [[ -f "$RUN_DIR/source.pid" ]] && stop_one "$RUN_DIR/source.pid"
+  return 0
+}
+
+cmd_status() {
+  shopt -s nullglob
+  local any=0 f name pid
+  for f in "$RUN_DIR"/source.pid "$RUN_DIR"/node*.pid; do
+    [[ -f "$f" ]] || continue
+    any=1
+    name="$(basename "$f" .pid)"
+    pid="$(cat "$f")"
+    if pid_alive "$f"; then
+      echo "  $name: running (pid $pid)"
+    else
+      echo "  $name: not running (stale PID file)"
+    fi
+  done
+  [[ $any -eq 1 ]] || echo "Nothing started by this script is running."
+}
+
+wait_for() {
+  local what="$1" deadline=$((SECONDS + WAIT_SECONDS))
+  shift
+  until "$@"; do
+    if ((SECONDS >= deadline)); then
+      return 1
+    fi
+    sleep 0.3
+  done
+}
+
+healthy() { curl -fsS -m 2 "$1/health" >/dev/null 2>&1; }
+
+# Every node lists NODES alive members on its ring.
+converged() {
+  local url body
+  for url in "${NODE_URLS[@]}"; do
+    body="$(curl -fsS -m 2 "$url/api/admin/peers" 2>/dev/null)" || return 1
+    [[ "$(grep -o '"state":"alive"' <<<"$body" | wc -l)" -eq "$NODES" ]] || return 1
+    [[ "$(grep -o '"inRing":true' <<<"$body" | wc -l)" -eq "$NODES" ]] || return 1
+  done
+}
+
+fail_start() {
+  echo "start-services: $1" >&2
+  [[ -n "${2:-}" && -f "$2" ]] && { echo "--- last lines of $2:" >&2; tail -n 20 "$2" >&2; }
+  cmd_stop >&2
+  exit 1
+}
+
+cmd_start() {
+  is_number "$NODES" && ((NODES >= 1 && NODES <= 50)) || die "NODES must be a number from 1 to 50 (got '$NODES')"
+  is_number "$BASE_PORT" && is_number "$SOURCE_PORT" || die "BASE_PORT and SOURCE_PORT must be numbers"
+  command -v "$DOTNET" >/dev/null 2>&1 || die "'$DOTNET' not found: install the .NET 10 SDK"
+  command -v curl >/dev/null 2>&1 || die "curl not found"
+
+  SELF_HOST="${SELF_HOST:-$(detect_internal_ip)}"
+  if [[ -z "${BIND_HOST+x}" ]]; then
+    case "$SELF_HOST" in
+      127.*|localhost|::1) BIND=127.0.0.1 ;;
+      *) BIND="" ;;
+    esac
+  else
+    BIND="$BIND_HOST"
+  fi
+  LOCAL="$(local_host)"
+
+  shopt -s nullglob
+  for f in "$RUN_DIR"/source.pid "$RUN_DIR"/node*.pid; do
+    if pid_alive "$f"; then
+      die "already running ($(basename "$f" .pid), pid $(cat "$f")); run '$0 stop' first"
+    fi
+    rm -f "$f"
+  done
+
+  # Every port, checked before anything starts.
+  local ports=("$SOURCE_PORT") i seen=" " p
+  for ((i = 0; i < NODES; i++)); do
+    ports+=($((BASE_PORT + 2 * i)) $((BASE_PORT + 2 * i + 1)))
+  done
+  for p in "${ports[@]}"; do
+    ((p >= 1 && p <= 65535)) || die "port $p is out of range; change BASE_PORT or SOURCE_PORT"
+    [[ "$seen" != *" $p "* ]] || die "port $p would be used twice; change BASE_PORT or SOURCE_PORT"
+    seen+="$p "
+    if port_busy "$p"; then
+      die "port $p is already in use; stop what uses it or choose other ports (BASE_PORT, SOURCE_PORT)"
+    fi
+  done
+
+  mkdir -p "$LOG_DIR" "$RUN_DIR" "$DATA_DIR"
+
+  if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+    echo "Building ($CONFIGURATION)..."
+    "$DOTNET" build "$ROOT/src/SourceApp/SourceApp.csproj" -c "$CONFIGURATION" -nologo -v quiet >"$LOG_DIR/build.log" 2>&1 \
+      && "$DOTNET" build "$ROOT/src/CacheApp/CacheApp.csproj" -c "$CONFIGURATION" -nologo -v quiet >>"$LOG_DIR/build.log" 2>&1 \
+      || { tail -n 30 "$LOG_DIR/build.log" >&2; die "build failed (see $LOG_DIR/build.log)"; }
+  fi
+  [[ -f "$CACHE_DLL" && -f "$SOURCE_DLL" ]] || die "built services not found under src/*/bin/$CONFIGURATION"
+
+  local url_host="$SELF_HOST"
+  [[ "$url_host" == *:* ]] && url_host="[$url_host]"
+  local source_url="http://$url_host:$SOURCE_PORT"
+  local api_addrs=() node_api
+  NODE_URLS=()
+  for ((i = 0; i < NODES; i++)); do
+    api_addrs+=("http://$url_host:$((BASE_PORT + 2 * i))")
+    NODE_URLS+=("http://$LOCAL:$((BASE_PORT + 2 * i))")
+  done
+  local notify
+  notify="$(IFS=,; echo "${api_addrs[*]}")"
+
+  echo "Starting the source service on port $SOURCE_PORT..."
+  nohup "$DOTNET" "$SOURCE_DLL" -db "$DATA_DIR/sqlite.db" -http "$BIND:$SOURCE_PORT" -name sourceapp -notify "$notify" \
+    </dev/null >"$LOG_DIR/sourceapp.log" 2>&1 &
+  echo $! >"$RUN_DIR/source.pid"
+  wait_for "source" healthy "http://$LOCAL:$SOURCE_PORT" || fail_start "the source did not become healthy" "$LOG_DIR/sourceapp.log"
+
+  # As in the seed's cluster example: each node lists the ones started before it.
+  local peers=""
+  for ((i = 0; i < NODES; i++)); do
+    node_api="${api_addrs[$i]}"
+    echo "Starting node$((i + 1)): API $node_api, groupcache http://$url_host:$((BASE_PORT + 2 * i + 1))..."
+    env API_PORT=$((BASE_PORT + 2 * i)) GROUPCACHE_PORT=$((BASE_PORT + 2 * i + 1)) SELF_HOST="$SELF_HOST" \
+      BIND_HOST="${BIND:-*}" SOURCEAPP_SERVICE_URL="$source_url" INITIAL_PEERS="$peers" NODE_NAME="node$((i + 1))" \
+      CACHE_BYTES="${CACHE_BYTES:-64MB}" \
+      nohup "$DOTNET" "$CACHE_DLL" </dev/null >"$LOG_DIR/node$((i + 1)).log" 2>&1 &
+    echo $! >"$RUN_DIR/node$((i + 1)).pid"
+    peers="${peers:+$peers,}$node_api"
+  done
+
+  for ((i = 0; i < NODES; i++)); do
+    wait_for "node$((i + 1))" healthy "${NODE_URLS[$i]}" || fail_start "node$((i + 1)) did not become healthy" "$LOG_DIR/node$((i + 1)).log"
+  done
+  wait_for "convergence" converged || fail_start "the nodes did not agree on $NODES members within ${WAIT_SECONDS}s" "$LOG_DIR/node1.log"
+
+  echo
+  echo "GroupCache.NET is running ($NODES node(s), ring converged)."
+  echo "  source:   $source_url    (log $LOG_DIR/sourceapp.log)"
+  for ((i = 0; i < NODES; i++)); do
+    echo "  node$((i + 1)):    API ${api_addrs[$i]}, groupcache http://$url_host:$((BASE_PORT + 2 * i + 1))    (log $LOG_DIR/node$((i + 1)).log)"
+  done
+  echo
+  echo "Try:"
+  echo "  curl ${api_addrs[0]}/api/data/apple"
+  echo "  curl ${api_addrs[$((NODES - 1))]}/api/data/apple"
+  echo "  curl $source_url/api/data/apple"
+  echo "  curl -X PUT -d '{\"value\":\"something new\"}' $source_url/api/data/newkey"
+  echo "  curl ${api_addrs[0]}/api/data/newkey"
+  echo "  curl ${api_addrs[0]}/api/admin/status"
+  echo "  curl ${api_addrs[0]}/api/admin/peers"
+  echo
+  echo "Stop with: $0 stop"
+}
+
+case "${1:-start}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  -h|--help|help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown command '$1' (use start, stop or status)" ;;
+esac

@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using CacheApp.Tests.Support;
+
+namespace CacheApp.Tests.Integration;
+
+/// <summary>start-services.sh, run for real on alternative ports with SELF_HOST=127.0.0.1.</summary>
+public class StartScriptTests
+{
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "start-services.sh")) && Directory.Exists(Path.Combine(dir.FullName, "src", "CacheApp")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("start-services.sh not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>A base port with <paramref name="count"/> free ports from it, and a free source port.</summary>
+    private static (int Base, int Source) FreePorts(int count)
+    {
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            int first = Random.Shared.Next(20_000, 40_000) & ~1;
+            var listeners = new List<TcpListener>();
+            try
+            {
+                for (int p = first; p <= first + count; p++)
+                {
+                    var l = new TcpListener(IPAddress.Loopback, p);
+                    l.Start();
+                    listeners.Add(l);
+                }
+
+                return (first, first + count);
+            }
+            catch (SocketException)
+            {
+            }
+            finally
+            {
+                listeners.ForEach(l => l.Stop());
+            }
+        }
+
+        throw new InvalidOperationException("no free port range found");
+    }
+
+    private sealed record ScriptRun(int ExitCode, string Output);
+
+    private static async Task<ScriptRun> RunScriptAsync(TempDir dir, IReadOnlyDictionary<string, string> env, string command, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepoRoot(),
+        };
+        info.ArgumentList.Add(Path.Combine(RepoRoot(), "start-services.sh"));
+        info.ArgumentList.Add(command);
+
+        // The test host's MSBuild variables would steer the script's own build.
+        foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToArray())
+        {
+            info.Environment.Remove(key);
+        }
+
+        info.Environment["DOTNET"] = ServiceProcess.DotnetHost();
+        info.Environment["LOG_DIR"] = Path.Combine(dir.Path, "logs");
+        info.Environment["RUN_DIR"] = Path.Combine(dir.Path, "run");
+        info.Environment["DATA_DIR"] = Path.Combine(dir.Path, "data");
+        foreach (var (k, v) in env)
+        {
+            info.Environment[k] = v;
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"start-services.sh {command} ran longer than {timeout}");
+        }
+
+        return new ScriptRun(process.ExitCode, await stdout + await stderr);
+    }
+
+    private static int[] StartedPids(TempDir dir)
+    {
+        string run = Path.Combine(dir.Path, "run");
+        return Directory.Exists(run)
+            ? [.. Directory.GetFiles(run, "*.pid").Select(f => int.Parse(File.ReadAllText(f).Trim(), System.Globalization.CultureInfo.InvariantCulture))]
+            : [];
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whatever happens in the test, nothing the script started outlives it.</summary>
+    private static void KillLeftovers(IEnumerable<int> pids)
+    {
+        foreach (int pid in pids.Where(IsRunning))
+        {
+            try
+            {
+                using var p = Process.GetProcessById(pid);
+                string cmd = File.ReadAllText($"/proc/{pid}/cmdline");
+                if (cmd.Contains("CacheApp.dll", StringComparison.Ordinal) || cmd.Contains("SourceApp.dll", StringComparison.Ordinal))
+                {
+                    p.Kill();
+                }
+            }
+            catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException)
+            {
+            }
+        }
+    }
+
+    private static async Task StartServeStopAsync(int nodes)
+    {
+        using var dir = new TempDir();
+        var (basePort, sourcePort) = FreePorts(2 * nodes);
+        var env = new Dictionary<string, string>
+        {
+            ["SELF_HOST"] = "127.0.0.1",
+            ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SOURCE_PORT"] = sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["NODES"] = nodes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var pids = new List<int>();
+        try
+        {
+            var start = await RunScriptAsync(dir, env, "start", TimeSpan.FromMinutes(8));
+            pids.AddRange(StartedPids(dir));
+            Assert.True(start.ExitCode == 0, start.Output);
+            Assert.Equal(nodes + 1, pids.Count);
+            Assert.Contains("ring converged", start.Output);
+            Assert.Contains($"curl http://127.0.0.1:{basePort}/api/data/apple", start.Output);
+
+            for (int i = 0; i < nodes; i++)
+            {
+                string api = $"http://127.0.0.1:{basePort + (2 * i)}";
+                var (status, body) = await TestHttp.GetJsonAsync($"{api}/api/data/apple");
+                Assert.Equal(HttpStatusCode.OK, status);
+                Assert.Equal("A crisp red apple", body.GetProperty("value").GetString());
+                var (_, peers) = await TestHttp.GetJsonAsync($"{api}/api/admin/peers");
+                Assert.Equal(nodes, peers.GetProperty("ring").GetArrayLength());
+            }
+
+            var status2 = await RunScriptAsync(dir, env, "status", TimeSpan.FromSeconds(30));
+            Assert.Equal(nodes + 1, status2.Output.Split('\n').Count(l => l.Contains("running (pid", StringComparison.Ordinal)));
+
+            var stop = await RunScriptAsync(dir, env, "stop", TimeSpan.FromMinutes(1));
+            Assert.True(stop.ExitCode == 0, stop.Output);
+            Assert.All(pids, pid => Assert.False(IsRunning(pid), $"pid {pid} still runs after stop"));
+            Assert.Empty(StartedPids(dir));
+        }
+        finally
+        {
+            KillLeftovers(pids);
+        }
+    }
+
+    [Fact]
+    public Task StartServices_ThreeNodesOnAlternativePorts_ServeAppleAndStopLeavesNothing() => StartServeStopAsync(3);
+
+    [Fact]
+    public Task StartServices_OneNode_ServesAppleAndStops() => StartServeStopAsync(1);
+
+    [Fact]
+    public async Task StartServices_BusyPort_FailsClearlyAndStartsNothing()
+    {
+        using var dir = new TempDir();
+        var (basePort, sourcePort) = FreePorts(6);
+        using var busy = new TcpListener(IPAddress.Loopback, basePort + 2);
+        busy.Start();
+        var env = new Dictionary<string, string>
+        {
+            ["SELF_HOST"] = "127.0.0.1",
+            ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SOURCE_PORT"] = sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        var run = await RunScriptAsync(dir, env, "start", TimeSpan.FromMinutes(2));
+        KillLeftovers(StartedPids(dir));
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains($"port {basePort + 2} is already in use", run.Output);
+        Assert.Empty(StartedPids(dir));
+    }
+}
