@@ -27,11 +27,13 @@ public sealed class HttpPeerClient : IPeerClient
 
     private readonly HttpClient _http;
     private readonly HttpPoolOptions _options;
+    private readonly TimeoutSources _timeouts;
     private readonly string _baseUrl;
     private readonly ConcurrentDictionary<string, string> _groupPrefixes = new(StringComparer.Ordinal);
 
-    internal HttpPeerClient(string peer, HttpClient http, HttpPoolOptions options)
+    internal HttpPeerClient(string peer, HttpClient http, HttpPoolOptions options, TimeoutSources timeouts)
     {
+        _timeouts = timeouts;
         Peer = peer;
         _http = http;
         _options = options;
@@ -46,7 +48,7 @@ public sealed class HttpPeerClient : IPeerClient
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(key);
         using var request = NewRequest(HttpMethod.Get, group, key);
-        using var timeout = NewTimeout(cancellationToken);
+        using var timeout = _timeouts.Rent(cancellationToken);
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
@@ -83,7 +85,7 @@ public sealed class HttpPeerClient : IPeerClient
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(key);
         using var request = NewRequest(HttpMethod.Delete, group, key);
-        using var timeout = NewTimeout(cancellationToken);
+        using var timeout = _timeouts.Rent(cancellationToken);
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
@@ -125,19 +127,6 @@ public sealed class HttpPeerClient : IPeerClient
     }
 
     private static bool IsDotSegment(string segment) => segment is "." or "..";
-
-    private CancellationTokenSource NewTimeout(CancellationToken cancellationToken)
-    {
-        var source = cancellationToken.CanBeCanceled
-            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
-            : new CancellationTokenSource();
-        if (_options.PeerTimeout != Timeout.InfiniteTimeSpan)
-        {
-            source.CancelAfter(_options.PeerTimeout);
-        }
-
-        return source;
-    }
 
     private async Task<Exception> FailureOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

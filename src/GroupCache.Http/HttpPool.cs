@@ -21,6 +21,7 @@ namespace GroupCache.Http;
 public sealed class HttpPool : IPeerPicker, IDisposable
 {
     private readonly HttpClient _http;
+    private readonly TimeoutSources _timeouts;
     private readonly ConcurrentDictionary<string, HttpPeerClient> _clients = new(StringComparer.Ordinal);
     private readonly Lock _setLock = new(); // serialises SetPeers; readers use _ring without it
     private Ring _ring;
@@ -35,6 +36,7 @@ public sealed class HttpPool : IPeerPicker, IDisposable
         Options.Validate();
         _http = handler is null ? new HttpClient(NewHandler(Options), disposeHandler: true) : new HttpClient(handler, disposeHandler: false);
         _http.Timeout = Timeout.InfiniteTimeSpan; // each request times itself, body included
+        _timeouts = new TimeoutSources(Options.PeerTimeout);
         _ring = Ring.Empty;
     }
 
@@ -90,7 +92,7 @@ public sealed class HttpPool : IPeerPicker, IDisposable
         string name = PeerAddress.Normalize(peer);
         return _clients.TryGetValue(name, out var client)
             ? client
-            : _clients.GetOrAdd(name, static (n, pool) => new HttpPeerClient(n, pool._http, pool.Options), this);
+            : _clients.GetOrAdd(name, static (n, pool) => new HttpPeerClient(n, pool._http, pool.Options, pool._timeouts), this);
     }
 
     public void Dispose() => _http.Dispose();

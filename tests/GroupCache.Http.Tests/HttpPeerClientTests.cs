@@ -86,6 +86,37 @@ public class HttpPeerClientTests
     }
 
     [Fact]
+    public async Task GetAsync_AfterATimeout_NextRequestsStillSucceed()
+    {
+        // Timeout sources are pooled: one that fired must not be handed out again.
+        var slow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var owner = await TestNode.StartAsync(getter: new CountingGetter(async (key, _) =>
+        {
+            if (key == "slow")
+            {
+                await slow.Task;
+            }
+
+            return SyntheticValues.For(key);
+        }));
+        using var pool = new HttpPool("http://127.0.0.1:1", new HttpPoolOptions { PeerTimeout = TimeSpan.FromMilliseconds(300) });
+        var client = pool.ClientFor(owner.Url);
+
+        try
+        {
+            await Assert.ThrowsAsync<TimeoutException>(async () => await client.GetAsync("data", "slow", CancellationToken.None));
+            for (int i = 0; i < 50; i++)
+            {
+                Assert.Equal("v:k" + i, (await client.GetAsync("data", "k" + i, CancellationToken.None)).Value.ToString());
+            }
+        }
+        finally
+        {
+            slow.TrySetResult();
+        }
+    }
+
+    [Fact]
     public async Task GetAsync_CallerCancels_ThrowsOperationCanceled()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
