@@ -5,6 +5,7 @@
 #
 #   bench/run.sh            full run (~10 min on 2 cores)
 #   bench/run.sh --quick    quick run (~3 min)
+#   bench/run.sh --aot      also publish CacheApp with Native AOT and run it as a third system
 #   bench/run.sh --help     every option
 #
 # Needs: dotnet 10 SDK, wrk, and for the Go node: golang-go golang-github-golang-groupcache-dev
@@ -43,5 +44,32 @@ build bench/LoadRunner/LoadRunner.csproj
 rm -f /tmp/loadrunner-build.$$.log
 tests/GoPeer/build.sh >/dev/null
 
+runner_args=()
+aot=0
+for arg in "$@"; do
+  if [ "$arg" = "--aot" ]; then aot=1; else runner_args+=("$arg"); fi
+done
+
+if [ "$aot" = 1 ]; then
+  # Publish from a copy of the sources, so the RID-specific restore does not touch src/*/obj,
+  # which other builds on this machine may be using.
+  echo "== publishing CacheApp with Native AOT (takes a few minutes)"
+  aot_dir="$root/bench/results/aot"
+  rm -rf "$aot_dir/src" && mkdir -p "$aot_dir/src"
+  cp Directory.Build.props Directory.Packages.props "$aot_dir/"
+  for project in GroupCache GroupCache.Http CacheApp; do
+    mkdir -p "$aot_dir/src/$project"
+    (cd "src/$project" && tar cf - --exclude=./bin --exclude=./obj .) | (cd "$aot_dir/src/$project" && tar xf -)
+  done
+  if ! dotnet publish "$aot_dir/src/CacheApp/CacheApp.csproj" -c Release -r linux-x64 -p:PublishAot=true \
+      -o "$aot_dir/out" --nologo >"$aot_dir/publish.log" 2>&1; then
+    echo "run.sh: the Native AOT publish failed; its errors:" >&2
+    grep -E "error|warning" "$aot_dir/publish.log" | sort -u >&2 || tail -30 "$aot_dir/publish.log" >&2
+    exit 1
+  fi
+  grep -E "warning (IL|AOT)" "$aot_dir/publish.log" | sort -u || true
+  runner_args+=(--aot-binary "$aot_dir/out/CacheApp")
+fi
+
 echo "== running"
-exec dotnet bench/LoadRunner/bin/Release/net10.0/LoadRunner.dll --repo "$root" "$@"
+exec dotnet bench/LoadRunner/bin/Release/net10.0/LoadRunner.dll --repo "$root" "${runner_args[@]}"

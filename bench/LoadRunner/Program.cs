@@ -61,6 +61,11 @@ if (options.Systems.Contains("go"))
     Require(paths.GoPeer, "gopeer (tests/GoPeer/build.sh)");
 }
 
+if (options.AotBinary is not null)
+{
+    Require(options.AotBinary, "Native AOT CacheApp (bench/run.sh --aot)");
+}
+
 if (missing.Count > 0)
 {
     Console.Error.WriteLine("LoadRunner: missing builds; run bench/run.sh, which builds them:\n  " + string.Join("\n  ", missing));
@@ -84,12 +89,17 @@ try
     var systems = new List<ICacheSystem>();
     if (options.Systems.Contains("ours"))
     {
-        systems.Add(new OurSystem(paths, source.Url, runDir));
+        systems.Add(new OurSystem(paths, source.Url, runDir, options.OursEnv));
     }
 
     if (options.Systems.Contains("go"))
     {
         systems.Add(new GoSystem(paths, source.Url, runDir));
+    }
+
+    if (options.Systems.Contains("aot"))
+    {
+        systems.Add(new OurSystem(paths, source.Url, runDir, options.OursEnv, options.AotBinary));
     }
 
     context = new BenchContext(options, paths, runDir, source, systems, new WrkRunner(paths, runDir, options.Threads, options.Connections));
@@ -114,6 +124,7 @@ finally
 }
 
 var summary = Summarizer.Summarize(context.Measurements);
+var aotRows = Summarizer.CompareAot(context.Measurements);
 var finished = DateTimeOffset.UtcNow;
 var report = new BenchReport
 {
@@ -136,15 +147,22 @@ var report = new BenchReport
         ["storm_repeats"] = options.StormRepeats,
         ["scenarios"] = options.Scenarios.ToArray(),
         ["systems"] = options.Systems.ToArray(),
+        ["ours_env"] = options.OursEnv,
     },
     Measurements = context.Measurements,
     Summary = summary,
+    AotVsJit = aotRows,
     Notes = context.Notes,
 };
 
 string jsonPath = options.OutputPath ?? Path.Combine(paths.ResultsDir, stamp + ".json");
 report.Save(jsonPath);
 string table = TableWriter.Markdown(summary);
+if (aotRows.Count > 0)
+{
+    table += "\nNative AOT beside JIT (same CacheApp sources):\n\n" + TableWriter.AotMarkdown(aotRows);
+}
+
 File.WriteAllText(Path.ChangeExtension(jsonPath, ".md"), table);
 string subtitle = $"{report.Machine.Cpu}, {report.Machine.Cores} cores, {finished:yyyy-MM-dd}, wrk -t{options.Threads} -c{options.Connections}, {options.Duration.TotalSeconds} s x {options.Rounds} round(s)";
 string svg = SvgChart.Render(context.Measurements, subtitle);

@@ -40,6 +40,12 @@ public sealed class RunnerOptions
 
     public string? OutputPath { get; private set; }
 
+    /// <summary>Extra environment for our nodes (JIT and AOT), e.g. DOTNET_gcServer=1, for experiments.</summary>
+    public Dictionary<string, string> OursEnv { get; } = [];
+
+    /// <summary>A Native AOT build of CacheApp; when given, "aot" runs as a third system.</summary>
+    public string? AotBinary { get; private set; }
+
     /// <summary>Which systems to run: ours, go (both by default).</summary>
     public HashSet<string> Systems { get; private set; } = ["ours", "go"];
 
@@ -48,10 +54,13 @@ public sealed class RunnerOptions
     public const string Usage = """
         usage: LoadRunner [--quick] [--rounds N] [--duration S] [--warmup S] [--memory-entries N]
                           [--miss-keys N] [--storm-requests N] [--scenarios a,b,...] [--systems ours,go]
-                          [--threads N] [--connections N] [--repo PATH] [--out FILE.json]
+                          [--threads N] [--connections N] [--repo PATH] [--out FILE.json] [--aot-binary PATH]
+                          [--ours-env NAME=VALUE]...
           --quick            one round, 5 s measurements, 2 s warm-ups, 200,000 memory entries
           --scenarios        any of ceiling,hit,peer,miss,storm,memory (default: all)
-          --systems          ours, go or both (default: both)
+          --systems          any of ours,go,aot (default: ours,go; plus aot when --aot-binary is given)
+          --ours-env         extra environment for our nodes, e.g. DOTNET_gcServer=1 (repeatable)
+          --aot-binary       a Native AOT CacheApp executable, run as system "aot" (bench/run.sh --aot builds it)
         """;
 
     public static RunnerOptions Parse(string[] args)
@@ -69,6 +78,7 @@ public sealed class RunnerOptions
             o.StormRepeats = 2;
         }
 
+        bool systemsGiven = false;
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -90,6 +100,17 @@ public sealed class RunnerOptions
                 case "--connections": o.Connections = Int(1); break;
                 case "--repo": o.RepoRoot = Next(); break;
                 case "--out": o.OutputPath = Next(); break;
+                case "--aot-binary": o.AotBinary = Path.GetFullPath(Next()); break;
+                case "--ours-env":
+                    string pair = Next();
+                    int eq = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (eq <= 0)
+                    {
+                        throw new ArgumentException("--ours-env takes NAME=VALUE");
+                    }
+
+                    o.OursEnv[pair[..eq]] = pair[(eq + 1)..];
+                    break;
                 case "--scenarios":
                     o.Scenarios = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
                     if (o.Scenarios.Except(AllScenarios).FirstOrDefault() is { } bad)
@@ -100,14 +121,25 @@ public sealed class RunnerOptions
                     break;
                 case "--systems":
                     o.Systems = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-                    if (o.Systems.Count == 0 || o.Systems.Except(["ours", "go"]).Any())
+                    if (o.Systems.Count == 0 || o.Systems.Except(["ours", "go", "aot"]).Any())
                     {
-                        throw new ArgumentException("--systems takes ours, go or ours,go");
+                        throw new ArgumentException("--systems takes a list of ours, go, aot");
                     }
 
+                    systemsGiven = true;
                     break;
                 default: throw new ArgumentException($"unknown argument '{arg}'");
             }
+        }
+
+        if (o.AotBinary is not null && !systemsGiven)
+        {
+            o.Systems.Add("aot");
+        }
+
+        if (o.Systems.Contains("aot") && o.AotBinary is null)
+        {
+            throw new ArgumentException("the aot system needs --aot-binary PATH (bench/run.sh --aot publishes one)");
         }
 
         return o;

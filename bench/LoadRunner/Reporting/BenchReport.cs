@@ -27,6 +27,8 @@ public sealed class BenchReport
 
     public IReadOnlyList<SummaryRow> Summary { get; init; } = [];
 
+    public IReadOnlyList<AotRow> AotVsJit { get; init; } = [];
+
     public IReadOnlyList<Measurement> Measurements { get; init; } = [];
 
     public IReadOnlyList<string> Notes { get; init; } = [];

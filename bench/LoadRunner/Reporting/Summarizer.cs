@@ -99,6 +99,51 @@ public static class Summarizer
             });
         }
 
+        double? oursStart = Mean(all, "hit-uniform", "ours", m => m.Extra.GetValueOrDefault("startup_ms", double.NaN));
+        double? goStart = Mean(all, "hit-uniform", "go", m => m.Extra.GetValueOrDefault("startup_ms", double.NaN));
+        if (oursStart is not null || goStart is not null)
+        {
+            rows.Add(new SummaryRow("start-up", "ms to first healthy answer") { Ours = oursStart, Go = goStart, Note = "from process start, polled every 20 ms" });
+            rows.Add(new SummaryRow("start-up", "RSS when healthy, MB")
+            {
+                Ours = Mean(all, "hit-uniform", "ours", m => m.Extra.GetValueOrDefault("rss_start_mb", double.NaN)),
+                Go = Mean(all, "hit-uniform", "go", m => m.Extra.GetValueOrDefault("rss_start_mb", double.NaN)),
+            });
+        }
+
+        return rows;
+    }
+
+    /// <summary>Native AOT beside the JIT build of the same CacheApp, when the run included "aot".</summary>
+    public static List<AotRow> CompareAot(IReadOnlyList<Measurement> all)
+    {
+        var rows = new List<AotRow>();
+        if (!all.Any(m => m.System == "aot"))
+        {
+            return rows;
+        }
+
+        void Add(string metric, string scenario, Func<Measurement, double> pick)
+        {
+            double? jit = Mean(all, scenario, "ours", pick);
+            double? aot = Mean(all, scenario, "aot", pick);
+            if (jit is not null || aot is not null)
+            {
+                rows.Add(new AotRow(metric, jit, aot));
+            }
+        }
+
+        double Extra(Measurement m, string name) => m.Extra.GetValueOrDefault(name, double.NaN);
+        Add("start-up, ms to first healthy answer", "hit-uniform", m => Extra(m, "startup_ms"));
+        Add("RSS when healthy, MB", "hit-uniform", m => Extra(m, "rss_start_mb"));
+        Add("hit-uniform req/s", "hit-uniform", m => m.RequestsPerSecond);
+        Add("hit-uniform p99 ms", "hit-uniform", m => m.P99Ms);
+        Add("hit-zipf req/s", "hit-zipf", m => m.RequestsPerSecond);
+        Add("peer req/s", "peer", m => m.RequestsPerSecond);
+        Add("peer p99 ms", "peer", m => m.P99Ms);
+        Add("miss req/s", "miss", m => m.RequestsPerSecond);
+        Add("memory: overhead bytes per entry", "memory", m => Extra(m, "bytes_per_entry_overhead"));
+        Add("memory: RSS after, MB", "memory", m => Extra(m, "rss_after_mb"));
         return rows;
     }
 

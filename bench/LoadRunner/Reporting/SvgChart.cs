@@ -13,7 +13,7 @@ public static class SvgChart
     private const int PanelWidth = 460;
     private const int PanelHeight = 300;
     private const int Left = 60;
-    private const int Top = 50;
+    private const int Top = 75;
     private const int Bottom = 60;
 
     private static readonly (string System, string Label, string Color)[] Series =
@@ -21,6 +21,7 @@ public static class SvgChart
         ("ours", "GroupCache.NET", "#3b6fb6"),
         ("go", "golang/groupcache", "#e08a2e"),
         ("kestrel", "bare Kestrel ceiling", "#9a9a9a"),
+        ("aot", "GroupCache.NET Native AOT", "#5aa469"),
     ];
 
     public static string Render(IReadOnlyList<Measurement> all, string subtitle)
@@ -39,7 +40,7 @@ public static class SvgChart
 
         int lx = Left;
         int ly = Top + PanelHeight + Bottom;
-        foreach (var (_, label, color) in Series)
+        foreach (var (_, label, color) in Series.Where(se => all.Any(m => m.System == se.System)))
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"""<rect x="{lx}" y="{ly}" width="12" height="12" fill="{color}"/><text x="{lx + 16}" y="{ly + 10}">{label}</text>""");
             lx += 190;
@@ -60,7 +61,9 @@ public static class SvgChart
             return values.Count == 0 ? double.NaN : values.Average();
         }
 
-        bool Shows(string scenario, string system) => system != "kestrel" || (includeCeiling && scenario.StartsWith("hit", StringComparison.Ordinal));
+        bool Shows(string scenario, string system) =>
+            (system != "kestrel" || (includeCeiling && scenario.StartsWith("hit", StringComparison.Ordinal)))
+            && all.Any(m => m.System == system);
 
         double max = scenarios.SelectMany(s => Series.Where(se => Shows(s, se.System)).Select(se => Value(s, se.System)))
             .Where(v => !double.IsNaN(v)).DefaultIfEmpty(1).Max();
@@ -69,7 +72,7 @@ public static class SvgChart
         int xAxis = x0 + Left;
         int yBase = Top + PanelHeight;
 
-        sb.AppendLine(CultureInfo.InvariantCulture, $"""<text x="{xAxis + (plotW / 2)}" y="{Top - 2}" text-anchor="middle" font-weight="bold">{title}</text>""");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"""<text x="{xAxis + (plotW / 2)}" y="{Top - 14}" text-anchor="middle" font-weight="bold">{title}</text>""");
         for (int t = 0; t <= 5; t++)
         {
             double v = scaleMax * t / 5;

@@ -21,6 +21,19 @@ public static class TableWriter
         return sb.ToString();
     }
 
+    public static string AotMarkdown(IReadOnlyList<AotRow> rows)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| metric | JIT (dotnet CacheApp.dll) | Native AOT | AOT / JIT |");
+        sb.AppendLine("|---|---:|---:|---:|");
+        foreach (var r in rows)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Metric} | {Num(r.Jit)} | {Num(r.Aot)} | {Ratio(r.Ratio)} |");
+        }
+
+        return sb.ToString();
+    }
+
     private static string Num(double? v) => v switch
     {
         null => "–",

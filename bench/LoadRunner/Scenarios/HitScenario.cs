@@ -18,6 +18,7 @@ public sealed class HitScenario : IScenario
             {
                 await using var cluster = await system.StartAsync("hit", [new NodeSpec(64L << 20)]);
                 var node = cluster.Nodes[0];
+                double startRss = ProcStatus.ResidentBytes(node.Process.Pid) / 1048576.0;
                 int failed = await Http.GetEachAsync([.. keyList.Select(node.DataUrl)], 32);
                 if (failed != 0)
                 {
@@ -32,6 +33,7 @@ public sealed class HitScenario : IScenario
                     var stats = await system.StatsAsync(node);
                     m.Extra["source_loads"] = stats.SourceLoads;
                     m.Extra["startup_ms"] = node.Startup.TotalMilliseconds;
+                    m.Extra["rss_start_mb"] = startRss;
                     m.Extra["rss_mb"] = ProcStatus.ResidentBytes(node.Process.Pid) / 1048576.0;
                     context.Record(m);
                     if (stats.SourceLoads != KeySpace.HitKeys)

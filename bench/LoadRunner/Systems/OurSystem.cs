@@ -3,12 +3,15 @@ using LoadRunner.Infrastructure;
 
 namespace LoadRunner.Systems;
 
-/// <summary>src/CacheApp (Release build) run with `dotnet`, configured through its environment variables.</summary>
-public sealed class OurSystem(RepoPaths paths, string sourceUrl, string logDir, IReadOnlyDictionary<string, string>? extraEnv = null) : ICacheSystem
+/// <summary>
+/// src/CacheApp configured through its environment variables: the Release build run with `dotnet`, or
+/// (as "aot") a Native AOT executable published from the same sources.
+/// </summary>
+public sealed class OurSystem(RepoPaths paths, string sourceUrl, string logDir, IReadOnlyDictionary<string, string> extraEnv, string? aotBinary = null) : ICacheSystem
 {
     private int _started;
 
-    public string Name => "ours";
+    public string Name => aotBinary is null ? "ours" : "aot";
 
     public Task<CacheCluster> StartAsync(string label, IReadOnlyList<NodeSpec> nodes)
     {
@@ -28,14 +31,16 @@ public sealed class OurSystem(RepoPaths paths, string sourceUrl, string logDir, 
                 ["GROUP_NAME"] = "data",
                 ["NODE_NAME"] = $"bench-{i}",
             };
-            foreach (var (k, v) in extraEnv ?? new Dictionary<string, string>())
+            foreach (var (k, v) in extraEnv)
             {
                 env[k] = v;
             }
 
             int n = Interlocked.Increment(ref _started);
-            return ChildProcess.Start($"ours-{label}-{i}", "dotnet", [paths.CacheAppDll],
-                Path.Combine(logDir, $"ours-{n:D2}-{label}-{i}.log"), env, Path.GetDirectoryName(paths.CacheAppDll));
+            string file = aotBinary ?? "dotnet";
+            string[] args = aotBinary is null ? [paths.CacheAppDll] : [];
+            return ChildProcess.Start($"{Name}-{label}-{i}", file, args,
+                Path.Combine(logDir, $"{Name}-{n:D2}-{label}-{i}.log"), env, Path.GetDirectoryName(aotBinary ?? paths.CacheAppDll));
         });
     }
 

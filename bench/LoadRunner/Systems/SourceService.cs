@@ -79,12 +79,18 @@ public sealed class SourceService : IAsyncDisposable
         return elapsed;
     }
 
+    /// <summary>Stops the service and deletes the database (hundreds of MB for a full run).</summary>
     public async ValueTask DisposeAsync()
     {
         if (_process is not null)
         {
             await _process.DisposeAsync().ConfigureAwait(false);
             _process = null;
+        }
+
+        foreach (string suffix in new[] { "", "-wal", "-shm" })
+        {
+            File.Delete(DbPath + suffix);
         }
     }
 
