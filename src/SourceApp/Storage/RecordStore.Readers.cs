@@ -73,7 +73,7 @@ public sealed partial class RecordStore
             using var row = _get.ExecuteReader();
             if (!row.Read())
                 return null;
-            return new DataRecord(key, ReadText(row, 0), row.GetString(1), row.GetInt64(2));
+            return new DataRecord(key, row.GetString(0), row.GetString(1), row.GetInt64(2));
         }
 
         public KeyPage ListKeys(string lower, bool exclusive, string? upper, int limit)
@@ -96,27 +96,13 @@ public sealed partial class RecordStore
                     break;
                 }
 
-                keys.Add(ReadText(row, 0));
+                keys.Add(row.GetString(0));
             }
 
             return new KeyPage(keys, more);
         }
 
         public void Ping() => _ping.ExecuteScalar();
-
-        /// <summary>
-        /// Reads a TEXT column that may hold U+0000. GetString stops at the first NUL (the provider reads
-        /// SQLite's text as a C string), so when the string is shorter than the column's byte length the
-        /// column is read again as bytes. The check costs one vectorised count on the common path.
-        /// </summary>
-        private static string ReadText(SqliteDataReader row, int ordinal)
-        {
-            var text = row.GetString(ordinal);
-            var bytes = row.GetBytes(ordinal, 0, null, 0, 0);
-            if (System.Text.Encoding.UTF8.GetByteCount(text) == bytes)
-                return text;
-            return System.Text.Encoding.UTF8.GetString(row.GetFieldValue<byte[]>(ordinal));
-        }
 
         private SqliteCommand CreateList(bool exclusive, bool bounded)
         {
