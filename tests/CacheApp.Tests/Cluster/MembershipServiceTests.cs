@@ -1,0 +1,81 @@
+using CacheApp.Cluster;
+using CacheApp.Configuration;
+using CacheApp.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CacheApp.Tests.Cluster;
+
+public class MembershipServiceTests
+{
+    private const string SelfApi = "http://127.0.0.1:9000";
+    private const string SelfGc = "http://127.0.0.1:9001";
+    private const string OtherApi = "http://127.0.0.1:9002";
+    private const string OtherGc = "http://127.0.0.1:9003";
+
+    private sealed class FakeRing : IPeerRing
+    {
+        public List<string[]> Calls { get; } = [];
+
+        public void SetPeers(IEnumerable<string> peers) => Calls.Add([.. peers]);
+    }
+
+    private readonly ManualTime _time = new();
+    private readonly FakeRing _ring = new();
+
+    private MembershipService Service(out MemberTable table)
+    {
+        var settings = SettingsLoader.Load(n => n switch { "SELF_HOST" => "127.0.0.1", "API_PORT" => "9000", "GROUPCACHE_PORT" => "9001", _ => null }, () => "unused");
+        table = new MemberTable(SelfApi, SelfGc, 1, _time, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(1), 256);
+        return new MembershipService(settings, table, _ring, new ClusterClient(null), NullLogger<MembershipService>.Instance, _time);
+    }
+
+    private static ClusterMessage From(long heartbeat) =>
+        new(OtherGc, [new MemberDigest(OtherApi, OtherGc, 5, heartbeat, false, 0)]);
+
+    [Fact]
+    public void New_PublishesARingOfItself()
+    {
+        Service(out _);
+
+        Assert.Equal([SelfGc], Assert.Single(_ring.Calls));
+    }
+
+    [Fact]
+    public void Receive_NewMember_PublishesTheRingOnceAndAnswersWithTheTable()
+    {
+        var service = Service(out _);
+
+        var answer = service.Receive(From(1));
+        service.Receive(From(2));
+
+        Assert.Equal(2, _ring.Calls.Count);
+        Assert.Equal([SelfGc, OtherGc], _ring.Calls[1]);
+        Assert.Equal(SelfGc, answer.From);
+        Assert.Equal(2, answer.Members.Count);
+        Assert.Equal([SelfGc, OtherGc], service.Ring);
+    }
+
+    [Fact]
+    public void Publish_AfterDeadAfter_DropsTheSilentMember()
+    {
+        var service = Service(out _);
+        service.Receive(From(1));
+
+        _time.Advance(TimeSpan.FromSeconds(3));
+        service.Publish();
+
+        Assert.Equal([SelfGc], _ring.Calls[^1]);
+    }
+
+    [Fact]
+    public void Receive_LeaveMessage_DropsTheMemberAtOnce()
+    {
+        var service = Service(out var table);
+        service.Receive(From(1));
+
+        service.Receive(new ClusterMessage(OtherGc, [new MemberDigest(OtherApi, OtherGc, 5, 2, true, 0)]));
+
+        Assert.Equal([SelfGc], _ring.Calls[^1]);
+        Assert.Equal(MemberState.Left, table.View().Single(v => !v.IsSelf).State);
+    }
+}
