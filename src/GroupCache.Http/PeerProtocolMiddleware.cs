@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf;
 using GroupCache.Http.Protocol;
+using GroupCache.Peers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -88,9 +89,9 @@ internal sealed partial class PeerProtocolMiddleware
             : AwaitAndWriteAsync(context, pending, groupName, key);
     }
 
-    private async Task AwaitAndWriteAsync(HttpContext context, ValueTask<Peers.PeerResponse> pending, string groupName, string key)
+    private async Task AwaitAndWriteAsync(HttpContext context, ValueTask<PeerResponse> pending, string groupName, string key)
     {
-        Peers.PeerResponse response;
+        PeerResponse response;
         try
         {
             response = await pending.ConfigureAwait(false);

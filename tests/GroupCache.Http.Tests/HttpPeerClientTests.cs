@@ -160,6 +160,22 @@ public class HttpPeerClientTests
     }
 
     [Fact]
+    public async Task GroupGet_KeyTooLongForTheOwnersRequestLine_IsAPeerErrorAndLoadsLocally()
+    {
+        await using var a = await TestNode.StartAsync();
+        await using var b = await TestNode.StartAsync();
+        a.Pool.SetPeers([a.Url, b.Url]);
+        string key = Enumerable.Range(0, 1000).Select(i => new string('é', 3000) + i).First(k => a.Pool.OwnerOf(k) == b.Url);
+
+        var value = await a.Group.GetAsync(key);
+
+        Assert.Equal("v:" + key, value.ToString());
+        Assert.Equal(1, a.Group.Stats.PeerErrors);
+        Assert.Equal(1, a.Getter.CallsFor(key));
+        Assert.Equal(0, b.Getter.Total);
+    }
+
+    [Fact]
     public async Task GroupGet_KeyOwnedByPeer_LoadsOnTheOwnerOnly()
     {
         await using var a = await TestNode.StartAsync();

@@ -41,6 +41,16 @@ public sealed class PeerProtocolServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Head_ExistingKey_Returns200WithLengthAndNoBody()
+    {
+        using var response = await SendAsync(HttpMethod.Head, "/_groupcache/data/apple");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(9, response.Content.Headers.ContentLength); // 0a 07 "v:apple"
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task Get_BinaryValue_ReturnsExactBytes()
     {
         using var response = await SendAsync(HttpMethod.Get, "/_groupcache/data/bin:70000:x");
