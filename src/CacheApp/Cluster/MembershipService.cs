@@ -61,9 +61,10 @@ public sealed partial class MembershipService : BackgroundService, IHostedLifecy
     /// <summary>Recomputes the ring from the table and hands it to the pool when it changed.</summary>
     public void Publish()
     {
-        var ring = _table.RingMembers();
         lock (_ringLock)
         {
+            // Computed under the lock: two concurrent publishes must not install an older ring last.
+            var ring = _table.RingMembers();
             if (ring.SequenceEqual(_published, StringComparer.Ordinal))
             {
                 return;
