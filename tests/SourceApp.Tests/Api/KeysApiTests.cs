@@ -112,6 +112,17 @@ public sealed class KeysApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Keys_CursorPastThePrefixRange_ReturnsAnEmptyLastPage()
+    {
+        await PutManyAsync(["p1", "p2", "q1"]);
+
+        var (keys, next) = await PageAsync("?prefix=p&after=" + SourceApp.Api.KeysApi.EncodeCursor("pz"));
+
+        Assert.Empty(keys);
+        Assert.Null(next);
+    }
+
+    [Fact]
     public async Task Keys_CursorPastTheEnd_ReturnsAnEmptyLastPage()
     {
         var (keys, next) = await PageAsync("?after=" + SourceApp.Api.KeysApi.EncodeCursor("zzzz"));

@@ -100,6 +100,24 @@ public sealed class ProcessFlagsTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Start_TokenFromEnvironment_GuardsWrites()
+    {
+        var environment = new Dictionary<string, string> { ["SOURCEAPP_TOKEN"] = "env-token" };
+        var (process, client) = await SourceProcess.StartAsync(["-db", _folder.File("t.db"), "-http", "127.0.0.1:0"], environment);
+        using (process)
+        using (client)
+        {
+            var refused = await client.PutAsync("/api/data/k", Keys.ValueBody("v"));
+            using var request = new HttpRequestMessage(HttpMethod.Put, "/api/data/k") { Content = Keys.ValueBody("v") };
+            request.Headers.Authorization = new("Bearer", "env-token");
+            var accepted = await client.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+        }
+    }
+
     [Theory]
     [InlineData("GET /api/data/%zz HTTP/1.1", 400)]
     [InlineData("GET /api/data/%E2%82 HTTP/1.1", 400)]
