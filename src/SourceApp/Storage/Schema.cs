@@ -32,22 +32,21 @@ internal static class Schema
     /// <returns>True when the file was brand new and was seeded.</returns>
     public static bool Migrate(SqliteConnection connection, Func<string> now)
     {
-        using var begin = Command(connection, "BEGIN IMMEDIATE;");
-        begin.ExecuteNonQuery();
+        Execute(connection, "BEGIN IMMEDIATE;");
         try
         {
-            var version = Convert.ToInt32(Command(connection, "PRAGMA user_version;").ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture);
             if (version > CurrentVersion)
             {
                 throw new InvalidOperationException(
                     $"the database has schema version {version}, newer than this build's {CurrentVersion}; refusing to touch it");
             }
 
-            var objects = Convert.ToInt64(Command(connection, "SELECT count(*) FROM sqlite_master;").ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            var objects = Convert.ToInt64(Scalar(connection, "SELECT count(*) FROM sqlite_master;"), System.Globalization.CultureInfo.InvariantCulture);
             var brandNew = version == 0 && objects == 0;
 
             for (var step = version + 1; step <= CurrentVersion; step++)
-                Command(connection, Steps[step]).ExecuteNonQuery();
+                Execute(connection, Steps[step]);
 
             if (brandNew)
                 SampleRecords.Insert(connection, now());
@@ -55,23 +54,30 @@ internal static class Schema
             if (version != CurrentVersion)
             {
                 // PRAGMA takes no parameters; the value is our own constant.
-                Command(connection, $"PRAGMA user_version = {CurrentVersion};").ExecuteNonQuery();
+                Execute(connection, $"PRAGMA user_version = {CurrentVersion};");
             }
 
-            Command(connection, "COMMIT;").ExecuteNonQuery();
+            Execute(connection, "COMMIT;");
             return brandNew;
         }
         catch
         {
-            Command(connection, "ROLLBACK;").ExecuteNonQuery();
+            Execute(connection, "ROLLBACK;");
             throw;
         }
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, string sql)
+    private static void Execute(SqliteConnection connection, string sql)
     {
-        var command = connection.CreateCommand();
+        using var command = connection.CreateCommand();
         command.CommandText = sql;
-        return command;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 }

@@ -61,6 +61,18 @@ public sealed class ProcessFlagsTests : IDisposable
         Assert.Contains("schema version 7", stdout + stderr);
     }
 
+    [Fact]
+    public async Task Start_DatabasePathIsAFolder_LogsAndExits1()
+    {
+        var folder = _folder.File("a-folder");
+        Directory.CreateDirectory(folder);
+
+        var (exitCode, stdout, stderr) = await SourceProcess.RunToExitAsync("-db", folder, "-http", "127.0.0.1:0");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Cannot start", stdout + stderr);
+    }
+
     [Theory]
     [InlineData("-db", "{0}", "-http", "127.0.0.1:0", "-name", "proc-node")]
     [InlineData("--db={0}", "--http=127.0.0.1:0", "--name=proc-node")]
