@@ -90,7 +90,7 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
 
     private async Task DeliverAsync(string key, CancellationToken stoppingToken)
     {
-        var start = (int)((uint)Interlocked.Increment(ref _nextNode) % (uint)_nodes.Count);
+        var start = (int)((uint)(Interlocked.Increment(ref _nextNode) - 1) % (uint)_nodes.Count);
         for (var round = 0; round < _rounds; round++)
         {
             if (round > 0)

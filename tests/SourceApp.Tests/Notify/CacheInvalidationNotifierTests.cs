@@ -33,14 +33,44 @@ public class CacheInvalidationNotifierTests
     {
         await using var live = await FakeCacheNode.StartAsync();
         using var notifier = Create([FakeCacheNode.DeadAddress(), live.BaseAddress]);
+        var settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var outcomes = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
+        notifier.Settled = (key, delivered) =>
+        {
+            outcomes[key] = delivered;
+            if (outcomes.Count == 2)
+                settled.TrySetResult();
+        };
+        await notifier.StartAsync(CancellationToken.None);
+
+        // Round-robin: the first key starts at the dead node and fails over; the second starts at the live one.
+        notifier.KeyChanged("a/b c+€");
+        notifier.KeyChanged("second");
+
+        await settled.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.True(outcomes["a/b c+€"]);
+        Assert.True(outcomes["second"]);
+        Assert.Equal(
+            ["DELETE /api/data/a%2Fb%20c%2B%E2%82%AC", "DELETE /api/data/second"],
+            live.Requests.Order(StringComparer.Ordinal));
+        Assert.Equal(0, notifier.Dropped);
+        await notifier.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task KeyChanged_OnlyTheFirstNodeIsAsked_WhenItAnswers()
+    {
+        await using var first = await FakeCacheNode.StartAsync();
+        await using var second = await FakeCacheNode.StartAsync();
+        using var notifier = Create([first.BaseAddress, second.BaseAddress]);
         var settled = Watch(notifier);
         await notifier.StartAsync(CancellationToken.None);
 
-        notifier.KeyChanged("a/b c+€");
+        notifier.KeyChanged("k");
 
-        Assert.Equal(("a/b c+€", true), await settled.Task.WaitAsync(TimeSpan.FromSeconds(20)));
-        Assert.Equal(["DELETE /api/data/a%2Fb%20c%2B%E2%82%AC"], live.Requests);
-        Assert.Equal(0, notifier.Dropped);
+        Assert.Equal(("k", true), await settled.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Single(first.Requests);
+        Assert.Empty(second.Requests);
         await notifier.StopAsync(CancellationToken.None);
     }
 
