@@ -59,6 +59,28 @@ public class DataApiTests(ClusterFixture fixture) : IClassFixture<ClusterFixture
     }
 
     [Fact]
+    public async Task Delete_AfterTheSourceChanged_EveryNodeServesTheNewValue()
+    {
+        const string key = "changing/key";
+        await TestHttp.PutValueAsync(Cluster.Source.Url, key, "old");
+        foreach (var node in Cluster.Nodes)
+        {
+            Assert.Equal("old", (await node.GetAsync(key)).Body.GetProperty("value").GetString());
+        }
+
+        await TestHttp.PutValueAsync(Cluster.Source.Url, key, "new");
+        using var delete = await TestHttp.Client.DeleteAsync(new Uri($"{Cluster.Nodes[1].ApiUrl}/api/data/{Uri.EscapeDataString(key)}"));
+        using var doc = System.Text.Json.JsonDocument.Parse(await delete.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
+        Assert.Equal(3, doc.RootElement.GetProperty("confirmed").GetInt32());
+        foreach (var node in Cluster.Nodes)
+        {
+            Assert.Equal("new", (await node.GetAsync(key)).Body.GetProperty("value").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Get_SeededSample_ServesApple()
     {
         foreach (var node in Cluster.Nodes)

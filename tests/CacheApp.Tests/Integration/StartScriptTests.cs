@@ -26,7 +26,7 @@ public class StartScriptTests
     {
         for (int attempt = 0; attempt < 50; attempt++)
         {
-            int first = Random.Shared.Next(20_000, 40_000) & ~1;
+            int first = Random.Shared.Next(20_000, 32_000) & ~1;
             var listeners = new List<TcpListener>();
             try
             {
