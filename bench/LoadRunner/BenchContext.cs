@@ -50,6 +50,9 @@ public sealed class BenchContext(RunnerOptions options, RepoPaths paths, string 
     public async Task<Measurement> MeasureAsync(string scenario, string system, int round, IEnumerable<int> serverPids, Func<Task<WrkResult>> run, int? sourcePid = null)
     {
         int[] pids = [.. serverPids];
+        // Sampled after a pause: right after a warm-up, the kernel is still busy for a moment with work
+        // no process is charged for (seen as system time with every process idle).
+        await Task.Delay(TimeSpan.FromMilliseconds(700));
         double foreign = await CpuMeter.ForeignBusyPercentAsync(TimeSpan.FromMilliseconds(500));
         double load = CpuMeter.LoadAverage();
         double cpuBefore = CpuMeter.ProcessesSeconds(pids);

@@ -27,7 +27,7 @@ public sealed class RunnerOptions
     public int MemoryEntries { get; private set; } = DefaultMemoryEntries;
 
     /// <summary>Distinct source rows reserved for one miss measurement (a measurement stops early if it runs out).</summary>
-    public int MissKeysPerRun { get; private set; } = 400_000;
+    public int MissKeysPerRun { get; private set; } = 250_000;
 
     public int StormRequests { get; private set; } = 500;
 
@@ -74,7 +74,7 @@ public sealed class RunnerOptions
             o.Duration = TimeSpan.FromSeconds(5);
             o.Warmup = TimeSpan.FromSeconds(2);
             o.MemoryEntries = 200_000;
-            o.MissKeysPerRun = 200_000;
+            o.MissKeysPerRun = 150_000;
             o.StormRepeats = 2;
         }
 
