@@ -5,6 +5,7 @@
 #   ./start-services.sh           build once (Release), start, wait until healthy and converged
 #   ./start-services.sh stop      stop exactly the processes this script started (by their PID files)
 #   ./start-services.sh status    show what runs
+#   ./start-services.sh detect-ip print the internal IP the services would announce
 #
 # Settings (environment):
 #   SELF_HOST     the address other machines reach this one at (default: detected internal IP,
@@ -280,6 +281,7 @@ case "${1:-start}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  -h|--help|help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' ;;
-  *) die "unknown command '$1' (use start, stop or status)" ;;
+  detect-ip) detect_internal_ip ;;
+  -h|--help|help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;
+  *) die "unknown command '$1' (use start, stop, status or detect-ip)" ;;
 esac

@@ -189,6 +189,39 @@ public class StartScriptTests
     [Fact]
     public Task StartServices_OneNode_ServesAppleAndStops() => StartServeStopAsync(1);
 
+    [Theory]
+    [InlineData("192.168.1.100", "192.168.1.100")]
+    [InlineData("172.16.0.1", "172.16.0.1")]
+    [InlineData("172.31.255.254", "172.31.255.254")]
+    [InlineData("172.15.0.1", "localhost")]
+    [InlineData("172.32.0.1", "localhost")]
+    [InlineData("8.8.8.8", "localhost")]
+    public async Task DetectIp_FakeInterfaceList_FollowsTheNodesRules(string ethAddress, string expected)
+    {
+        // A fake `ip` first on PATH: the script parses its output and sends nothing anywhere.
+        using var dir = new TempDir();
+        string bin = Path.Combine(dir.Path, "bin");
+        Directory.CreateDirectory(bin);
+        string fakeIp = Path.Combine(bin, "ip");
+        await File.WriteAllTextAsync(fakeIp, $$"""
+            #!/usr/bin/env bash
+            echo '1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever preferred_lft forever'
+            echo '3: docker0    inet 172.17.0.1/16 brd 172.17.255.255 scope global docker0\       valid_lft forever'
+            echo '4: wlan0    inet 10.0.0.7/24 brd 10.0.0.255 scope global wlan0\       valid_lft forever'
+            echo '5: veth12@if4    inet 10.0.0.8/24 scope global veth12\       valid_lft forever'
+            echo '6: eth0    inet {{ethAddress}}/24 brd 1.2.3.255 scope global eth0\       valid_lft forever'
+            """.Replace("\r", "", StringComparison.Ordinal));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(fakeIp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var run = await RunScriptAsync(dir, new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") }, "detect-ip", TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(expected, run.Output.Trim());
+    }
+
     [Fact]
     public async Task StartServices_BusyPort_FailsClearlyAndStartsNothing()
     {
