@@ -72,6 +72,32 @@ public class ClusterFormationTests
     }
 
     [Fact]
+    public async Task Secret_Set_NodesConvergeAndStrangersAre401()
+    {
+        using var cluster = await TestCluster.StartAsync(2, new Dictionary<string, string> { ["GROUPCACHE_SECRET"] = "s3cret" });
+        var node = cluster.Nodes[0];
+
+        using var content = new StringContent("""{"from":"http://127.0.0.1:1","members":[]}""", Encoding.UTF8, "application/json");
+        using var gossip = await TestHttp.Client.PostAsync(new Uri(node.ApiUrl + "/api/cluster/gossip"), content);
+        using var peer = await TestHttp.Client.GetAsync(new Uri(node.GcAddr + "/_groupcache/data/apple"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, gossip.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, peer.StatusCode);
+
+        // Each key through both nodes: one of the two is never its owner and must ask the other.
+        foreach (string key in new[] { "apple", "banana", "orange", "grape", "pear" })
+        {
+            foreach (var n in cluster.Nodes)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await n.GetAsync(key)).Status);
+            }
+        }
+
+        Assert.Equal(0, await cluster.SumStatAsync("peerErrors"));
+        Assert.True(await cluster.SumStatAsync("peerLoads") >= 5);
+    }
+
+    [Fact]
     public async Task ClusterEndpoints_BadMessages_Are400WithJsonError()
     {
         using var cluster = await TestCluster.StartAsync(1);
