@@ -10,7 +10,8 @@ public sealed record StatusResponse(
     double UptimeSeconds,
     GroupStatus Group,
     RingStatus Ring,
-    SourceStatus Source);
+    SourceStatus Source,
+    ProcessStatus Process);
 
 public sealed record GroupStatus(string Name, long CacheBytes, double TtlSeconds, StatsDto Stats, CacheDto MainCache, CacheDto HotCache);
 
@@ -29,6 +30,9 @@ public sealed record StatsDto(
 public sealed record CacheDto(long Items, long Bytes, long Gets, long Hits, long Evictions, long Expirations);
 
 public sealed record RingStatus(string Discovery, int Size, IReadOnlyList<string> Members);
+
+/// <summary>The runtime's view of the process: enough to see memory and GC pressure without other tools.</summary>
+public sealed record ProcessStatus(int Pid, long WorkingSetBytes, long GcHeapBytes, long AllocatedBytes, int Gen0Collections, int Gen1Collections, int Gen2Collections);
 
 public sealed record SourceStatus(string Url, bool? Healthy, DateTimeOffset? CheckedAt, string? Error);
 

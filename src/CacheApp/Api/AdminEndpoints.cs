@@ -40,7 +40,15 @@ internal static class AdminEndpoints
                 Cache(group.GetCacheStats(CacheType.Main)),
                 Cache(group.GetCacheStats(CacheType.Hot))),
             new RingStatus(s.DiscoveryEnabled ? "gossip" : "static", ring.Count, ring),
-            new SourceStatus(s.SourceUrl, health.Healthy, health.CheckedAt, health.Error));
+            new SourceStatus(s.SourceUrl, health.Healthy, health.CheckedAt, health.Error),
+            new ProcessStatus(
+                Environment.ProcessId,
+                Environment.WorkingSet,
+                GC.GetTotalMemory(forceFullCollection: false),
+                GC.GetTotalAllocatedBytes(),
+                GC.CollectionCount(0),
+                GC.CollectionCount(1),
+                GC.CollectionCount(2)));
     }
 
     private static CacheDto Cache(CacheStats c) => new(c.Items, c.Bytes, c.Gets, c.Hits, c.Evictions, c.Expirations);

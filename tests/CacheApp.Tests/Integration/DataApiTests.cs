@@ -151,6 +151,8 @@ public class DataApiTests(ClusterFixture fixture) : IClassFixture<ClusterFixture
         Assert.True(status.GetProperty("group").GetProperty("mainCache").TryGetProperty("evictions", out _));
         Assert.True(status.GetProperty("group").GetProperty("hotCache").TryGetProperty("items", out _));
         Assert.Equal(Cluster.Source.Url, status.GetProperty("source").GetProperty("url").GetString());
+        Assert.Equal(Cluster.Nodes[0].Process.Pid, status.GetProperty("process").GetProperty("pid").GetInt32());
+        Assert.True(status.GetProperty("process").GetProperty("allocatedBytes").GetInt64() > 0);
         Assert.True(await TestHttp.EventuallyAsync(
             async () => (await Cluster.Nodes[0].StatusAsync()).GetProperty("source").GetProperty("healthy").ValueKind == System.Text.Json.JsonValueKind.True,
             TimeSpan.FromSeconds(10)));
