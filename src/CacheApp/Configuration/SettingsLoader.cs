@@ -87,7 +87,7 @@ public static class SettingsLoader
             CacheBytes = cacheBytes,
             StaticPeers = staticPeers,
             BindHost = bindHost,
-            NodeName = Get("NODE_NAME") ?? selfApi["http://".Length..].TrimStart('/'),
+            NodeName = Get("NODE_NAME") ?? (selfApi.IndexOf("://", StringComparison.Ordinal) is int at and >= 0 ? selfApi[(at + 3)..] : selfApi),
             SourceTimeout = sourceTimeout,
             SourceHealthInterval = Duration("SOURCE_HEALTH_INTERVAL", CacheAppSettings.DefaultSourceHealthInterval),
             PeerTimeout = Duration("PEER_TIMEOUT", sourceTimeout + TimeSpan.FromSeconds(1)),
