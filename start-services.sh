@@ -95,7 +95,7 @@ stop_one() {
   name="$(basename "$pidfile" .pid)"
   if ! pid_alive "$pidfile"; then
     echo "  $name: not running"
-    rm -f "$pidfile"
+    rm -f "$pidfile" "${pidfile%.pid}.url"
     return
   fi
   pid="$(cat "$pidfile")"
@@ -108,7 +108,7 @@ stop_one() {
     echo "  $name (pid $pid) did not stop on SIGTERM; sending SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
   fi
-  rm -f "$pidfile"
+  rm -f "$pidfile" "${pidfile%.pid}.url"
   echo "  $name (pid $pid) stopped"
 }
 
@@ -135,7 +135,12 @@ cmd_status() {
     name="$(basename "$f" .pid)"
     pid="$(cat "$f")"
     if pid_alive "$f"; then
-      echo "  $name: running (pid $pid)"
+      local url="" health=""
+      [[ -f "$RUN_DIR/$name.url" ]] && url="$(cat "$RUN_DIR/$name.url")"
+      if [[ -n "$url" ]]; then
+        if healthy "$url"; then health=", healthy at $url"; else health=", not answering at $url"; fi
+      fi
+      echo "  $name: running (pid $pid$health)"
     else
       echo "  $name: not running (stale PID file)"
     fi
@@ -238,6 +243,7 @@ cmd_start() {
   nohup "$DOTNET" "$SOURCE_DLL" -db "$DATA_DIR/sqlite.db" -http "$BIND:$SOURCE_PORT" -name sourceapp -notify "$notify" \
     </dev/null >"$LOG_DIR/sourceapp.log" 2>&1 &
   echo $! >"$RUN_DIR/source.pid"
+  echo "http://$LOCAL:$SOURCE_PORT" >"$RUN_DIR/source.url"
   wait_for "source" healthy "http://$LOCAL:$SOURCE_PORT" || fail_start "the source did not become healthy" "$LOG_DIR/sourceapp.log"
 
   # As in the seed's cluster example: each node lists the ones started before it.
@@ -250,6 +256,7 @@ cmd_start() {
       CACHE_BYTES="${CACHE_BYTES:-64MB}" \
       nohup "$DOTNET" "$CACHE_DLL" </dev/null >"$LOG_DIR/node$((i + 1)).log" 2>&1 &
     echo $! >"$RUN_DIR/node$((i + 1)).pid"
+    echo "${NODE_URLS[$i]}" >"$RUN_DIR/node$((i + 1)).url"
     peers="${peers:+$peers,}$node_api"
   done
 

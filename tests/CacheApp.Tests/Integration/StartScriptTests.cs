@@ -170,7 +170,7 @@ public class StartScriptTests
             }
 
             var status2 = await RunScriptAsync(dir, env, "status", TimeSpan.FromSeconds(30));
-            Assert.Equal(nodes + 1, status2.Output.Split('\n').Count(l => l.Contains("running (pid", StringComparison.Ordinal)));
+            Assert.Equal(nodes + 1, status2.Output.Split('\n').Count(l => l.Contains("running (pid", StringComparison.Ordinal) && l.Contains("healthy at", StringComparison.Ordinal)));
 
             var stop = await RunScriptAsync(dir, env, "stop", TimeSpan.FromMinutes(1));
             Assert.True(stop.ExitCode == 0, stop.Output);
