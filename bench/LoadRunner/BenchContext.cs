@@ -12,6 +12,9 @@ public sealed class BenchContext(RunnerOptions options, RepoPaths paths, string 
     /// <summary>Since the runner started; shared with Program's progress lines.</summary>
     public static readonly Stopwatch Clock = Stopwatch.StartNew();
 
+    /// <summary>Other processes' CPU share above which a measurement is noted as disturbed.</summary>
+    public const double QuietPercent = 25;
+
     public RunnerOptions Options { get; } = options;
 
     public RepoPaths Paths { get; } = paths;
@@ -54,6 +57,14 @@ public sealed class BenchContext(RunnerOptions options, RepoPaths paths, string 
         // no process is charged for (seen as system time with every process idle).
         await Task.Delay(TimeSpan.FromMilliseconds(700));
         double foreign = await CpuMeter.ForeignBusyPercentAsync(TimeSpan.FromMilliseconds(500));
+
+        // On a shared machine, optionally wait (bounded) for other people's work to calm down.
+        var waited = Stopwatch.StartNew();
+        while (foreign > QuietPercent && waited.Elapsed < Options.WaitQuiet)
+        {
+            foreign = await CpuMeter.ForeignBusyPercentAsync(TimeSpan.FromMilliseconds(500));
+        }
+
         double load = CpuMeter.LoadAverage();
         double cpuBefore = CpuMeter.ProcessesSeconds(pids);
         double sourceBefore = sourcePid is { } sp ? CpuMeter.ProcessSeconds(sp) : 0;
@@ -61,6 +72,7 @@ public sealed class BenchContext(RunnerOptions options, RepoPaths paths, string 
         double cpu = CpuMeter.ProcessesSeconds(pids) - cpuBefore;
         var m = Measurement.FromWrk(scenario, system, round, wrk);
         m.Extra["foreign_busy_pct_before"] = foreign;
+        m.Extra["waited_for_quiet_s"] = Options.WaitQuiet > TimeSpan.Zero ? waited.Elapsed.TotalSeconds : 0;
         m.Extra["loadavg_1m"] = load;
         m.Extra["node_cpu_s"] = cpu;
         m.Extra["node_cpu_us_per_req"] = wrk.Requests == 0 ? 0 : cpu * 1e6 / wrk.Requests;
@@ -70,7 +82,7 @@ public sealed class BenchContext(RunnerOptions options, RepoPaths paths, string 
             m.Extra["source_cpu_us_per_req"] = wrk.Requests == 0 ? 0 : sourceCpu * 1e6 / wrk.Requests;
         }
 
-        if (foreign > 25)
+        if (foreign > QuietPercent)
         {
             Note($"{scenario} {system} round {round}: other processes kept {foreign:0}% of the CPU busy just before this measurement; its numbers are disturbed");
         }

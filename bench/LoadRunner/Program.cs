@@ -139,6 +139,7 @@ var report = new BenchReport
         ["rounds"] = options.Rounds,
         ["duration_s"] = options.Duration.TotalSeconds,
         ["warmup_s"] = options.Warmup.TotalSeconds,
+        ["wait_quiet_s"] = options.WaitQuiet.TotalSeconds,
         ["wrk_threads"] = options.Threads,
         ["wrk_connections"] = options.Connections,
         ["memory_entries"] = options.MemoryEntries,

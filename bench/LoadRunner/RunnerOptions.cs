@@ -20,6 +20,9 @@ public sealed class RunnerOptions
     /// <summary>wrk against a warm node before each measurement, so both runtimes are at steady state.</summary>
     public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>How long to wait, at most, before each measurement for other processes to leave the CPU (0: never).</summary>
+    public TimeSpan WaitQuiet { get; private set; } = TimeSpan.Zero;
+
     public int Threads { get; private set; } = 2;
 
     public int Connections { get; private set; } = 64;
@@ -55,10 +58,12 @@ public sealed class RunnerOptions
         usage: LoadRunner [--quick] [--rounds N] [--duration S] [--warmup S] [--memory-entries N]
                           [--miss-keys N] [--storm-requests N] [--scenarios a,b,...] [--systems ours,go]
                           [--threads N] [--connections N] [--repo PATH] [--out FILE.json] [--aot-binary PATH]
-                          [--ours-env NAME=VALUE]...
+                          [--ours-env NAME=VALUE]... [--wait-quiet S]
           --quick            one round, 5 s measurements, 2 s warm-ups, 200,000 memory entries
           --scenarios        any of ceiling,hit,peer,miss,storm,memory (default: all)
           --systems          any of ours,go,aot (default: ours,go; plus aot when --aot-binary is given)
+          --wait-quiet       before each measurement, wait up to S seconds while other processes keep
+                             more than 25% of the CPU busy (for shared machines; default 0)
           --ours-env         extra environment for our nodes, e.g. DOTNET_gcServer=1 (repeatable)
           --aot-binary       a Native AOT CacheApp executable, run as system "aot" (bench/run.sh --aot builds it)
         """;
@@ -93,6 +98,7 @@ public sealed class RunnerOptions
                 case "--rounds": o.Rounds = Int(1); break;
                 case "--duration": o.Duration = TimeSpan.FromSeconds(Int(1)); break;
                 case "--warmup": o.Warmup = TimeSpan.FromSeconds(Int(0)); break;
+                case "--wait-quiet": o.WaitQuiet = TimeSpan.FromSeconds(Int(0)); break;
                 case "--memory-entries": o.MemoryEntries = Int(1000); break;
                 case "--miss-keys": o.MissKeysPerRun = Int(1000); break;
                 case "--storm-requests": o.StormRequests = Int(2); break;
