@@ -41,6 +41,7 @@ internal static class NodeSetup
         {
             PeerTimeout = settings.PeerTimeout,
             ClusterSecret = settings.ClusterSecret,
+            MaxValueBytes = settings.MaxValueBytes,
         }));
 
         // One client for the source: many connections, because every cold key is a request.

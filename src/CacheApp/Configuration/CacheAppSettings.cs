@@ -8,6 +8,7 @@ public sealed record CacheAppSettings
     public const int DefaultSourcePort = 8086;
     public const string DefaultGroupName = "data";
     public const long DefaultCacheBytes = 64L << 20;
+    public const long DefaultMaxValueBytes = 64L << 20;
     public static readonly TimeSpan DefaultSourceTimeout = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan DefaultSourceHealthInterval = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan DefaultGossipInterval = TimeSpan.FromSeconds(1);
@@ -68,6 +69,9 @@ public sealed record CacheAppSettings
 
     /// <summary>A shared secret for the peer protocol and the cluster endpoints; null when off.</summary>
     public string? ClusterSecret { get; init; }
+
+    /// <summary>A peer answer carrying a larger value is a peer error, so a broken peer cannot exhaust memory.</summary>
+    public long MaxValueBytes { get; init; } = DefaultMaxValueBytes;
 
     public bool DiscoveryEnabled => StaticPeers is null;
 }

@@ -63,6 +63,13 @@ public static class SettingsLoader
             errors.Add($"CACHE_BYTES '{sizeText}' is not a size (like 67108864, 512KB, 64MB or 1GiB).");
         }
 
+        long maxValueBytes = CacheAppSettings.DefaultMaxValueBytes;
+        if (Get("MAX_VALUE_BYTES") is { } maxText && (!ValueParsers.TryParseByteSize(maxText, out maxValueBytes) || maxValueBytes <= 0 || maxValueBytes > Array.MaxLength - 64))
+        {
+            errors.Add($"MAX_VALUE_BYTES '{maxText}' is not a positive size below 2GiB (like 1048576, 512KB or 64MB).");
+            maxValueBytes = CacheAppSettings.DefaultMaxValueBytes;
+        }
+
         string? bindHost = Get("BIND_HOST");
         if (bindHost is "*" or "0.0.0.0" or "::" or "[::]")
         {
@@ -95,7 +102,8 @@ public static class SettingsLoader
             GossipInterval = Duration("GOSSIP_INTERVAL", CacheAppSettings.DefaultGossipInterval),
             MemberDeadAfter = Duration("MEMBER_DEAD_AFTER", CacheAppSettings.DefaultMemberDeadAfter),
             MemberForgetAfter = Duration("MEMBER_FORGET_AFTER", CacheAppSettings.DefaultMemberForgetAfter),
-            ClusterSecret = Get("GROUPCACHE_SECRET"),
+            ClusterSecret = Get("CLUSTER_SECRET"),
+            MaxValueBytes = maxValueBytes,
         };
 
         if (settings.MemberDeadAfter < settings.GossipInterval * 2)

@@ -108,6 +108,9 @@ public class SettingsLoaderTests
     [InlineData("BIND_HOST", "every-interface")]
     [InlineData("GROUP_NAME", "two words")]
     [InlineData("SELF_HOST", "bad host!")]
+    [InlineData("MAX_VALUE_BYTES", "0")]
+    [InlineData("MAX_VALUE_BYTES", "3GiB")]
+    [InlineData("MAX_VALUE_BYTES", "big")]
     public void Load_BadValue_ThrowsNamingTheVariable(string name, string value)
     {
         Assert.Contains(name, LoadError((name, value)));
@@ -146,5 +149,23 @@ public class SettingsLoaderTests
     public void Load_IPv6SelfHost_IsBracketedInAddresses()
     {
         Assert.Equal("http://[::1]:8081", Load(("SELF_HOST", "::1")).SelfGroupCacheAddr);
+    }
+
+    [Fact]
+    public void Load_ClusterSecretAndMaxValueBytes_AreRead()
+    {
+        var s = Load(("CLUSTER_SECRET", "s3cret"), ("MAX_VALUE_BYTES", "1MB"));
+
+        Assert.Equal("s3cret", s.ClusterSecret);
+        Assert.Equal(1L << 20, s.MaxValueBytes);
+    }
+
+    [Fact]
+    public void Load_OldSecretName_IsIgnored()
+    {
+        var s = Load(("GROUPCACHE_SECRET", "s3cret"));
+
+        Assert.Null(s.ClusterSecret);
+        Assert.Equal(64L << 20, s.MaxValueBytes);
     }
 }

@@ -74,7 +74,7 @@ public class ClusterFormationTests
     [Fact]
     public async Task Secret_Set_NodesConvergeAndStrangersAre401()
     {
-        using var cluster = await TestCluster.StartAsync(2, new Dictionary<string, string> { ["GROUPCACHE_SECRET"] = "s3cret" });
+        using var cluster = await TestCluster.StartAsync(2, new Dictionary<string, string> { ["CLUSTER_SECRET"] = "s3cret" });
         var node = cluster.Nodes[0];
 
         using var content = new StringContent("""{"from":"http://127.0.0.1:1","members":[]}""", Encoding.UTF8, "application/json");
