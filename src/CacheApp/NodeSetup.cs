@@ -2,6 +2,7 @@ using System.Net;
 using CacheApp.Api;
 using CacheApp.Cluster;
 using CacheApp.Configuration;
+using CacheApp.Freshness;
 using CacheApp.Source;
 using GroupCache;
 using GroupCache.Http;
@@ -36,6 +37,7 @@ internal static class NodeSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeInfo>();
         services.AddSingleton<PeerErrorLog>();
+        services.AddFreshness();
 
         services.AddSingleton(_ => new HttpPool(settings.SelfGroupCacheAddr, new HttpPoolOptions
         {
@@ -104,6 +106,7 @@ internal static class NodeSetup
             ctx => ctx.Connection.LocalPort == settings.GroupCachePort,
             branch =>
             {
+                branch.UseInvalidationCounter(app.Services.GetRequiredService<InvalidationStats>());
                 branch.UseGroupCachePeerProtocol(registry, pool.Options);
                 branch.Run(ctx => JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status404NotFound, "not a groupcache path"));
             });

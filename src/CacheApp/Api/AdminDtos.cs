@@ -11,7 +11,22 @@ public sealed record StatusResponse(
     GroupStatus Group,
     RingStatus Ring,
     SourceStatus Source,
-    ProcessStatus Process);
+    ProcessStatus Process,
+    FreshnessStatus Freshness);
+
+/// <summary>
+/// TTL and invalidation figures: expirations of the main and hot caches together; writes passed to
+/// the source; invalidations this node coordinated, peer removals it sent, of those not confirmed,
+/// and peer removals it received.
+/// </summary>
+public sealed record FreshnessStatus(
+    double TtlSeconds,
+    long Expirations,
+    long Writes,
+    long InvalidationsRequested,
+    long InvalidationsSent,
+    long InvalidationsFailed,
+    long InvalidationsReceived);
 
 public sealed record GroupStatus(string Name, long CacheBytes, double TtlSeconds, StatsDto Stats, CacheDto MainCache, CacheDto HotCache);
 
@@ -54,5 +69,5 @@ public sealed record HealthResponse(string Status, string Node);
 
 public sealed record ErrorResponse(string Error);
 
-/// <summary>DELETE /api/data/{key}: how many ring members (this one included) confirmed they forgot the key.</summary>
-public sealed record RemoveResponse(string Key, int Confirmed, int RingSize);
+/// <summary>DELETE /api/data/{key}: how many ring members (this one included) confirmed they forgot the key, and which did not.</summary>
+public sealed record RemoveResponse(string Key, int Confirmed, int RingSize, IReadOnlyList<string> Unreached);

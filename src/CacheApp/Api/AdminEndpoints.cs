@@ -1,4 +1,5 @@
 using CacheApp.Cluster;
+using CacheApp.Freshness;
 using CacheApp.Source;
 using GroupCache;
 using GroupCache.Http;
@@ -12,15 +13,17 @@ internal static class AdminEndpoints
     {
         app.MapGet("/health", (NodeInfo node) =>
             TypedResults.Json(new HealthResponse("ok", node.Settings.NodeName), CacheAppJsonContext.Default.HealthResponse));
-        app.MapGet("/api/admin/status", (NodeInfo node, Group group, HttpPool pool, SourceHealth source) =>
-            TypedResults.Json(Status(node, group, pool, source), CacheAppJsonContext.Default.StatusResponse));
+        app.MapGet("/api/admin/status", (NodeInfo node, Group group, HttpPool pool, SourceHealth source, InvalidationStats invalidations) =>
+            TypedResults.Json(Status(node, group, pool, source, invalidations), CacheAppJsonContext.Default.StatusResponse));
         app.MapGet("/api/admin/peers", (NodeInfo node, HttpPool pool, IServiceProvider services) =>
             TypedResults.Json(Peers(node, pool, services.GetService<MemberTable>()), CacheAppJsonContext.Default.PeersResponse));
         return app;
     }
 
-    private static StatusResponse Status(NodeInfo node, Group group, HttpPool pool, SourceHealth source)
+    private static StatusResponse Status(NodeInfo node, Group group, HttpPool pool, SourceHealth source, InvalidationStats invalidations)
     {
+        var main = group.GetCacheStats(CacheType.Main);
+        var hot = group.GetCacheStats(CacheType.Hot);
         var s = node.Settings;
         var st = group.Stats;
         var ring = pool.Peers;
@@ -37,8 +40,8 @@ internal static class AdminEndpoints
                 group.CacheBytes,
                 group.Ttl.TotalSeconds,
                 new StatsDto(st.Gets, st.CacheHits, st.PeerLoads, st.PeerErrors, st.Loads, st.LoadsDeduped, st.LocalLoads, st.LocalLoadErrs, st.ServerRequests),
-                Cache(group.GetCacheStats(CacheType.Main)),
-                Cache(group.GetCacheStats(CacheType.Hot))),
+                Cache(main),
+                Cache(hot)),
             new RingStatus(s.DiscoveryEnabled ? "gossip" : "static", ring.Count, ring),
             new SourceStatus(s.SourceUrl, health.Healthy, health.CheckedAt, health.Error),
             new ProcessStatus(
@@ -48,7 +51,15 @@ internal static class AdminEndpoints
                 GC.GetTotalAllocatedBytes(),
                 GC.CollectionCount(0),
                 GC.CollectionCount(1),
-                GC.CollectionCount(2)));
+                GC.CollectionCount(2)),
+            new FreshnessStatus(
+                group.Ttl.TotalSeconds,
+                main.Expirations + hot.Expirations,
+                invalidations.Writes,
+                invalidations.Requested,
+                invalidations.Sent,
+                invalidations.Failed,
+                invalidations.Received));
     }
 
     private static CacheDto Cache(CacheStats c) => new(c.Items, c.Bytes, c.Gets, c.Hits, c.Evictions, c.Expirations);

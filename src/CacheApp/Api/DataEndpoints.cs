@@ -1,11 +1,10 @@
 using CacheApp.Source;
 using GroupCache;
-using GroupCache.Http;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace CacheApp.Api;
 
-/// <summary>GET /api/data/{key}: the value through the group (cache, then owner peer, then source).</summary>
+/// <summary>GET /api/data/{key}: the value through the group (cache, then owner peer, then source). PUT and DELETE: <see cref="WriteEndpoints"/>.</summary>
 internal static partial class DataEndpoints
 {
     private const string Prefix = "/api/data/";
@@ -16,7 +15,7 @@ internal static partial class DataEndpoints
         // decoded path has already lost the difference between "/" and "%2F".
         RequestDelegate handler = ctx => GetAsync(ctx, group, logger);
         app.MapGet("/api/data/{**key}", handler);
-        app.MapDelete("/api/data/{**key}", ctx => DeleteAsync(ctx, group));
+        app.MapWriteApi(logger);
         app.MapGet("/api/data", ctx => JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, "key is empty"));
         return app;
     }
@@ -70,28 +69,6 @@ internal static partial class DataEndpoints
         }
 
         JsonResponses.WriteValue(ctx.Response, key, value);
-    }
-
-    /// <summary>
-    /// DELETE /api/data/{key}: forgets the key on this node and asks every other ring member to
-    /// forget it too (the source's -notify sends this after a write). Answers how many nodes confirmed.
-    /// </summary>
-    private static async Task DeleteAsync(HttpContext ctx, Group group)
-    {
-        if (!TryReadKey(ctx, out string? key, out string? error))
-        {
-            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, error);
-            return;
-        }
-
-        var pool = ctx.RequestServices.GetRequiredService<HttpPool>();
-        group.Remove(key);
-        var others = pool.Peers.Where(p => p != pool.Self).ToArray();
-        var removals = await Task.WhenAll(others.Select(p => ((HttpPeerClient)pool.ClientFor(p)).RemoveAsync(group.Name, key, ctx.RequestAborted)));
-        int confirmed = 1 + removals.Count(ok => ok);
-        ctx.Response.StatusCode = StatusCodes.Status200OK;
-        await ctx.Response.WriteAsJsonAsync(
-            new RemoveResponse(key, confirmed, others.Length + 1), CacheAppJsonContext.Default.RemoveResponse, contentType: null, ctx.RequestAborted);
     }
 
     internal static bool TryReadKey(HttpContext ctx, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)

@@ -1,0 +1,135 @@
+using CacheApp.Freshness;
+using CacheApp.Source;
+
+namespace CacheApp.Api;
+
+/// <summary>
+/// PUT /api/data/{key} (write-through: the source, then a cluster-wide invalidation) and
+/// DELETE /api/data/{key} (a cluster-wide invalidation only; the source's record stays).
+/// </summary>
+internal static partial class WriteEndpoints
+{
+    /// <summary>The largest PUT body a node buffers; the source applies its own (smaller) limit after.</summary>
+    public const int MaxWriteBodyBytes = 16 << 20;
+
+    /// <summary>"confirmed/ringSize" of the invalidation that followed a write.</summary>
+    public const string InvalidatedHeader = "X-Cache-Invalidated";
+
+    public static IEndpointRouteBuilder MapWriteApi(this IEndpointRouteBuilder app, ILogger logger)
+    {
+        app.MapPut("/api/data/{**key}", ctx => PutAsync(ctx, logger));
+        app.MapDelete("/api/data/{**key}", DeleteAsync);
+        return app;
+    }
+
+    /// <summary>
+    /// Writes to the source; after a 2xx, invalidates the key on every ring member before answering,
+    /// so that once the client has its 2xx every node serves the new value. The source's status and
+    /// body are passed on (201, 200, 400, 401, 413, 415…); a failing source is 502, a slow one 504.
+    /// </summary>
+    private static async Task PutAsync(HttpContext ctx, ILogger logger)
+    {
+        if (!DataEndpoints.TryReadKey(ctx, out string? key, out string? error))
+        {
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, error);
+            return;
+        }
+
+        byte[]? body = await ReadBodyAsync(ctx.Request, MaxWriteBodyBytes, ctx.RequestAborted);
+        if (body is null)
+        {
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status413PayloadTooLarge, $"body over {MaxWriteBodyBytes} bytes");
+            return;
+        }
+
+        var services = ctx.RequestServices;
+        var stats = services.GetRequiredService<InvalidationStats>();
+        SourceWriteResult result;
+        try
+        {
+            stats.OnWrite();
+            result = await services.GetRequiredService<SourceWriter>().PutAsync(key, body, ctx.Request.Headers.Authorization.ToString());
+        }
+        catch (SourceTimeoutException ex)
+        {
+            LogWriteFailed(logger, key, ex.Message);
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status504GatewayTimeout, ex.Message);
+            return;
+        }
+        catch (SourceUnavailableException ex)
+        {
+            LogWriteFailed(logger, key, ex.Message);
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status502BadGateway, ex.Message);
+            return;
+        }
+
+        if (result.Status >= 500)
+        {
+            // The source's own failure is a bad gateway here, as on a read.
+            string text = System.Text.Encoding.UTF8.GetString(result.Body.AsSpan(0, Math.Min(result.Body.Length, 500)));
+            LogWriteFailed(logger, key, $"source answered {result.Status}: {text}");
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status502BadGateway, $"source answered {result.Status}: {text}");
+            return;
+        }
+
+        if (result.Status is >= 200 and < 300)
+        {
+            var invalidation = await services.GetRequiredService<ClusterInvalidator>().InvalidateAsync(key);
+            ctx.Response.Headers[InvalidatedHeader] = $"{invalidation.Confirmed}/{invalidation.RingSize}";
+        }
+
+        ctx.Response.StatusCode = result.Status;
+        ctx.Response.ContentType = result.ContentType ?? JsonResponses.ContentType;
+        ctx.Response.ContentLength = result.Body.Length;
+        await ctx.Response.Body.WriteAsync(result.Body, ctx.RequestAborted);
+    }
+
+    /// <summary>
+    /// Forgets the key on every ring member, owner first (the source's -notify sends this after
+    /// each write). Answers once each member confirmed or timed out: 200 {"key", "confirmed",
+    /// "ringSize", "unreached"}. A key nobody holds is fine.
+    /// </summary>
+    private static async Task DeleteAsync(HttpContext ctx)
+    {
+        if (!DataEndpoints.TryReadKey(ctx, out string? key, out string? error))
+        {
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, error);
+            return;
+        }
+
+        var result = await ctx.RequestServices.GetRequiredService<ClusterInvalidator>().InvalidateAsync(key);
+        ctx.Response.StatusCode = StatusCodes.Status200OK;
+        await ctx.Response.WriteAsJsonAsync(
+            new RemoveResponse(key, result.Confirmed, result.RingSize, result.Unreached),
+            CacheAppJsonContext.Default.RemoveResponse,
+            contentType: null,
+            ctx.RequestAborted);
+    }
+
+    /// <summary>The whole body, or null when it is longer than <paramref name="limit"/>.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream(request.ContentLength is long length ? (int)length : 1024);
+        byte[] chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    [LoggerMessage(301, LogLevel.Warning, "Write of {Key} failed: {Error}")]
+    private static partial void LogWriteFailed(ILogger logger, string key, string error);
+}

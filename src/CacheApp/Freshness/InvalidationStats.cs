@@ -1,0 +1,40 @@
+namespace CacheApp.Freshness;
+
+/// <summary>
+/// The node's freshness counters, shown in the status: writes passed to the source, invalidations
+/// this node coordinated, peer removals it sent (and how many were not confirmed), and peer
+/// removals it received. Safe to read at any time.
+/// </summary>
+public sealed class InvalidationStats
+{
+    private long _writes;
+    private long _requested;
+    private long _sent;
+    private long _failed;
+    private long _received;
+
+    /// <summary>PUTs this node passed on to the source.</summary>
+    public long Writes => Volatile.Read(ref _writes);
+
+    /// <summary>Cluster-wide invalidations this node coordinated (an API DELETE, a PUT, a source notification).</summary>
+    public long Requested => Volatile.Read(ref _requested);
+
+    /// <summary>Peer-protocol DELETEs this node sent to other members.</summary>
+    public long Sent => Volatile.Read(ref _sent);
+
+    /// <summary>Sent DELETEs that were not confirmed (error status, unreachable or timed out).</summary>
+    public long Failed => Volatile.Read(ref _failed);
+
+    /// <summary>Peer-protocol DELETEs this node received and applied.</summary>
+    public long Received => Volatile.Read(ref _received);
+
+    internal void OnWrite() => Interlocked.Increment(ref _writes);
+
+    internal void OnRequested() => Interlocked.Increment(ref _requested);
+
+    internal void OnSent() => Interlocked.Increment(ref _sent);
+
+    internal void OnFailed() => Interlocked.Increment(ref _failed);
+
+    internal void OnReceived() => Interlocked.Increment(ref _received);
+}

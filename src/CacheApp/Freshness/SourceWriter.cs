@@ -1,0 +1,49 @@
+using System.Net.Http.Headers;
+using CacheApp.Configuration;
+using CacheApp.Source;
+
+namespace CacheApp.Freshness;
+
+/// <summary>The source's answer to a write, passed on to the client as it came.</summary>
+public sealed record SourceWriteResult(int Status, string? ContentType, byte[] Body);
+
+/// <summary>
+/// PUT {source}/api/data/{escaped key} with the client's body as JSON. A slow source is
+/// <see cref="SourceTimeoutException"/>, an unreachable one <see cref="SourceUnavailableException"/>;
+/// every answer (2xx, 4xx, 5xx) is returned as it came.
+/// </summary>
+internal sealed class SourceWriter(SourceHttp http, CacheAppSettings settings)
+{
+    private readonly string _baseUrl = settings.SourceUrl.TrimEnd('/');
+
+    public async Task<SourceWriteResult> PutAsync(string key, ReadOnlyMemory<byte> body, string? authorization)
+    {
+        // Not the client's token: a write that was started is seen through (bounded by
+        // SOURCE_TIMEOUT), so that a client hanging up cannot leave a committed write uninvalidated.
+        using var timeout = new CancellationTokenSource(settings.SourceTimeout);
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(_baseUrl + "/api/data/" + Uri.EscapeDataString(key)))
+        {
+            Content = new ReadOnlyMemoryContent(body),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        if (!string.IsNullOrEmpty(authorization))
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        try
+        {
+            using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+            byte[] answer = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+            return new SourceWriteResult((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), answer);
+        }
+        catch (OperationCanceledException ex)
+        {
+            throw new SourceTimeoutException($"source did not answer the write within {settings.SourceTimeout.TotalMilliseconds:0}ms", ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new SourceUnavailableException($"source unreachable: {ex.Message}", ex);
+        }
+    }
+}
