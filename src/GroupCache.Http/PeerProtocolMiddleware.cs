@@ -107,6 +107,13 @@ internal sealed partial class PeerProtocolMiddleware
             // The peer hung up; there is no one to answer.
             return;
         }
+        catch (ArgumentException ex)
+        {
+            // The getter refuses the key itself: the asker's mistake, not a failure here (Go answers
+            // 500 for every error; any non-200 is a peer error to Go and .NET peers alike).
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, ex.Message).ConfigureAwait(false);
+            return;
+        }
         catch (Exception ex)
         {
             LogLoadFailed(_logger, groupName, key, ex);

@@ -35,3 +35,24 @@ public sealed class SourceTimeoutException : Exception
     {
     }
 }
+
+/// <summary>
+/// The source refused the key as malformed (its 400). An <see cref="ArgumentException"/>, so that the
+/// peer protocol answers 400: a key the API would have refused can still arrive on the groupcache port.
+/// </summary>
+public sealed class SourceRejectedKeyException : ArgumentException
+{
+    public SourceRejectedKeyException()
+    {
+    }
+
+    public SourceRejectedKeyException(string message)
+        : base(message)
+    {
+    }
+
+    public SourceRejectedKeyException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

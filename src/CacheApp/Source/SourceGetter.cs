@@ -6,7 +6,7 @@ namespace CacheApp.Source;
 
 /// <summary>
 /// The group's getter: GET {source}/api/data/{escaped key}. The source's 404 becomes
-/// <see cref="NotFoundException"/>; a slow source <see cref="SourceTimeoutException"/>; anything else
+/// <see cref="NotFoundException"/>; its 400 (a key it refuses) <see cref="SourceRejectedKeyException"/>; a slow source <see cref="SourceTimeoutException"/>; anything else
 /// <see cref="SourceUnavailableException"/>. Only the record's value is kept, so that every peer — a
 /// Go one too — caches and serves the plain value bytes.
 /// </summary>
@@ -37,6 +37,11 @@ public sealed class SourceGetter : IGetter
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
                 throw new NotFoundException($"key not found: {key}");
+            }
+
+            if (response.StatusCode == HttpStatusCode.BadRequest)
+            {
+                throw new SourceRejectedKeyException("the source refuses this key as malformed");
             }
 
             if (response.StatusCode != HttpStatusCode.OK)

@@ -53,6 +53,16 @@ public class SourceGetterTests
         await Assert.ThrowsAsync<NotFoundException>(async () => await Getter(source).GetAsync("k", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task GetAsync_Source400_ThrowsSourceRejectedKeyWhichIsAnArgumentException()
+    {
+        var source = Answering(HttpStatusCode.BadRequest, """{"error":"key is longer than 250 bytes"}""");
+
+        var ex = await Assert.ThrowsAsync<SourceRejectedKeyException>(async () => await Getter(source).GetAsync(new string('k', 251), CancellationToken.None));
+
+        Assert.IsAssignableFrom<ArgumentException>(ex);
+    }
+
     [Theory]
     [InlineData(HttpStatusCode.InternalServerError, """{"error":"boom"}""")]
     [InlineData(HttpStatusCode.ServiceUnavailable, "")]
