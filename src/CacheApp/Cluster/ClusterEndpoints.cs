@@ -56,9 +56,22 @@ internal static class ClusterEndpoints
         {
             message = await ctx.Request.ReadFromJsonAsync(CacheAppJsonContext.Default.ClusterMessage, ctx.RequestAborted);
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or BadHttpRequestException)
+        catch (JsonException ex)
         {
-            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, "the body must be a JSON cluster message: " + ex.Message);
+            // Not ex.Message: it names .NET types ("could not be converted to CacheApp.Cluster...").
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, $"the body must be a JSON cluster message; it is not, at {ex.Path ?? "$"} (line {ex.LineNumber}, byte {ex.BytePositionInLine})");
+            return;
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // A body cut short (400) or, without a Content-Length, longer than the limit (413).
+            await JsonResponses.WriteErrorAsync(ctx.Response, ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? $"a cluster message is at most {MaxBodyBytes} bytes" : "the body must be a JSON cluster message");
+            return;
+        }
+        catch (InvalidOperationException)
+        {
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, "the body must be a JSON cluster message");
             return;
         }
 
