@@ -65,26 +65,38 @@ public sealed class BenchContext(RunnerOptions options, RepoPaths paths, string 
             foreign = await CpuMeter.ForeignBusyPercentAsync(TimeSpan.FromMilliseconds(500));
         }
 
+        double waitedSeconds = Options.WaitQuiet > TimeSpan.Zero ? waited.Elapsed.TotalSeconds : 0;
         double load = CpuMeter.LoadAverage();
+
+        // Everything of ours that runs during the measurement, except wrk (started inside run()).
+        int[] ours = [Environment.ProcessId, .. ChildProcess.LivePids()];
         double cpuBefore = CpuMeter.ProcessesSeconds(pids);
         double sourceBefore = sourcePid is { } sp ? CpuMeter.ProcessSeconds(sp) : 0;
+        double oursBefore = CpuMeter.ProcessesSeconds(ours);
+        var (busyBefore, totalBefore) = CpuMeter.Totals();
         var wrk = await run();
+        var (busyAfter, totalAfter) = CpuMeter.Totals();
+        double oursCpu = CpuMeter.ProcessesSeconds(ours) - oursBefore + wrk.WrkCpuSeconds;
         double cpu = CpuMeter.ProcessesSeconds(pids) - cpuBefore;
+        double foreignDuring = totalAfter == totalBefore ? 0
+            : Math.Max(0, 100.0 * (busyAfter - busyBefore - (oursCpu * CpuMeter.TicksPerSecond)) / (totalAfter - totalBefore));
         var m = Measurement.FromWrk(scenario, system, round, wrk);
         m.Extra["foreign_busy_pct_before"] = foreign;
-        m.Extra["waited_for_quiet_s"] = Options.WaitQuiet > TimeSpan.Zero ? waited.Elapsed.TotalSeconds : 0;
+        m.Extra["foreign_busy_pct_during"] = foreignDuring;
+        m.Extra["waited_for_quiet_s"] = waitedSeconds;
         m.Extra["loadavg_1m"] = load;
         m.Extra["node_cpu_s"] = cpu;
         m.Extra["node_cpu_us_per_req"] = wrk.Requests == 0 ? 0 : cpu * 1e6 / wrk.Requests;
+        m.Extra["wrk_cpu_us_per_req"] = wrk.Requests == 0 ? 0 : wrk.WrkCpuSeconds * 1e6 / wrk.Requests;
         if (sourcePid is { } source)
         {
             double sourceCpu = CpuMeter.ProcessSeconds(source) - sourceBefore;
             m.Extra["source_cpu_us_per_req"] = wrk.Requests == 0 ? 0 : sourceCpu * 1e6 / wrk.Requests;
         }
 
-        if (foreign > QuietPercent)
+        if (foreign > QuietPercent || foreignDuring > QuietPercent)
         {
-            Note($"{scenario} {system} round {round}: other processes kept {foreign:0}% of the CPU busy just before this measurement; its numbers are disturbed");
+            Note($"{scenario} {system} round {round}: other processes kept {foreign:0}% of the CPU busy just before this measurement and {foreignDuring:0}% during it; its numbers are disturbed");
         }
 
         return m;

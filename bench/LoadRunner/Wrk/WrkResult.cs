@@ -22,6 +22,9 @@ public sealed record WrkResult(
 
     /// <summary>True when a fresh-key run used up its keys before the duration ended.</summary>
     public bool Exhausted { get; init; }
+
+    /// <summary>CPU seconds wrk itself used (read when it printed its result).</summary>
+    public double WrkCpuSeconds { get; init; }
 }
 
 public sealed record WrkLatency(

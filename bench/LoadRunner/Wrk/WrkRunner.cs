@@ -36,12 +36,14 @@ public sealed class WrkRunner(RepoPaths paths, string logDir, int threads, int c
         ];
         await using var wrk = ChildProcess.Start("wrk", "wrk", args, Path.Combine(logDir, $"wrk-{run:D3}.log"));
         string? json = null;
+        double wrkCpu = 0;
         int threadsDone = 0;
         bool interrupted = false;
         wrk.OnOutputLine(line =>
         {
             if (line.StartsWith("WRKJSON ", StringComparison.Ordinal))
             {
+                wrkCpu = CpuMeter.ProcessSeconds(wrk.Pid); // still alive: it is printing
                 json = line["WRKJSON ".Length..];
             }
             else if (stopWhenDone && line == "WRKTHREADDONE" && Interlocked.Increment(ref threadsDone) == threads)
@@ -61,7 +63,7 @@ public sealed class WrkRunner(RepoPaths paths, string logDir, int threads, int c
         }
 
         var result = JsonSerializer.Deserialize<WrkResult>(json) ?? throw new InvalidOperationException("empty wrk result");
-        return result with { Exhausted = interrupted };
+        return result with { Exhausted = interrupted, WrkCpuSeconds = wrkCpu };
     }
 
     private static string Str(long n) => n.ToString(CultureInfo.InvariantCulture);
