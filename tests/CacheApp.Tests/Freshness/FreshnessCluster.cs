@@ -25,14 +25,14 @@ internal sealed partial class FreshnessCluster : IDisposable
     public IReadOnlyList<CacheNode> Nodes => _nodes;
 
     /// <summary>Starts a real SourceApp (with <c>-notify</c> naming the nodes when <paramref name="notify"/>) and the nodes.</summary>
-    public static Task<FreshnessCluster> StartAsync(int count, bool notify, IReadOnlyDictionary<string, string>? env = null) =>
-        StartAsync(count, externalSourceUrl: null, notify, env);
+    public static Task<FreshnessCluster> StartAsync(int count, bool notify, IReadOnlyDictionary<string, string>? env = null, IEnumerable<string>? sourceArgs = null) =>
+        StartAsync(count, externalSourceUrl: null, notify, env, sourceArgs);
 
     /// <summary>Starts the nodes over a source the test serves at <paramref name="sourceUrl"/>.</summary>
     public static Task<FreshnessCluster> StartOverAsync(string sourceUrl, int count, IReadOnlyDictionary<string, string>? env = null) =>
-        StartAsync(count, sourceUrl, notify: false, env);
+        StartAsync(count, sourceUrl, notify: false, env, sourceArgs: null);
 
-    private static async Task<FreshnessCluster> StartAsync(int count, string? externalSourceUrl, bool notify, IReadOnlyDictionary<string, string>? env)
+    private static async Task<FreshnessCluster> StartAsync(int count, string? externalSourceUrl, bool notify, IReadOnlyDictionary<string, string>? env, IEnumerable<string>? sourceArgs)
     {
         var cluster = new FreshnessCluster(new TempDir());
         try
@@ -51,6 +51,8 @@ internal sealed partial class FreshnessCluster : IDisposable
                 {
                     args.AddRange(["-notify", string.Join(',', cluster._nodes.Select(n => n.ApiUrl))]);
                 }
+
+                args.AddRange(sourceArgs ?? []);
 
                 cluster.Source = ServiceProcess.Start("source", "SourceApp.dll", args, new Dictionary<string, string>());
                 await Health.WaitAsync(cluster.Source, cluster.SourceUrl);
