@@ -37,10 +37,8 @@ public sealed class GarbagePeerTests(ITestOutputHelper output)
         await node.StartAsync();
 
         var keysByKind = Kinds.ToDictionary(k => k, k => Values.Keys(k + "-", 40));
-        foreach (string key in keysByKind.Values.SelectMany(k => k))
-        {
-            await TestHttp.PutValueAsync(source.Url, key, Values.Of(key));
-        }
+        await Parallel.ForEachAsync(keysByKind.Values.SelectMany(k => k), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (key, _) =>
+            await TestHttp.PutValueAsync(source.Url, key, Values.Of(key)));
 
         var perKind = new Dictionary<string, object>();
         long rssBefore = node.Process.ResidentBytes();
@@ -74,11 +72,13 @@ public sealed class GarbagePeerTests(ITestOutputHelper output)
 
         long rssAfter = node.Process.ResidentBytes();
         long peerErrors = await node.StatAsync("peerErrors");
+        long localLoads = await node.StatAsync("localLoads");
         using var health = await TestHttp.Client.GetAsync(new Uri(node.ApiUrl + "/health"));
         new Figures("garbage-peer", output)
             .Add("maxValueBytes", MaxValueBytes)
             .Add("kinds", perKind)
             .Add("peerErrors", peerErrors)
+            .Add("localLoads", localLoads)
             .Add("rssBeforeMiB", Math.Round(rssBefore / 1048576.0, 1))
             .Add("rssPeakMiB", Math.Round(rssPeak / 1048576.0, 1))
             .Add("rssAfterMiB", Math.Round(rssAfter / 1048576.0, 1))
@@ -94,6 +94,7 @@ public sealed class GarbagePeerTests(ITestOutputHelper output)
         // Every key answered right, from the source, and every garbage answer counted as a peer error.
         Assert.All(perKind.Values, v => Assert.Equal(40, (int)v.GetType().GetProperty("ok")!.GetValue(v)!));
         Assert.True(peerErrors >= hits.Values.Sum(), $"{peerErrors} peer errors for {hits.Values.Sum()} garbage answers");
+        Assert.Equal(Kinds.Length * 40, localLoads);
 
         // A 1 GiB announcement and a 1 GiB stream cost the node no more than a few times the value limit.
         Assert.True(rssPeak - rssBefore < 64L << 20, $"RSS grew from {rssBefore >> 20} MiB to {rssPeak >> 20} MiB");
