@@ -36,6 +36,7 @@ public sealed class SourceCrashTests(ITestOutputHelper output)
             int sent = 0;
             int unacknowledged = 0;
             using var stop = new CancellationTokenSource();
+            var firstAck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
             var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
             {
@@ -50,6 +51,7 @@ public sealed class SourceCrashTests(ITestOutputHelper output)
                         if (response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK)
                         {
                             acknowledged[key] = value;
+                            firstAck.TrySetResult();
                             continue;
                         }
                     }
@@ -66,6 +68,9 @@ public sealed class SourceCrashTests(ITestOutputHelper output)
                 }
             })).ToList();
 
+            // The window starts at the first acknowledged write, so that a slow start on a busy
+            // machine does not eat it; the kill lands while all writers are busy.
+            await firstAck.Task.WaitAsync(TimeSpan.FromSeconds(30));
             await Task.Delay(WriteFor);
             source.Kill();
             await stop.CancelAsync();

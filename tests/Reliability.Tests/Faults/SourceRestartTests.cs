@@ -7,7 +7,9 @@ namespace Reliability.Tests.Faults;
 /// <summary>SIGKILL of the source under load, then a restart: cached keys never fail; the others fail fast and recover by themselves.</summary>
 public sealed class SourceRestartTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan LoadTime = TimeSpan.FromSeconds(8);
+    // The load runs until AfterHealthy past the source's restart, at most MaxLoadTime.
+    private static readonly TimeSpan MaxLoadTime = TimeSpan.FromSeconds(40);
+    private static readonly TimeSpan AfterHealthy = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan KillAt = TimeSpan.FromSeconds(1.5);
     private static readonly TimeSpan DownFor = TimeSpan.FromSeconds(2.5);
 
@@ -32,7 +34,7 @@ public sealed class SourceRestartTests(ITestOutputHelper output)
             [.. cluster.Nodes.Select(n => n.ApiUrl)],
             random => random.Next(2) == 0 ? cached[random.Next(cached.Count)] : cold[random.Next(cold.Count)],
             clients: 4,
-            LoadTime,
+            MaxLoadTime,
             requestTimeout: TimeSpan.FromSeconds(5));
         await Task.Delay(KillAt);
         var killedAt = load.Elapsed;
@@ -41,7 +43,8 @@ public sealed class SourceRestartTests(ITestOutputHelper output)
         var restartedAt = load.Elapsed;
         await cluster.Source.StartAsync();
         var healthyAt = load.Elapsed;
-        var samples = await load.WaitAsync();
+        await Task.Delay(AfterHealthy);
+        var samples = await load.StopAsync();
 
         var outage = samples.Where(s => s.AtMs >= killedAt.TotalMilliseconds && s.AtMs < restartedAt.TotalMilliseconds).ToList();
         var cachedInOutage = Counts.Of(outage.Where(s => cachedSet.Contains(s.Key)));
@@ -49,9 +52,9 @@ public sealed class SourceRestartTests(ITestOutputHelper output)
         // Recovered: the last failed request ended; every request after it succeeded.
         var lastFailure = samples.Where(s => s.Outcome != Outcome.Ok).MaxBy(s => s.AtMs + s.LatencyMs);
         double recoveredAtMs = lastFailure is null ? killedAt.TotalMilliseconds : lastFailure.AtMs + lastFailure.LatencyMs;
-        var afterRecovery = Counts.Between(samples, healthyAt + TimeSpan.FromSeconds(1), LoadTime);
+        var afterRecovery = Counts.Between(samples, healthyAt + TimeSpan.FromSeconds(1), MaxLoadTime);
         new Figures("source-restart", output)
-            .Add("load", new { clients = 4, seconds = LoadTime.TotalSeconds, cachedKeys = cached.Count, coldKeys = cold.Count, mix = "half cached, half cold" })
+            .Add("load", new { clients = 4, seconds = Math.Round(samples[^1].AtMs / 1000, 1), cachedKeys = cached.Count, coldKeys = cold.Count, mix = "half cached, half cold" })
             .Add("killedAtMs", Math.Round(killedAt.TotalMilliseconds))
             .Add("restartedAtMs", Math.Round(restartedAt.TotalMilliseconds))
             .Add("sourceHealthyAfterRestartMs", Math.Round((healthyAt - restartedAt).TotalMilliseconds))

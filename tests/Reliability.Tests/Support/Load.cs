@@ -35,6 +35,7 @@ internal sealed class Load
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly ConcurrentQueue<Sample> _samples = new();
+    private volatile bool _stopped;
 
     private Load(IReadOnlyList<string> targets, Func<Random, string> pickKey, int clients, TimeSpan duration, TimeSpan requestTimeout)
     {
@@ -59,10 +60,17 @@ internal sealed class Load
         return Samples;
     }
 
+    /// <summary>Ends the run before its duration: each client finishes the request it is in.</summary>
+    public Task<IReadOnlyList<Sample>> StopAsync()
+    {
+        _stopped = true;
+        return WaitAsync();
+    }
+
     private async Task ClientAsync(int client, IReadOnlyList<string> targets, Func<Random, string> pickKey, TimeSpan duration, TimeSpan requestTimeout)
     {
         var random = new Random(client * 7919);
-        for (int i = client; _clock.Elapsed < duration; i++)
+        for (int i = client; !_stopped && _clock.Elapsed < duration; i++)
         {
             string key = pickKey(random);
             string url = $"{targets[i % targets.Count]}/api/data/{Uri.EscapeDataString(key)}";
