@@ -58,7 +58,9 @@ public sealed class SourceGetter : IGetter
         }
         catch (HttpRequestException ex)
         {
-            throw new SourceUnavailableException($"source unreachable: {ex.Message}", ex);
+            // Not ex.Message: it names the source's address, which API clients have no business
+            // seeing; the inner exception keeps it for the logs.
+            throw new SourceUnavailableException($"source unreachable ({ex.HttpRequestError})", ex);
         }
     }
 

@@ -77,12 +77,13 @@ public class SourceGetterTests
     }
 
     [Fact]
-    public async Task GetAsync_Unreachable_ThrowsSourceUnavailable()
+    public async Task GetAsync_Unreachable_ThrowsSourceUnavailableNamingTheErrorKindNotTheAddress()
     {
-        var source = new FakeSource((_, _) => throw new HttpRequestException("Connection refused"));
+        var source = new FakeSource((_, _) => throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1:8086)"));
 
         var ex = await Assert.ThrowsAsync<SourceUnavailableException>(async () => await Getter(source).GetAsync("k", CancellationToken.None));
-        Assert.Contains("Connection refused", ex.Message);
+        Assert.Equal("source unreachable (ConnectionError)", ex.Message);
+        Assert.Contains("127.0.0.1:8086", ex.InnerException!.Message);
     }
 
     [Fact]
