@@ -39,7 +39,13 @@ public sealed class SourceRestartTests(ITestOutputHelper output)
         await Task.Delay(KillAt);
         var killedAt = load.Elapsed;
         cluster.Source.Kill();
-        await Task.Delay(DownFor);
+        var (outageStatus, outageBody) = await cluster.Nodes[0].GetAsync("cold-never-read");
+        string outageError = outageBody.GetProperty("error").GetString() ?? "";
+        var downLeft = DownFor - (load.Elapsed - killedAt);
+        if (downLeft > TimeSpan.Zero)
+        {
+            await Task.Delay(downLeft);
+        }
         var restartedAt = load.Elapsed;
         await cluster.Source.StartAsync();
         var healthyAt = load.Elapsed;
@@ -58,6 +64,7 @@ public sealed class SourceRestartTests(ITestOutputHelper output)
             .Add("killedAtMs", Math.Round(killedAt.TotalMilliseconds))
             .Add("restartedAtMs", Math.Round(restartedAt.TotalMilliseconds))
             .Add("sourceHealthyAfterRestartMs", Math.Round((healthyAt - restartedAt).TotalMilliseconds))
+            .Add("errorWhileSourceDown", new { status = (int)outageStatus, error = outageError })
             .Add("lastFailureEndedAfterRestartMs", Math.Round(recoveredAtMs - restartedAt.TotalMilliseconds))
             .Add("lastFailureEndedAfterSourceHealthyMs", Math.Round(recoveredAtMs - healthyAt.TotalMilliseconds))
             .Add("whileSourceStarting", Counts.Between(samples, restartedAt, healthyAt))
@@ -73,6 +80,8 @@ public sealed class SourceRestartTests(ITestOutputHelper output)
             .Write();
 
         Assert.Equal(0, Counts.Of(samples).Wrong);
+        Assert.Equal(HttpStatusCode.BadGateway, outageStatus);
+        Assert.DoesNotContain(cluster.Source.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), outageError, StringComparison.Ordinal);
         Assert.True(cachedInOutage.Sent > 0 && coldInOutage.Sent > 0, "the load did not run during the outage");
         Assert.Equal(cachedInOutage.Sent, cachedInOutage.Ok);
         Assert.All(outage.Where(s => !cachedSet.Contains(s.Key) && s.Outcome != Outcome.Ok), s =>
