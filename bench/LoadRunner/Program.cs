@@ -24,6 +24,22 @@ if (options.ShowHelp)
     return 0;
 }
 
+if (options.FromJson is not null)
+{
+    // Print a saved run's tables again, e.g. after the summary rules changed.
+    var saved = BenchReport.LoadMeasurements(options.FromJson);
+    Console.WriteLine(TableWriter.Markdown(Summarizer.Summarize(saved)));
+    var undisturbed = saved.Where(m => Summarizer.IsQuiet(m, BenchContext.QuietPercent)).ToList();
+    Console.WriteLine($"Undisturbed measurements only ({saved.Count - undisturbed.Count} of {saved.Count} left out):\n");
+    Console.WriteLine(TableWriter.Markdown(Summarizer.Summarize(undisturbed)));
+    if (Summarizer.CompareAot(saved) is { Count: > 0 } aot)
+    {
+        Console.WriteLine(TableWriter.AotMarkdown(aot));
+    }
+
+    return 0;
+}
+
 // Whatever happens, the processes this run started are stopped, by PID.
 Console.CancelKeyPress += (_, e) =>
 {
@@ -125,13 +141,14 @@ finally
 
 var summary = Summarizer.Summarize(context.Measurements);
 var aotRows = Summarizer.CompareAot(context.Measurements);
+var quiet = context.Measurements.Where(m => Summarizer.IsQuiet(m, BenchContext.QuietPercent)).ToList();
 var finished = DateTimeOffset.UtcNow;
 var report = new BenchReport
 {
     Started = started,
     Finished = finished,
     ElapsedSeconds = clock.Elapsed.TotalSeconds,
-    Command = "bench/run.sh " + string.Join(' ', args),
+    Command = CommandLine(args),
     Machine = MachineInfo.Read(),
     Options = new Dictionary<string, object>
     {
@@ -153,12 +170,20 @@ var report = new BenchReport
     Measurements = context.Measurements,
     Summary = summary,
     AotVsJit = aotRows,
+    SummaryUndisturbed = quiet.Count < context.Measurements.Count ? Summarizer.Summarize(quiet) : [],
     Notes = context.Notes,
 };
 
 string jsonPath = options.OutputPath ?? Path.Combine(paths.ResultsDir, stamp + ".json");
 report.Save(jsonPath);
 string table = TableWriter.Markdown(summary);
+if (quiet.Count < context.Measurements.Count)
+{
+    // The same table over the undisturbed measurements only, when other work disturbed some.
+    table += $"\nUndisturbed measurements only (other processes <= {BenchContext.QuietPercent}% of the CPU before and during; " +
+        $"{context.Measurements.Count - quiet.Count} of {context.Measurements.Count} left out):\n\n" + TableWriter.Markdown(Summarizer.Summarize(quiet));
+}
+
 if (aotRows.Count > 0)
 {
     table += "\nNative AOT beside JIT (same CacheApp sources):\n\n" + TableWriter.AotMarkdown(aotRows);
@@ -180,3 +205,20 @@ foreach (string note in context.Notes)
 
 Console.WriteLine($"\nresults: {jsonPath}\nchart:   {paths.ChartPath}\nelapsed: {clock.Elapsed:mm\\:ss}");
 return 0;
+
+// The command as a person typed it: run.sh adds --repo, and --aot becomes --aot-binary PATH.
+static string CommandLine(string[] args)
+{
+    var shown = new List<string>();
+    for (int i = 0; i < args.Length; i++)
+    {
+        switch (args[i])
+        {
+            case "--repo": i++; break;
+            case "--aot-binary": i++; shown.Add("--aot"); break;
+            default: shown.Add(args[i]); break;
+        }
+    }
+
+    return string.Join(' ', ["bench/run.sh", .. shown]);
+}

@@ -47,6 +47,9 @@ public sealed class RunnerOptions
 
     public string? OutputPath { get; private set; }
 
+    /// <summary>A saved result: print its tables again instead of running anything.</summary>
+    public string? FromJson { get; private set; }
+
     /// <summary>Extra environment for our nodes (JIT and AOT), e.g. DOTNET_gcServer=1, for experiments.</summary>
     public Dictionary<string, string> OursEnv { get; } = [];
 
@@ -69,6 +72,7 @@ public sealed class RunnerOptions
           --wait-quiet       before each measurement, wait up to S seconds while other processes keep
                              more than 25% of the CPU busy (for shared machines; default 0)
           --ours-env         extra environment for our nodes, e.g. DOTNET_gcServer=1 (repeatable)
+          --from FILE.json   print a saved run's tables again (nothing is started)
           --aot-binary       a Native AOT CacheApp executable, run as system "aot" (bench/run.sh --aot builds it)
         """;
 
@@ -110,6 +114,7 @@ public sealed class RunnerOptions
                 case "--connections": o.Connections = Int(1); break;
                 case "--repo": o.RepoRoot = Next(); break;
                 case "--out": o.OutputPath = Next(); break;
+                case "--from": o.FromJson = Next(); break;
                 case "--aot-binary": o.AotBinary = Path.GetFullPath(Next()); break;
                 case "--ours-env":
                     string pair = Next();

@@ -27,11 +27,22 @@ public sealed class BenchReport
 
     public IReadOnlyList<SummaryRow> Summary { get; init; } = [];
 
+    /// <summary>The summary over measurements that other processes did not disturb (empty when none was).</summary>
+    public IReadOnlyList<SummaryRow> SummaryUndisturbed { get; init; } = [];
+
     public IReadOnlyList<AotRow> AotVsJit { get; init; } = [];
 
     public IReadOnlyList<Measurement> Measurements { get; init; } = [];
 
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>The measurements of a saved run, for printing its tables again (--from).</summary>
+    public static List<Measurement> LoadMeasurements(string path)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return JsonSerializer.Deserialize<List<Measurement>>(doc.RootElement.GetProperty("measurements").GetRawText(), Json)
+            ?? throw new InvalidDataException($"{path} has no measurements");
+    }
 
     public void Save(string path)
     {

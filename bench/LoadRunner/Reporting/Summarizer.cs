@@ -10,6 +10,14 @@ public static class Summarizer
     /// </summary>
     public const double GoPeerLoadCounterBytes = 58;
 
+    /// <summary>
+    /// True when other processes kept at most <paramref name="percent"/> of the CPU busy both just
+    /// before and during the measurement (measurements without those figures count as quiet).
+    /// </summary>
+    public static bool IsQuiet(Measurement m, double percent) =>
+        m.Extra.GetValueOrDefault("foreign_busy_pct_before", 0) <= percent
+        && m.Extra.GetValueOrDefault("foreign_busy_pct_during", 0) <= percent;
+
     public static List<SummaryRow> Summarize(IReadOnlyList<Measurement> all)
     {
         var rows = new List<SummaryRow>();
