@@ -63,7 +63,8 @@ internal static partial class DataEndpoints
         {
             // SourceUnavailableException, or anything else a load threw: the source side failed.
             LogLoadFailed(logger, key, ex.Message);
-            string message = ex is SourceUnavailableException ? ex.Message : $"load failed: {ex.Message}";
+            // Anything but our own source exceptions may carry internals (addresses, types): the log has them.
+            string message = ex is SourceUnavailableException ? ex.Message : "load failed";
             await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status502BadGateway, message);
             return;
         }

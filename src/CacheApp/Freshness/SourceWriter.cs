@@ -43,7 +43,8 @@ internal sealed class SourceWriter(SourceHttp http, CacheAppSettings settings)
         }
         catch (HttpRequestException ex)
         {
-            throw new SourceUnavailableException($"source unreachable: {ex.Message}", ex);
+            // Not ex.Message: it names the source's address, which API clients have no business seeing.
+            throw new SourceUnavailableException($"source unreachable ({ex.HttpRequestError})", ex);
         }
     }
 }
