@@ -52,7 +52,7 @@ public static class PeerAddress
 
         if (uri.AbsolutePath != "/" || uri.Query.Length != 0 || uri.Fragment.Length != 0 || text.EndsWith('?') || text.EndsWith('#'))
         {
-            error = $"Peer address '{text}' must be a base URL without path, query or fragment (like http://10.0.0.1:8080).";
+            error = $"Peer address '{text}' must be a base URL without path, query or fragment (like http://127.0.0.1:8080).";
             return false;
         }
 

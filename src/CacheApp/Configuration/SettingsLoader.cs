@@ -190,7 +190,7 @@ public static class SettingsLoader
                 return text.TrimEnd('/');
             }
 
-            errors.Add($"SOURCEAPP_SERVICE_URL '{text}' must be an http:// or https:// URL (like http://10.0.0.1:8086).");
+            errors.Add($"SOURCEAPP_SERVICE_URL '{text}' must be an http:// or https:// URL (like http://127.0.0.1:8086).");
             return text;
         }
 

@@ -31,9 +31,9 @@ public class ClusterMessageValidatorTests
     [Fact]
     public void TryNormalize_TooManyMembers_IsRejected()
     {
-        var members = Enumerable.Range(0, 300).Select(i => Digest($"http://10.0.{i / 200}.{i % 200}:8080", $"http://10.0.{i / 200}.{i % 200}:8081")).ToArray();
+        var members = Enumerable.Range(0, 300).Select(i => Digest($"http://127.0.0.1:{10000 + (2 * i)}", $"http://127.0.0.1:{10001 + (2 * i)}")).ToArray();
 
-        Assert.False(ClusterMessageValidator.TryNormalize(new ClusterMessage("http://10.0.0.0:8081", members), out _, out _));
+        Assert.False(ClusterMessageValidator.TryNormalize(new ClusterMessage("http://127.0.0.1:10001", members), out _, out _));
     }
 
     [Fact]

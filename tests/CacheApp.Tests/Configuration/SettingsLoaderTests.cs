@@ -98,7 +98,7 @@ public class SettingsLoaderTests
     [InlineData("GROUPCACHE_PORT", "-1")]
     [InlineData("CACHE_BYTES", "lots")]
     [InlineData("INITIAL_PEERS", "ftp://10.0.0.1:21")]
-    [InlineData("INITIAL_PEERS", "http://10.0.0.1:8080/path")]
+    [InlineData("INITIAL_PEERS", "http://127.0.0.1:8080/path")]
     [InlineData("SELF_GROUPCACHE_ADDR", "not a url")]
     [InlineData("SELF_API_ADDR", "x")]
     [InlineData("SOURCEAPP_SERVICE_URL", "localhost:8086")]
