@@ -17,6 +17,11 @@ catch (SettingsException ex)
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenOn(settings));
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+// Hosting starts an Activity for every request whenever its logger is on at any level, only to
+// scope request logs we do not write; that Activity then flows into every peer fetch. Off, a hit
+// or a peer request costs measurably less CPU. Kestrel's own errors still log.
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
 builder.Services.AddCacheNode(settings);
 

@@ -109,6 +109,11 @@ public sealed class HttpPool : IPeerPicker, IDisposable
         AutomaticDecompression = DecompressionMethods.None,
         UseCookies = false,
         UseProxy = false,
+
+        // Peer fetches are the cache's own plumbing, many per user request under load: injecting
+        // trace headers into each costs more than the fetch's own work (measured on the peer path).
+        // Pass a handler of your own to the pool to trace them.
+        ActivityHeadersPropagator = null,
     };
 
     private sealed class Ring(HashRing hashRing, string[] peers, FrozenDictionary<string, HttpPeerClient> clients)
