@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using CacheApp.Tests.Support;
 
@@ -9,7 +8,7 @@ namespace CacheApp.Tests.Freshness;
 /// Cache nodes as real processes on 127.0.0.1 over either a real SourceApp (optionally started with
 /// <c>-notify</c> naming every node) or a source URL the test serves itself.
 /// </summary>
-internal sealed partial class FreshnessCluster : IDisposable
+internal sealed class FreshnessCluster : IDisposable
 {
     private readonly List<CacheNode> _nodes = [];
 
@@ -126,7 +125,17 @@ internal sealed partial class FreshnessCluster : IDisposable
     }
 
     /// <summary>SIGSTOP (true) or SIGCONT (false): a node that is still on every ring but answers nothing.</summary>
-    public static void Freeze(ServiceProcess process, bool frozen) => _ = SendSignal(process.Pid, frozen ? 19 : 18);
+    public static void Freeze(ServiceProcess process, bool frozen)
+    {
+        if (frozen)
+        {
+            process.Stop();
+        }
+        else
+        {
+            process.Continue();
+        }
+    }
 
     public void Dispose()
     {
@@ -140,9 +149,6 @@ internal sealed partial class FreshnessCluster : IDisposable
     }
 
     private static string Tail(string text) => text.Length > 2000 ? text[^2000..] : text;
-
-    [LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int SendSignal(int pid, int signal);
 }
 
 internal static class Freshness
