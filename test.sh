@@ -26,10 +26,10 @@ trap 'rm -rf "$results"' EXIT
 
 dotnet build GroupCache.slnx -c Debug -nologo -v q
 
-# Test projects run one after another: the integration suites start real processes and ports,
+# Every *.Tests project in the solution (tests/ and bench/) runs, one after another: the integration suites start real processes and ports,
 # and on a 2-core machine running them side by side only makes them slower and flakier.
 status=0
-for project in $(grep -o 'tests/[^"]*\.Tests\.csproj' GroupCache.slnx); do
+for project in $(grep -o '[a-z]*/[^"]*\.Tests\.csproj' GroupCache.slnx); do
   name=$(basename "$project" .csproj)
   echo "== $name"
   dotnet test "$project" --no-build -c Debug -nologo \
