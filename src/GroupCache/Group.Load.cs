@@ -1,3 +1,4 @@
+using GroupCache.Lru;
 using GroupCache.Peers;
 
 namespace GroupCache;
@@ -95,7 +96,7 @@ public sealed partial class Group
         return new Loaded(value, expiresAt);
     }
 
-    private void Populate(GuardedCache cache, string key, ByteView value, long expiresAt, int stripe, long generation)
+    private void Populate(ConcurrentLru cache, string key, ByteView value, long expiresAt, int stripe, long generation)
     {
         if (CacheBytes <= 0)
         {

@@ -1,3 +1,4 @@
+using GroupCache.Lru;
 using GroupCache.Peers;
 using GroupCache.SingleFlight;
 
@@ -13,8 +14,8 @@ public sealed partial class Group
     private readonly IGetter _getter;
     private readonly IPeerPicker _peers;
     private readonly GroupOptions _options;
-    private readonly GuardedCache _main;
-    private readonly GuardedCache _hot;
+    private readonly ConcurrentLru _main;
+    private readonly ConcurrentLru _hot;
     private readonly FlightGroup<Loaded> _flight = new();
 
     // Loads of keys a peer asked for although this node's ring names another owner: they run in
@@ -36,8 +37,8 @@ public sealed partial class Group
         _peers = peers ?? NoPeers.Instance;
         _options = options ?? new GroupOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.Ttl, TimeSpan.Zero, nameof(options));
-        _main = new GuardedCache(_options.TimeProvider);
-        _hot = new GuardedCache(_options.TimeProvider);
+        _main = new ConcurrentLru(_options.TimeProvider);
+        _hot = new ConcurrentLru(_options.TimeProvider);
     }
 
     public string Name { get; }

@@ -5,7 +5,8 @@ namespace GroupCache.Lru;
 /// plus the length of its value, as groupcache counts them.
 /// </summary>
 /// <remarks>
-/// Not safe for concurrent use: the group's cache wrapper serialises access to it. Every operation
+/// Exact recency order, not safe for concurrent use: callers that share one lock it themselves.
+/// (A group keeps its entries in <see cref="ConcurrentLru"/>, whose reads take no lock.) Every operation
 /// is O(1). The list is intrusive (each entry is its own list node) so that an entry costs one object.
 /// </remarks>
 public sealed class LruCache
@@ -52,7 +53,7 @@ public sealed class LruCache
         }
         else
         {
-            var entry = new LruEntry(key, value, expiresAt, WeightOfKey(key));
+            var entry = new LruEntry(key, value, expiresAt, KeyWeight.Of(key));
             _entries.Add(key, entry);
             PushFront(entry);
             Bytes += entry.KeyBytes + value.Length;
@@ -126,9 +127,6 @@ public sealed class LruCache
             yield return e.Key;
         }
     }
-
-    private static int WeightOfKey(string key) =>
-        key.Length < 128 && System.Text.Ascii.IsValid(key) ? key.Length : System.Text.Encoding.UTF8.GetByteCount(key);
 
     private void MoveToFront(LruEntry entry)
     {

@@ -1,0 +1,260 @@
+using System.Collections.Concurrent;
+
+namespace GroupCache.Lru;
+
+/// <summary>
+/// A byte-weighed cache for concurrent use whose reads take no lock: the cache a group keeps its
+/// main and hot entries in. An entry weighs its key's UTF-8 length plus its value's length.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A read is a lock-free dictionary lookup that marks the entry as referenced. Moving the entry to
+/// the front of the recency list would need a lock on every hit, so the list is instead reordered
+/// when something must be evicted: an oldest entry that was read since it last reached the end of
+/// the list gets a second chance (it moves to the front, unmarked) and the next one is looked at.
+/// This is the CLOCK approximation of least-recently-used; <see cref="LruCache"/> is the exact one.
+/// </para>
+/// <para>
+/// Writes (add, remove, evict) take one lock, which also keeps the byte count exact. An entry never
+/// changes once published: replacing a key publishes a new entry, so a reader sees a value and its
+/// expiry together.
+/// </para>
+/// </remarks>
+public sealed class ConcurrentLru
+{
+    private readonly ConcurrentDictionary<string, Entry> _map = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new(); // guards every change to _map, the list links, _newest, _oldest, and the writes of _bytes and _count
+    private readonly TimeProvider _time;
+    private Entry? _newest;
+    private Entry? _oldest;
+    private long _bytes;
+    private int _count;
+    private long _gets;
+    private long _hits;
+    private long _evictions;
+    private long _expirations;
+
+    public ConcurrentLru(TimeProvider? time = null) => _time = time ?? TimeProvider.System;
+
+    public long Bytes => Volatile.Read(ref _bytes);
+
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>
+    /// Looks <paramref name="key"/> up without locking. An entry past its expiry (Unix nanoseconds;
+    /// 0 is never) is a miss, and is dropped.
+    /// </summary>
+    public bool TryGet(string key, out ByteView value, out long expiresAt)
+    {
+        Interlocked.Increment(ref _gets);
+        if (_map.TryGetValue(key, out var entry))
+        {
+            if (entry.ExpiresAt == 0 || entry.ExpiresAt > UnixNanos.Now(_time))
+            {
+                // Written only when it changes, so that hot keys read by every core do not keep
+                // their entry's cache line bouncing between them.
+                if (!entry.Referenced)
+                {
+                    entry.Referenced = true;
+                }
+
+                Interlocked.Increment(ref _hits);
+                value = entry.Value;
+                expiresAt = entry.ExpiresAt;
+                return true;
+            }
+
+            RemoveExpired(entry);
+        }
+
+        value = default;
+        expiresAt = 0;
+        return false;
+    }
+
+    /// <summary>Adds or replaces <paramref name="key"/> as the newest entry. The owner evicts (see <see cref="RemoveOldest"/>).</summary>
+    public void Add(string key, ByteView value, long expiresAt = 0)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        lock (_lock)
+        {
+            AddLocked(key, value, expiresAt);
+        }
+    }
+
+    /// <summary>
+    /// Adds unless <paramref name="stillValid"/>, asked under the lock that removals take, says
+    /// otherwise: a removal either happens before the check (and the add is skipped) or after the add
+    /// (and removes it).
+    /// </summary>
+    public bool AddIf(string key, ByteView value, long expiresAt, Func<bool> stillValid)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(stillValid);
+        lock (_lock)
+        {
+            if (!stillValid())
+            {
+                return false;
+            }
+
+            AddLocked(key, value, expiresAt);
+            return true;
+        }
+    }
+
+    public bool Remove(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        lock (_lock)
+        {
+            if (!_map.TryRemove(key, out var entry))
+            {
+                return false;
+            }
+
+            UnlinkAndUncount(entry);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Evicts the least recently used entry, as CLOCK approximates it: oldest entries read since
+    /// they last reached the end get a second chance first. False when the cache is empty.
+    /// </summary>
+    public bool RemoveOldest()
+    {
+        lock (_lock)
+        {
+            // Each entry gets at most one second chance per call, so the loop ends even when every
+            // entry has been read.
+            for (int chances = _count; chances > 0 && _oldest is { Referenced: true } spared; chances--)
+            {
+                spared.Referenced = false;
+                Unlink(spared);
+                PushFront(spared);
+            }
+
+            if (_oldest is not { } victim)
+            {
+                return false;
+            }
+
+            _map.TryRemove(victim.Key, out _);
+            UnlinkAndUncount(victim);
+            _evictions++;
+            return true;
+        }
+    }
+
+    public CacheStats Stats()
+    {
+        lock (_lock)
+        {
+            return new CacheStats(_bytes, _count, Volatile.Read(ref _gets), Volatile.Read(ref _hits), _evictions, Volatile.Read(ref _expirations));
+        }
+    }
+
+    /// <summary>The keys from newest to oldest by list order (reads since the last eviction are not reflected); for tests.</summary>
+    public IReadOnlyList<string> KeysNewestFirst()
+    {
+        lock (_lock)
+        {
+            var keys = new List<string>(_count);
+            for (var e = _newest; e is not null; e = e.Older)
+            {
+                keys.Add(e.Key);
+            }
+
+            return keys;
+        }
+    }
+
+    private void AddLocked(string key, ByteView value, long expiresAt)
+    {
+        var entry = new Entry(key, value, expiresAt, KeyWeight.Of(key));
+        if (_map.TryGetValue(key, out var old))
+        {
+            // Replacing: the old entry leaves the list, the new one counts its key once
+            // (groupcache counts it twice here: golang/groupcache#138).
+            UnlinkAndUncount(old);
+        }
+
+        _map[key] = entry;
+        PushFront(entry);
+        Volatile.Write(ref _bytes, _bytes + entry.Weight);
+        Volatile.Write(ref _count, _count + 1);
+    }
+
+    private void RemoveExpired(Entry entry)
+    {
+        lock (_lock)
+        {
+            // Only this very entry: the key may have been loaded again since it was read.
+            if (_map.TryRemove(new KeyValuePair<string, Entry>(entry.Key, entry)))
+            {
+                UnlinkAndUncount(entry);
+                _expirations++;
+            }
+        }
+    }
+
+    private void UnlinkAndUncount(Entry entry)
+    {
+        Unlink(entry);
+        Volatile.Write(ref _bytes, _bytes - entry.Weight);
+        Volatile.Write(ref _count, _count - 1);
+    }
+
+    private void PushFront(Entry entry)
+    {
+        entry.Newer = null;
+        entry.Older = _newest;
+        if (_newest is not null)
+        {
+            _newest.Newer = entry;
+        }
+
+        _newest = entry;
+        _oldest ??= entry;
+    }
+
+    private void Unlink(Entry entry)
+    {
+        if (entry.Newer is not null)
+        {
+            entry.Newer.Older = entry.Older;
+        }
+        else
+        {
+            _newest = entry.Older;
+        }
+
+        if (entry.Older is not null)
+        {
+            entry.Older.Newer = entry.Newer;
+        }
+        else
+        {
+            _oldest = entry.Newer;
+        }
+
+        entry.Newer = null;
+        entry.Older = null;
+    }
+
+    private sealed class Entry(string key, ByteView value, long expiresAt, int keyBytes)
+    {
+        public readonly string Key = key;
+        public readonly ByteView Value = value;
+        public readonly long ExpiresAt = expiresAt;
+        public readonly long Weight = keyBytes + (long)value.Length;
+
+        // Set by readers without the lock, cleared by eviction under it; a lost update only costs
+        // one second chance.
+        public volatile bool Referenced;
+
+        public Entry? Newer; // guarded by the cache's lock
+        public Entry? Older; // guarded by the cache's lock
+    }
+}

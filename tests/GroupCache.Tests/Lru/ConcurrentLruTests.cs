@@ -1,0 +1,171 @@
+using System.Globalization;
+using GroupCache.Lru;
+
+namespace GroupCache.Tests.Lru;
+
+public class ConcurrentLruTests
+{
+    private static ByteView V(string s) => ByteView.FromString(s);
+
+    [Fact]
+    public void TryGet_AfterAdd_FindsTheValueAndCounts()
+    {
+        var cache = new ConcurrentLru();
+        cache.Add("k", V("1234"), expiresAt: 0);
+
+        Assert.True(cache.TryGet("k", out var value, out long expiresAt));
+        Assert.False(cache.TryGet("other", out _, out _));
+
+        Assert.Equal("1234", value.ToString());
+        Assert.Equal(0, expiresAt);
+        var stats = cache.Stats();
+        Assert.Equal(2, stats.Gets);
+        Assert.Equal(1, stats.Hits);
+        Assert.Equal(1, stats.Items);
+        Assert.Equal(1 + 4, stats.Bytes);
+    }
+
+    [Fact]
+    public void Add_ReplacingAKey_CountsItsBytesOnce()
+    {
+        var cache = new ConcurrentLru();
+        cache.Add("key", V("12345"));
+        cache.Add("key", V("12"));
+
+        Assert.Equal(3 + 2, cache.Bytes);
+        Assert.Equal(1, cache.Count);
+        Assert.True(cache.TryGet("key", out var value, out _));
+        Assert.Equal("12", value.ToString());
+    }
+
+    [Fact]
+    public void RemoveOldest_WithoutReads_EvictsInInsertionOrder()
+    {
+        var cache = new ConcurrentLru();
+        cache.Add("a", V("1"));
+        cache.Add("b", V("2"));
+        cache.Add("c", V("3"));
+
+        Assert.True(cache.RemoveOldest());
+
+        Assert.Equal(["c", "b"], cache.KeysNewestFirst());
+        Assert.Equal(1, cache.Stats().Evictions);
+    }
+
+    [Fact]
+    public void RemoveOldest_GivesAnEntryReadSinceASecondChance()
+    {
+        var cache = new ConcurrentLru();
+        cache.Add("a", V("1"));
+        cache.Add("b", V("2"));
+        cache.Add("c", V("3"));
+        Assert.True(cache.TryGet("a", out _, out _));
+
+        Assert.True(cache.RemoveOldest());
+
+        // "a" was read, so "b" went first; "a" now counts as the newest.
+        Assert.Equal(["a", "c"], cache.KeysNewestFirst());
+        Assert.True(cache.RemoveOldest());
+        Assert.Equal(["a"], cache.KeysNewestFirst());
+    }
+
+    [Fact]
+    public void RemoveOldest_EveryEntryRead_StillEvictsOne()
+    {
+        var cache = new ConcurrentLru();
+        cache.Add("a", V("1"));
+        cache.Add("b", V("2"));
+        cache.TryGet("a", out _, out _);
+        cache.TryGet("b", out _, out _);
+
+        Assert.True(cache.RemoveOldest());
+
+        Assert.Equal(1, cache.Count);
+        Assert.False(new ConcurrentLru().RemoveOldest());
+    }
+
+    [Fact]
+    public void TryGet_PastExpiry_IsAMissAndDropsTheEntry()
+    {
+        var clock = new ManualClock();
+        var cache = new ConcurrentLru(clock);
+        long expiry = UnixNanos.From(clock.GetUtcNow() + TimeSpan.FromSeconds(10));
+        cache.Add("k", V("v"), expiry);
+
+        Assert.True(cache.TryGet("k", out _, out long seen));
+        Assert.Equal(expiry, seen);
+        clock.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.False(cache.TryGet("k", out _, out _));
+        Assert.Equal(0, cache.Count);
+        Assert.Equal(0, cache.Bytes);
+        Assert.Equal(1, cache.Stats().Expirations);
+    }
+
+    [Fact]
+    public void AddIf_CheckFails_AddsNothing()
+    {
+        var cache = new ConcurrentLru();
+
+        Assert.False(cache.AddIf("k", V("v"), 0, () => false));
+        Assert.True(cache.AddIf("j", V("v"), 0, () => true));
+
+        Assert.Equal(["j"], cache.KeysNewestFirst());
+    }
+
+    [Fact]
+    public async Task ConcurrentReadersAndWriters_KeepTheByteCountExact()
+    {
+        var cache = new ConcurrentLru();
+        string[] keys = [.. Enumerable.Range(0, 64).Select(i => "key-" + i.ToString(CultureInfo.InvariantCulture))];
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        long reads = 0;
+
+        var readers = Enumerable.Range(0, 3).Select(seed => Task.Run(() =>
+        {
+            var random = new Random(seed);
+            while (!stop.IsCancellationRequested)
+            {
+                string key = keys[random.Next(keys.Length)];
+                if (cache.TryGet(key, out var value, out _))
+                {
+                    // A value is always whole: it names its own key.
+                    Assert.StartsWith(key + "=", value.ToString(), StringComparison.Ordinal);
+                }
+
+                Interlocked.Increment(ref reads);
+            }
+        }));
+        var writer = Task.Run(() =>
+        {
+            var random = new Random(2);
+            while (!stop.IsCancellationRequested)
+            {
+                string key = keys[random.Next(keys.Length)];
+                switch (random.Next(4))
+                {
+                    case 0: cache.Remove(key); break;
+                    case 1: cache.RemoveOldest(); break;
+                    default: cache.Add(key, V(key + "=" + new string('x', random.Next(50)))); break;
+                }
+            }
+        });
+        await Task.WhenAll([.. readers, writer]);
+
+        long expectedBytes = 0;
+        int present = 0;
+        foreach (string key in keys)
+        {
+            if (cache.TryGet(key, out var value, out _))
+            {
+                expectedBytes += key.Length + value.Length;
+                present++;
+            }
+        }
+
+        Assert.True(reads > 0);
+        Assert.Equal(present, cache.Count);
+        Assert.Equal(expectedBytes, cache.Bytes);
+        Assert.Equal(present, cache.KeysNewestFirst().Count);
+    }
+}
