@@ -23,10 +23,9 @@ namespace GroupCache.Lru;
 public sealed class ConcurrentLru
 {
     private readonly ConcurrentDictionary<string, Entry> _map = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new(); // guards every change to _map, the list links, _newest, _oldest, and the writes of _bytes and _count
+    private readonly Lock _lock = new(); // guards every change to _map and _list, and the writes of _bytes and _count
     private readonly TimeProvider _time;
-    private Entry? _newest;
-    private Entry? _oldest;
+    private RecencyList<Entry> _list;
     private long _bytes;
     private int _count;
     private long _gets;
@@ -128,14 +127,13 @@ public sealed class ConcurrentLru
         {
             // Each entry gets at most one second chance per call, so the loop ends even when every
             // entry has been read.
-            for (int chances = _count; chances > 0 && _oldest is { Referenced: true } spared; chances--)
+            for (int chances = _count; chances > 0 && _list.Oldest is { Referenced: true } spared; chances--)
             {
                 spared.Referenced = false;
-                Unlink(spared);
-                PushFront(spared);
+                _list.MoveToFront(spared);
             }
 
-            if (_oldest is not { } victim)
+            if (_list.Oldest is not { } victim)
             {
                 return false;
             }
@@ -161,7 +159,7 @@ public sealed class ConcurrentLru
         lock (_lock)
         {
             var keys = new List<string>(_count);
-            for (var e = _newest; e is not null; e = e.Older)
+            for (var e = _list.Newest; e is not null; e = e.Older)
             {
                 keys.Add(e.Key);
             }
@@ -181,7 +179,7 @@ public sealed class ConcurrentLru
         }
 
         _map[key] = entry;
-        PushFront(entry);
+        _list.PushFront(entry);
         Volatile.Write(ref _bytes, _bytes + entry.Weight);
         Volatile.Write(ref _count, _count + 1);
     }
@@ -201,49 +199,12 @@ public sealed class ConcurrentLru
 
     private void UnlinkAndUncount(Entry entry)
     {
-        Unlink(entry);
+        _list.Unlink(entry);
         Volatile.Write(ref _bytes, _bytes - entry.Weight);
         Volatile.Write(ref _count, _count - 1);
     }
 
-    private void PushFront(Entry entry)
-    {
-        entry.Newer = null;
-        entry.Older = _newest;
-        if (_newest is not null)
-        {
-            _newest.Newer = entry;
-        }
-
-        _newest = entry;
-        _oldest ??= entry;
-    }
-
-    private void Unlink(Entry entry)
-    {
-        if (entry.Newer is not null)
-        {
-            entry.Newer.Older = entry.Older;
-        }
-        else
-        {
-            _newest = entry.Older;
-        }
-
-        if (entry.Older is not null)
-        {
-            entry.Older.Newer = entry.Newer;
-        }
-        else
-        {
-            _oldest = entry.Newer;
-        }
-
-        entry.Newer = null;
-        entry.Older = null;
-    }
-
-    private sealed class Entry(string key, ByteView value, long expiresAt, int keyBytes)
+    private sealed class Entry(string key, ByteView value, long expiresAt, int keyBytes) : RecencyNode<Entry>
     {
         public readonly string Key = key;
         public readonly ByteView Value = value;
@@ -253,8 +214,5 @@ public sealed class ConcurrentLru
         // Set by readers without the lock, cleared by eviction under it; a lost update only costs
         // one second chance.
         public volatile bool Referenced;
-
-        public Entry? Newer; // guarded by the cache's lock
-        public Entry? Older; // guarded by the cache's lock
     }
 }

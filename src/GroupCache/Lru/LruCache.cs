@@ -12,8 +12,7 @@ namespace GroupCache.Lru;
 public sealed class LruCache
 {
     private readonly Dictionary<string, LruEntry> _entries = new(StringComparer.Ordinal);
-    private LruEntry? _newest;
-    private LruEntry? _oldest;
+    private RecencyList<LruEntry> _list;
 
     /// <param name="maxBytes">The budget; 0 means no limit (the owner evicts, as groupcache's group does).</param>
     public LruCache(long maxBytes = 0)
@@ -49,17 +48,17 @@ public sealed class LruCache
             Bytes += value.Length - existing.Value.Length;
             existing.Value = value;
             existing.ExpiresAt = expiresAt;
-            MoveToFront(existing);
+            _list.MoveToFront(existing);
         }
         else
         {
             var entry = new LruEntry(key, value, expiresAt, KeyWeight.Of(key));
             _entries.Add(key, entry);
-            PushFront(entry);
+            _list.PushFront(entry);
             Bytes += entry.KeyBytes + value.Length;
         }
 
-        while (MaxBytes > 0 && Bytes > MaxBytes && _oldest is not null)
+        while (MaxBytes > 0 && Bytes > MaxBytes && _list.Oldest is not null)
         {
             RemoveOldest();
         }
@@ -74,7 +73,7 @@ public sealed class LruCache
         if (_entries.TryGetValue(key, out var entry))
         {
             Hits++;
-            MoveToFront(entry);
+            _list.MoveToFront(entry);
             value = entry.Value;
             expiresAt = entry.ExpiresAt;
             return true;
@@ -93,7 +92,7 @@ public sealed class LruCache
             return false;
         }
 
-        Unlink(entry);
+        _list.Unlink(entry);
         Bytes -= entry.KeyBytes + entry.Value.Length;
         OnEvicted?.Invoke(entry.Key, entry.Value);
         return true;
@@ -102,87 +101,37 @@ public sealed class LruCache
     /// <summary>Evicts the least recently used entry; false when the cache is empty.</summary>
     public bool RemoveOldest()
     {
-        if (_oldest is null)
+        if (_list.Oldest is null)
         {
             return false;
         }
 
         Evictions++;
-        return Remove(_oldest.Key);
+        return Remove(_list.Oldest.Key);
     }
 
     public void Clear()
     {
-        while (_oldest is not null)
+        while (_list.Oldest is not null)
         {
-            Remove(_oldest.Key);
+            Remove(_list.Oldest.Key);
         }
     }
 
     /// <summary>The keys from newest to oldest; for tests and diagnostics.</summary>
     public IEnumerable<string> KeysNewestFirst()
     {
-        for (var e = _newest; e is not null; e = e.Older)
+        for (var e = _list.Newest; e is not null; e = e.Older)
         {
             yield return e.Key;
         }
     }
 
-    private void MoveToFront(LruEntry entry)
-    {
-        if (ReferenceEquals(_newest, entry))
-        {
-            return;
-        }
-
-        Unlink(entry);
-        PushFront(entry);
-    }
-
-    private void PushFront(LruEntry entry)
-    {
-        entry.Newer = null;
-        entry.Older = _newest;
-        if (_newest is not null)
-        {
-            _newest.Newer = entry;
-        }
-
-        _newest = entry;
-        _oldest ??= entry;
-    }
-
-    private void Unlink(LruEntry entry)
-    {
-        if (entry.Newer is not null)
-        {
-            entry.Newer.Older = entry.Older;
-        }
-        else
-        {
-            _newest = entry.Older;
-        }
-
-        if (entry.Older is not null)
-        {
-            entry.Older.Newer = entry.Newer;
-        }
-        else
-        {
-            _oldest = entry.Newer;
-        }
-
-        entry.Newer = null;
-        entry.Older = null;
-    }
-
-    private sealed class LruEntry(string key, ByteView value, long expiresAt, int keyBytes)
+    private sealed class LruEntry(string key, ByteView value, long expiresAt, int keyBytes) : RecencyNode<LruEntry>
     {
         public readonly string Key = key;
         public readonly int KeyBytes = keyBytes;
         public ByteView Value = value;
         public long ExpiresAt = expiresAt;
-        public LruEntry? Newer;
-        public LruEntry? Older;
     }
 }
