@@ -6,24 +6,8 @@ using SourceApp.Tests.Support;
 
 namespace SourceApp.Tests.Api;
 
-public sealed class DataApiTests : IAsyncLifetime
+public sealed class DataApiTests : ApiTestBase
 {
-    private SourceAppFactory _app = null!;
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _app = new SourceAppFactory();
-        _client = _app.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.DisposeAsync();
-    }
-
     internal static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response)
     {
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);

@@ -5,24 +5,8 @@ using SourceApp.Tests.Support;
 
 namespace SourceApp.Tests.Api;
 
-public sealed class KeysApiTests : IAsyncLifetime
+public sealed class KeysApiTests : ApiTestBase
 {
-    private SourceAppFactory _app = null!;
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _app = new SourceAppFactory();
-        _client = _app.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.DisposeAsync();
-    }
-
     private async Task<(string[] Keys, string? Next)> PageAsync(string query)
     {
         var response = await _client.GetAsync("/api/keys" + query);
