@@ -6,6 +6,7 @@ using CacheApp.Freshness;
 using CacheApp.Source;
 using GroupCache;
 using GroupCache.Http;
+using KestrelGuard;
 
 namespace CacheApp;
 
@@ -19,17 +20,20 @@ internal static class NodeSetup
             switch (settings.BindHost)
             {
                 case null:
-                    kestrel.ListenAnyIP(port);
+                    kestrel.ListenAnyIP(port, GuardVersions);
                     break;
                 case "localhost":
-                    kestrel.ListenLocalhost(port);
+                    kestrel.ListenLocalhost(port, GuardVersions);
                     break;
                 default:
-                    kestrel.Listen(IPAddress.Parse(settings.BindHost), port);
+                    kestrel.Listen(IPAddress.Parse(settings.BindHost), port, GuardVersions);
                     break;
             }
         }
     }
+
+    // A client's unknown HTTP version gets 400 like any other malformed request line, not Kestrel's 505.
+    private static void GuardVersions(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen) => listen.UseUnknownVersionGuard();
 
     public static IServiceCollection AddCacheNode(this IServiceCollection services, CacheAppSettings settings)
     {

@@ -1,3 +1,4 @@
+using KestrelGuard;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using SourceApp.Api;
@@ -24,11 +25,11 @@ public static class SourceApplication
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
             var listen = options.Listen;
             if (listen.IsAnyHost)
-                kestrel.ListenAnyIP(listen.Port);
+                kestrel.ListenAnyIP(listen.Port, GuardVersions);
             else if (listen.IsLocalhost && listen.Port != 0)
-                kestrel.ListenLocalhost(listen.Port);
+                kestrel.ListenLocalhost(listen.Port, GuardVersions);
             else
-                kestrel.Listen(listen.Ip ?? System.Net.IPAddress.Loopback, listen.Port);
+                kestrel.Listen(listen.Ip ?? System.Net.IPAddress.Loopback, listen.Port, GuardVersions);
         });
 
         builder.Services.AddSingleton(options);
@@ -88,4 +89,7 @@ public static class SourceApplication
         await app.DisposeAsync();
         return 0;
     }
+
+    // A client's unknown HTTP version gets 400 like any other malformed request line, not Kestrel's 505.
+    private static void GuardVersions(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen) => listen.UseUnknownVersionGuard();
 }
