@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace KestrelGuard;
 
@@ -35,6 +36,9 @@ internal sealed class VersionGuardReader(PipeReader inner) : PipeReader
         return pending.IsCompletedSuccessfully ? new ValueTask<ReadResult>(Filter(pending.Result)) : FilterLater(pending);
     }
 
+    // Most reads on a kept-alive connection wait for the client's next request, so this runs for
+    // nearly every request: pooled, it allocates nothing.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadResult> FilterLater(ValueTask<ReadResult> pending) => Filter(await pending.ConfigureAwait(false));
 
     public override bool TryRead(out ReadResult result)
