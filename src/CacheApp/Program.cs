@@ -15,7 +15,11 @@ catch (SettingsException ex)
 }
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenOn(settings));
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.AddServerHeader = false;
+    kestrel.ListenOn(settings);
+});
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
 // Hosting starts an Activity for every request whenever its logger is on at any level, only to

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -6,25 +7,43 @@ using GroupCache;
 namespace CacheApp.Api;
 
 /// <summary>
-/// Writes the data API's small bodies straight into the response pipe with a per-thread
-/// <see cref="Utf8JsonWriter"/>, so that a cache hit allocates next to nothing.
+/// Writes the data API's JSON bodies with a per-thread <see cref="Utf8JsonWriter"/>, so that a cache
+/// hit allocates next to nothing.
 /// </summary>
+/// <remarks>
+/// The body of a small value or an error is written to a per-thread buffer first, so that the
+/// response carries a Content-Length: Kestrel sends its headers on the first write, and without
+/// a length it would frame every small answer as chunked. Longer bodies (big values) stream into the
+/// response pipe as they are written, chunked, instead of being held twice in memory.
+/// </remarks>
 internal static class JsonResponses
 {
     public const string ContentType = "application/json; charset=utf-8";
 
+
+    // Values up to this size are buffered. Escaping can make the JSON longer than the value (six bytes
+    // for a control byte); the buffer grows if it must, but in the common case it never does.
+    private const int MaxBufferedValueBytes = 2048;
+
     // Bodies are JSON for programs, not HTML: non-ASCII text stays readable instead of \uXXXX.
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    // Where an idle writer points; nothing is ever written to it.
+    private static readonly ArrayBufferWriter<byte> Detached = new(1);
+
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
 
     /// <summary>200 {"key": key, "value": value}.</summary>
     public static void WriteValue(HttpResponse response, string key, ByteView value)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = ContentType;
-        var writer = Rent(response);
+        bool buffered = value.Length <= MaxBufferedValueBytes && key.Length <= 256;
+        var writer = buffered ? RentBuffered() : Rent(response.BodyWriter);
         writer.WriteStartObject();
         writer.WriteString("key"u8, key);
         if (Utf8.IsValid(value.Span))
@@ -38,7 +57,7 @@ internal static class JsonResponses
         }
 
         writer.WriteEndObject();
-        Return(writer);
+        Return(writer, buffered ? response : null);
     }
 
     /// <summary>{"error": message} with <paramref name="status"/>.</summary>
@@ -51,35 +70,51 @@ internal static class JsonResponses
 
         response.StatusCode = status;
         response.ContentType = ContentType;
-        var writer = Rent(response);
+        bool buffered = message.Length <= MaxBufferedValueBytes;
+        var writer = buffered ? RentBuffered() : Rent(response.BodyWriter);
         writer.WriteStartObject();
         writer.WriteString("error"u8, message);
         writer.WriteEndObject();
-        Return(writer);
+        Return(writer, buffered ? response : null);
         return Task.CompletedTask;
     }
 
-    private static Utf8JsonWriter Rent(HttpResponse response)
+    private static Utf8JsonWriter RentBuffered()
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        return Rent(buffer);
+    }
+
+    private static Utf8JsonWriter Rent(IBufferWriter<byte> output)
     {
         var writer = t_writer;
         if (writer is null)
         {
-            writer = new Utf8JsonWriter(response.BodyWriter, Options);
+            writer = new Utf8JsonWriter(output, Options);
             t_writer = writer;
         }
         else
         {
-            writer.Reset(response.BodyWriter);
+            writer.Reset(output);
         }
 
         return writer;
     }
 
-    private static void Return(Utf8JsonWriter writer)
+    /// <param name="buffered">The response to copy the per-thread buffer to, with its length; null when the writer wrote to the response directly.</param>
+    private static void Return(Utf8JsonWriter writer, HttpResponse? buffered)
     {
         writer.Flush();
 
-        // Let go of the response's pipe so that the cached writer does not keep it alive.
-        writer.Reset(Stream.Null);
+        // Let go of the response's pipe so that the cached writer does not keep it alive. (Not
+        // Reset(Stream.Null): a writer switched to a stream allocates a buffer for it every time.)
+        writer.Reset(Detached);
+        if (buffered is not null)
+        {
+            var body = t_buffer!.WrittenSpan;
+            buffered.ContentLength = body.Length;
+            buffered.BodyWriter.Write(body);
+        }
     }
 }

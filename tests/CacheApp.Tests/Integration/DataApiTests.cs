@@ -40,6 +40,31 @@ public class DataApiTests(ClusterFixture fixture) : IClassFixture<ClusterFixture
         Assert.Equal(300, await Cluster.SumStatAsync("localLoads") - loadsBefore);
     }
 
+    [Theory]
+    [InlineData(13, true)]
+    [InlineData(2048, true)]
+    [InlineData(100_000, false)]
+    public async Task Get_Value_SmallBodiesCarryTheirLengthBigOnesStream(int valueLength, bool expectLength)
+    {
+        // A small answer with a Content-Length is one write on the wire, not chunked framing.
+        string key = $"length/{valueLength}";
+        string value = new('v', valueLength);
+        await TestHttp.PutValueAsync(Cluster.Source.Url, key, value);
+        var node = Cluster.Nodes[valueLength % 3];
+
+        // Headers as sent: once the body is buffered, HttpClient would report its length either way.
+        using var response = await TestHttp.Client.GetAsync(new Uri($"{node.ApiUrl}/api/data/{Uri.EscapeDataString(key)}"), HttpCompletionOption.ResponseHeadersRead);
+        long? sentLength = response.Content.Headers.ContentLength;
+        bool chunked = response.Headers.TransferEncodingChunked == true;
+        byte[] body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(value, System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("value").GetString());
+        Assert.Equal(expectLength ? body.Length : null, sentLength);
+        Assert.Equal(!expectLength, chunked);
+        Assert.Empty(response.Headers.Server);
+    }
+
     [Fact]
     public async Task Get_200ConcurrentColdGetsOverThreeNodes_LoadOnce()
     {
@@ -153,6 +178,7 @@ public class DataApiTests(ClusterFixture fixture) : IClassFixture<ClusterFixture
         Assert.Equal(Cluster.Source.Url, status.GetProperty("source").GetProperty("url").GetString());
         Assert.Equal(Cluster.Nodes[0].Process.Pid, status.GetProperty("process").GetProperty("pid").GetInt32());
         Assert.True(status.GetProperty("process").GetProperty("allocatedBytes").GetInt64() > 0);
+        Assert.True(status.GetProperty("process").GetProperty("gcPauseMilliseconds").GetDouble() >= 0);
         Assert.True(await TestHttp.EventuallyAsync(
             async () => (await Cluster.Nodes[0].StatusAsync()).GetProperty("source").GetProperty("healthy").ValueKind == System.Text.Json.JsonValueKind.True,
             TimeSpan.FromSeconds(10)));
