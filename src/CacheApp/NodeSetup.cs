@@ -114,8 +114,10 @@ internal static class NodeSetup
                 branch.UseGroupCachePeerProtocol(registry, pool.Options);
                 branch.Run(ctx => JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status404NotFound, "not a groupcache path"));
             });
+        var apiLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CacheApp.Api");
+        app.UseDataReads(group, apiLogger);
         app.UseRouting();
-        app.MapCacheApi(group, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CacheApp.Api"));
+        app.MapCacheApi(group, apiLogger);
         app.MapAdminApi();
         app.MapClusterApi(settings);
         return app;

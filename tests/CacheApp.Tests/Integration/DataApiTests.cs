@@ -143,6 +143,23 @@ public class DataApiTests(ClusterFixture fixture) : IClassFixture<ClusterFixture
         Assert.False(string.IsNullOrEmpty(body.GetProperty("error").GetString()));
     }
 
+    [Theory]
+    [InlineData("/API/Data/apple", HttpStatusCode.OK)]
+    [InlineData("/api/data/apple?x=1", HttpStatusCode.OK)]
+    [InlineData("/api/datax/apple", HttpStatusCode.NotFound)]
+    [InlineData("/api/data-apple", HttpStatusCode.NotFound)]
+    public async Task Get_PathsNearTheDataApi_AnsweredAsRoutingWould(string path, HttpStatusCode expected)
+    {
+        // Reads are answered ahead of routing; the paths they take must be exactly the route's.
+        var (status, body) = await TestHttp.GetJsonAsync(Cluster.Nodes[2].ApiUrl + path);
+
+        Assert.Equal(expected, status);
+        if (expected == HttpStatusCode.OK)
+        {
+            Assert.Equal("apple", body.GetProperty("key").GetString());
+        }
+    }
+
     [Fact]
     public async Task Get_KeyOver250Bytes_Is400()
     {
