@@ -74,7 +74,15 @@ public sealed class BenchContext(RunnerOptions options, RepoPaths paths, string 
         double sourceBefore = sourcePid is { } sp ? CpuMeter.ProcessSeconds(sp) : 0;
         double oursBefore = CpuMeter.ProcessesSeconds(ours);
         var (busyBefore, totalBefore) = CpuMeter.Totals();
-        var wrk = await run();
+        WrkResult wrk;
+        double maxGapMs, stealMs;
+        int stalls;
+        using (var watch = StallWatch.Start())
+        {
+            wrk = await run();
+            (maxGapMs, stalls, stealMs) = (watch.MaxGapMs, watch.Stalls, watch.StealMs);
+        }
+
         var (busyAfter, totalAfter) = CpuMeter.Totals();
         double oursCpu = CpuMeter.ProcessesSeconds(ours) - oursBefore + wrk.WrkCpuSeconds;
         double cpu = CpuMeter.ProcessesSeconds(pids) - cpuBefore;
@@ -88,6 +96,9 @@ public sealed class BenchContext(RunnerOptions options, RepoPaths paths, string 
         m.Extra["node_cpu_s"] = cpu;
         m.Extra["node_cpu_us_per_req"] = wrk.Requests == 0 ? 0 : cpu * 1e6 / wrk.Requests;
         m.Extra["wrk_cpu_us_per_req"] = wrk.Requests == 0 ? 0 : wrk.WrkCpuSeconds * 1e6 / wrk.Requests;
+        m.Extra["machine_max_stall_ms"] = maxGapMs;
+        m.Extra["machine_stalls_over_20ms"] = stalls;
+        m.Extra["steal_ms"] = stealMs;
         if (sourcePid is { } source)
         {
             double sourceCpu = CpuMeter.ProcessSeconds(source) - sourceBefore;
@@ -97,6 +108,11 @@ public sealed class BenchContext(RunnerOptions options, RepoPaths paths, string 
         if (foreign > QuietPercent || foreignDuring > QuietPercent)
         {
             Note($"{scenario} {system} round {round}: other processes kept {foreign:0}% of the CPU busy just before this measurement and {foreignDuring:0}% during it; its numbers are disturbed");
+        }
+
+        if (stalls > 0)
+        {
+            Note($"{scenario} {system} round {round}: the runner's idle timer thread was kept from running for up to {maxGapMs:0} ms ({stalls} time(s) over 20 ms; hypervisor steal {stealMs:0} ms): the machine stalled, and latency spikes of that size are not the server's");
         }
 
         return m;

@@ -11,7 +11,16 @@ public static class JsonPath
     public static bool TryLong(JsonElement root, out long value, params string[] path)
     {
         value = 0;
-        JsonElement current = root;
+        return TryFind(root, out var found, path) && found.ValueKind == JsonValueKind.Number && found.TryGetInt64(out value);
+    }
+
+    /// <summary>A number that may have a fraction; NaN when the path is missing.</summary>
+    public static double DoubleOrNaN(JsonElement root, params string[] path) =>
+        TryFind(root, out var found, path) && found.ValueKind == JsonValueKind.Number ? found.GetDouble() : double.NaN;
+
+    private static bool TryFind(JsonElement root, out JsonElement current, string[] path)
+    {
+        current = root;
         foreach (string name in path)
         {
             if (current.ValueKind != JsonValueKind.Object)
@@ -36,6 +45,6 @@ public static class JsonPath
             }
         }
 
-        return current.ValueKind == JsonValueKind.Number && current.TryGetInt64(out value);
+        return true;
     }
 }

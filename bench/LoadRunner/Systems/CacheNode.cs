@@ -23,4 +23,11 @@ public sealed class CacheNode(string apiUrl, string groupCacheAddr, ChildProcess
 
 /// <summary>What the runner reads from a node after a measurement; the field names are groupcache's.</summary>
 /// <param name="SourceLoads">Getter calls: Go's /loads total, our LocalLoads.</param>
-public sealed record NodeStats(long SourceLoads, long Gets, long CacheHits, long PeerLoads, long PeerErrors, long MainItems, long MainBytes, long HotItems);
+public sealed record NodeStats(long SourceLoads, long Gets, long CacheHits, long PeerLoads, long PeerErrors, long MainItems, long MainBytes, long HotItems)
+{
+    /// <summary>Total GC pause time of the process so far, in ms (ours only; NaN for Go).</summary>
+    public double GcPauseMs { get; init; } = double.NaN;
+
+    /// <summary>Collections of any generation so far (ours only; -1 for Go).</summary>
+    public long GcCollections { get; init; } = -1;
+}

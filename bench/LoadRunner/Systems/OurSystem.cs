@@ -56,7 +56,11 @@ public sealed class OurSystem(RepoPaths paths, string sourceUrl, string logDir, 
             PeerErrors: Stat("PeerErrors"),
             MainItems: JsonPath.Long(s, "group", "mainCache", "items"),
             MainBytes: JsonPath.Long(s, "group", "mainCache", "bytes"),
-            HotItems: JsonPath.Long(s, "group", "hotCache", "items"));
+            HotItems: JsonPath.Long(s, "group", "hotCache", "items"))
+        {
+            GcPauseMs = JsonPath.DoubleOrNaN(s, "process", "gcPauseMilliseconds"),
+            GcCollections = JsonPath.Long(s, "process", "gen0Collections") + JsonPath.Long(s, "process", "gen1Collections") + JsonPath.Long(s, "process", "gen2Collections"),
+        };
     }
 
     private static string Str(long n) => n.ToString(CultureInfo.InvariantCulture);

@@ -51,7 +51,8 @@ internal static class AdminEndpoints
                 GC.GetTotalAllocatedBytes(),
                 GC.CollectionCount(0),
                 GC.CollectionCount(1),
-                GC.CollectionCount(2)),
+                GC.CollectionCount(2),
+                GC.GetTotalPauseDuration().TotalMilliseconds),
             new FreshnessStatus(
                 group.Ttl.TotalSeconds,
                 main.Expirations + hot.Expirations,
