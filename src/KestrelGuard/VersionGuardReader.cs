@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 
 namespace KestrelGuard;
 
@@ -15,7 +16,7 @@ namespace KestrelGuard;
 /// meets the replacement line where the bad one began. Nothing is copied: Kestrel reads the
 /// transport's own buffers, at most cut short at the start of the bad line.
 /// </remarks>
-internal sealed class VersionGuardReader(PipeReader inner) : PipeReader
+internal sealed class VersionGuardReader : PipeReader, IValueTaskSource<ReadResult>
 {
     // Not a request line: '(' cannot start a method, so Kestrel answers 400 and closes.
     private static readonly ReadOnlySequence<byte> Replacement = new("(\r\n"u8.ToArray());
@@ -27,19 +28,68 @@ internal sealed class VersionGuardReader(PipeReader inner) : PipeReader
     private bool _gaveReplacement;
     private bool _passThrough;
 
+    // A read that has to wait (on a kept-alive connection, nearly every read waits for the client's
+    // next request) completes through this reader itself: a PipeReader has one read outstanding at
+    // a time, so one reusable completion per connection replaces an allocation per request.
+    private readonly PipeReader _inner;
+    private readonly Action _onInnerRead;
+    private ManualResetValueTaskSourceCore<ReadResult> _waitingRead;
+    private ValueTaskAwaiter<ReadResult> _innerRead;
+
+    public VersionGuardReader(PipeReader inner)
+    {
+        _inner = inner;
+        _onInnerRead = OnInnerRead;
+    }
+
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         if (ReplacementIsNext)
             return new ValueTask<ReadResult>(GiveReplacement());
 
-        var pending = inner.ReadAsync(cancellationToken);
-        return pending.IsCompletedSuccessfully ? new ValueTask<ReadResult>(Filter(pending.Result)) : FilterLater(pending);
+        var pending = _inner.ReadAsync(cancellationToken);
+        if (pending.IsCompleted)
+        {
+            try
+            {
+                return new ValueTask<ReadResult>(Filter(pending.GetAwaiter().GetResult()));
+            }
+            catch (Exception ex)
+            {
+                return ValueTask.FromException<ReadResult>(ex);
+            }
+        }
+
+        _waitingRead.Reset();
+        _innerRead = pending.GetAwaiter();
+        _innerRead.UnsafeOnCompleted(_onInnerRead);
+        return new ValueTask<ReadResult>(this, _waitingRead.Version);
     }
 
-    // Most reads on a kept-alive connection wait for the client's next request, so this runs for
-    // nearly every request: pooled, it allocates nothing.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ReadResult> FilterLater(ValueTask<ReadResult> pending) => Filter(await pending.ConfigureAwait(false));
+    private void OnInnerRead()
+    {
+        ReadResult filtered;
+        try
+        {
+            var awaiter = _innerRead;
+            _innerRead = default;
+            filtered = Filter(awaiter.GetResult());
+        }
+        catch (Exception ex)
+        {
+            _waitingRead.SetException(ex);
+            return;
+        }
+
+        _waitingRead.SetResult(filtered);
+    }
+
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _waitingRead.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _waitingRead.GetStatus(token);
+
+    void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _waitingRead.OnCompleted(continuation, state, token, flags);
 
     public override bool TryRead(out ReadResult result)
     {
@@ -49,7 +99,7 @@ internal sealed class VersionGuardReader(PipeReader inner) : PipeReader
             return true;
         }
 
-        if (!inner.TryRead(out var read))
+        if (!_inner.TryRead(out var read))
         {
             result = default;
             return false;
@@ -96,7 +146,7 @@ internal sealed class VersionGuardReader(PipeReader inner) : PipeReader
         long before = _framer.RejectedLineStart - _consumed;
         if (before == 0)
         {
-            inner.AdvanceTo(buffer.Start);
+            _inner.AdvanceTo(buffer.Start);
             return GiveReplacement();
         }
 
@@ -120,12 +170,12 @@ internal sealed class VersionGuardReader(PipeReader inner) : PipeReader
         }
 
         _consumed += consumedLength;
-        inner.AdvanceTo(consumed, examined);
+        _inner.AdvanceTo(consumed, examined);
     }
 
-    public override void CancelPendingRead() => inner.CancelPendingRead();
+    public override void CancelPendingRead() => _inner.CancelPendingRead();
 
-    public override void Complete(Exception? exception = null) => inner.Complete(exception);
+    public override void Complete(Exception? exception = null) => _inner.Complete(exception);
 
-    public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+    public override ValueTask CompleteAsync(Exception? exception = null) => _inner.CompleteAsync(exception);
 }

@@ -81,6 +81,42 @@ public class VersionGuardReaderTests
     }
 
     [Fact]
+    public async Task ReadAsync_ReadsThatWaitForData_CompleteInOrderOnTheSameReader()
+    {
+        var pipe = new Pipe();
+        var guard = new VersionGuardReader(pipe.Reader);
+        var seen = new StringBuilder();
+
+        for (int i = 0; i < 500; i++)
+        {
+            var waiting = guard.ReadAsync();
+            Assert.False(waiting.IsCompleted);
+            await pipe.Writer.WriteAsync(Encoding.ASCII.GetBytes(Get));
+            var read = await waiting;
+            seen.Append(Text(read.Buffer));
+            guard.AdvanceTo(read.Buffer.End);
+        }
+
+        var last = guard.ReadAsync();
+        await pipe.Writer.WriteAsync(Encoding.ASCII.GetBytes(Bad));
+        Assert.Equal("(\r\n", Text((await last).Buffer));
+        Assert.Equal(string.Concat(Enumerable.Repeat(Get, 500)), seen.ToString());
+    }
+
+    [Fact]
+    public async Task ReadAsync_WriterFailsWhileWaiting_TheReadThrowsItsError()
+    {
+        var pipe = new Pipe();
+        var guard = new VersionGuardReader(pipe.Reader);
+
+        var waiting = guard.ReadAsync();
+        await pipe.Writer.CompleteAsync(new IOException("connection reset"));
+
+        var error = await Assert.ThrowsAsync<IOException>(async () => await waiting);
+        Assert.Equal("connection reset", error.Message);
+    }
+
+    [Fact]
     public async Task TryRead_BadLineFirst_GivesTheReplacement()
     {
         var (_, guard) = await GuardedAsync(Bad);
