@@ -33,13 +33,7 @@ public sealed class HitScenario : IScenario
                         () => context.Wrk.RunKeysAsync(node.DataPrefix, mode, keys, context.Options.Duration));
                     var stats = await system.StatsAsync(node);
                     m.Extra["source_loads"] = stats.SourceLoads;
-                    if (!double.IsNaN(stats.GcPauseMs))
-                    {
-                        // Our node's own pauses during the measurement: a latency spike without them was not a GC.
-                        m.Extra["gc_pause_ms"] = stats.GcPauseMs - before.GcPauseMs;
-                        m.Extra["gc_collections"] = stats.GcCollections - before.GcCollections;
-                    }
-
+                    GcFigures.Add(m, [before], [stats]);
                     m.Extra["startup_ms"] = node.Startup.TotalMilliseconds;
                     m.Extra["rss_start_mb"] = startRss;
                     m.Extra["rss_mb"] = ProcStatus.ResidentBytes(node.Process.Pid) / 1048576.0;

@@ -30,12 +30,14 @@ public sealed class MissScenario : IScenario
                 await using var cluster = await system.StartAsync("miss", [new NodeSpec(1L << 30)]);
                 var node = cluster.Nodes[0];
                 await context.Wrk.RunFreshAsync(node.DataPrefix, "f", warmStart, KeySpace.MissWarmupKeys, KeySpace.FreshWidth, context.Options.Warmup);
-                long loadsBefore = (await system.StatsAsync(node)).SourceLoads;
+                var before = await system.StatsAsync(node);
+                long loadsBefore = before.SourceLoads;
                 var m = await context.MeasureAsync("miss", system.Name, round, [node.Process.Pid],
                     () => context.Wrk.RunFreshAsync(node.DataPrefix, "f", measureStart, context.Options.MissKeysPerRun, KeySpace.FreshWidth, context.Options.Duration),
                     sourcePid: context.Source.Pid);
                 var stats = await system.StatsAsync(node);
                 m.Extra["source_loads"] = stats.SourceLoads - loadsBefore;
+                GcFigures.Add(m, [before], [stats]);
                 m.Extra["rss_mb"] = ProcStatus.ResidentBytes(node.Process.Pid) / 1048576.0;
                 context.Record(m);
                 if (m.Exhausted)

@@ -48,11 +48,13 @@ public sealed class PeerScenario : IScenario
                 }
 
                 await context.Wrk.RunKeysAsync(a.DataPrefix, "uniform", keys, context.Options.Warmup);
+                var (beforeA, beforeB) = (await system.StatsAsync(a), await system.StatsAsync(b));
                 var m = await context.MeasureAsync("peer", system.Name, round, [a.Process.Pid, b.Process.Pid],
                     () => context.Wrk.RunKeysAsync(a.DataPrefix, "uniform", keys, context.Options.Duration));
                 var sa = await system.StatsAsync(a);
                 var sb = await system.StatsAsync(b);
                 m.Extra["a_source_loads"] = sa.SourceLoads;
+                GcFigures.Add(m, [beforeA, beforeB], [sa, sb]);
                 m.Extra["a_peer_loads"] = sa.PeerLoads;
                 m.Extra["a_cached_items"] = sa.MainItems + sa.HotItems;
                 m.Extra["a_peer_errors"] = sa.PeerErrors;

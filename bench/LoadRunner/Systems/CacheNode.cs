@@ -30,4 +30,7 @@ public sealed record NodeStats(long SourceLoads, long Gets, long CacheHits, long
 
     /// <summary>Collections of any generation so far (ours only; -1 for Go).</summary>
     public long GcCollections { get; init; } = -1;
+
+    /// <summary>Bytes the process has allocated so far (ours only; -1 for Go).</summary>
+    public long AllocatedBytes { get; init; } = -1;
 }

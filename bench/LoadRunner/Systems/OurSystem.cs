@@ -59,6 +59,7 @@ public sealed class OurSystem(RepoPaths paths, string sourceUrl, string logDir, 
             HotItems: JsonPath.Long(s, "group", "hotCache", "items"))
         {
             GcPauseMs = JsonPath.DoubleOrNaN(s, "process", "gcPauseMilliseconds"),
+            AllocatedBytes = JsonPath.Long(s, "process", "allocatedBytes"),
             GcCollections = JsonPath.Long(s, "process", "gen0Collections") + JsonPath.Long(s, "process", "gen1Collections") + JsonPath.Long(s, "process", "gen2Collections"),
         };
     }
