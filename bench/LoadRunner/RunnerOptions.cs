@@ -34,7 +34,7 @@ public sealed class RunnerOptions
     public int MemoryEntries { get; private set; } = DefaultMemoryEntries;
 
     /// <summary>Distinct source rows reserved for one miss measurement (a measurement stops early if it runs out).</summary>
-    public int MissKeysPerRun { get; private set; } = 250_000;
+    public int MissKeysPerRun { get; private set; } = 400_000;
 
     public int StormRequests { get; private set; } = 500;
 
