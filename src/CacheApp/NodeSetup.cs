@@ -15,25 +15,24 @@ internal static class NodeSetup
 {
     public static void ListenOn(this Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, CacheAppSettings settings)
     {
+        // A client's unknown HTTP version gets 400 like any other malformed request line, not Kestrel's 505.
+        kestrel.UseUnknownVersionGuard();
         foreach (int port in new[] { settings.ApiPort, settings.GroupCachePort })
         {
             switch (settings.BindHost)
             {
                 case null:
-                    kestrel.ListenAnyIP(port, GuardVersions);
+                    kestrel.ListenAnyIP(port);
                     break;
                 case "localhost":
-                    kestrel.ListenLocalhost(port, GuardVersions);
+                    kestrel.ListenLocalhost(port);
                     break;
                 default:
-                    kestrel.Listen(IPAddress.Parse(settings.BindHost), port, GuardVersions);
+                    kestrel.Listen(IPAddress.Parse(settings.BindHost), port);
                     break;
             }
         }
     }
-
-    // A client's unknown HTTP version gets 400 like any other malformed request line, not Kestrel's 505.
-    private static void GuardVersions(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen) => listen.UseUnknownVersionGuard();
 
     public static IServiceCollection AddCacheNode(this IServiceCollection services, CacheAppSettings settings)
     {

@@ -4,9 +4,19 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace KestrelGuard;
 
-/// <summary>Puts <see cref="VersionGuardReader"/> in front of Kestrel's HTTP/1.1 parser on a listener.</summary>
+/// <summary>Puts <see cref="VersionGuardReader"/> in front of Kestrel's HTTP/1.1 parser.</summary>
 public static class VersionGuardExtensions
 {
+    /// <summary>
+    /// Guards every listener configured after this call (<see cref="UseUnknownVersionGuard(ListenOptions)"/>
+    /// on each); call it before the <c>Listen</c> calls.
+    /// </summary>
+    public static KestrelServerOptions UseUnknownVersionGuard(this KestrelServerOptions kestrel)
+    {
+        kestrel.ConfigureEndpointDefaults(listen => listen.UseUnknownVersionGuard());
+        return kestrel;
+    }
+
     /// <summary>
     /// Serves HTTP/1.1 only (what our peers and clients speak; it also keeps an HTTP/2 preface from
     /// being a special case) and answers a request line with an unknown version with 400.

@@ -23,13 +23,16 @@ public static class SourceApplication
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+
+            // A client's unknown HTTP version gets 400 like any other malformed request line, not Kestrel's 505.
+            kestrel.UseUnknownVersionGuard();
             var listen = options.Listen;
             if (listen.IsAnyHost)
-                kestrel.ListenAnyIP(listen.Port, GuardVersions);
+                kestrel.ListenAnyIP(listen.Port);
             else if (listen.IsLocalhost && listen.Port != 0)
-                kestrel.ListenLocalhost(listen.Port, GuardVersions);
+                kestrel.ListenLocalhost(listen.Port);
             else
-                kestrel.Listen(listen.Ip ?? System.Net.IPAddress.Loopback, listen.Port, GuardVersions);
+                kestrel.Listen(listen.Ip ?? System.Net.IPAddress.Loopback, listen.Port);
         });
 
         builder.Services.AddSingleton(options);
@@ -89,7 +92,4 @@ public static class SourceApplication
         await app.DisposeAsync();
         return 0;
     }
-
-    // A client's unknown HTTP version gets 400 like any other malformed request line, not Kestrel's 505.
-    private static void GuardVersions(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen) => listen.UseUnknownVersionGuard();
 }

@@ -111,11 +111,13 @@ public sealed class KestrelVersionGuardTests : IAsyncLifetime
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // As the services do it: once for every listener, before the listeners.
             if (guard)
-                listen.UseUnknownVersionGuard();
-        }));
+                kestrel.UseUnknownVersionGuard();
+            kestrel.Listen(IPAddress.Loopback, 0);
+        });
         var app = builder.Build();
         app.Map("/echo", async (HttpContext context) =>
         {
