@@ -18,15 +18,8 @@ public class TestServerCompatibilityTests
     [InlineData("/_groupcache/data/%E4%B8%AD%20%25", "中 %")]
     public async Task Get_UnderTestServer_DecodesTheKeyAsSent(string path, string key)
     {
-        var registry = new GroupRegistry();
         var getter = new CountingGetter();
-        registry.NewGroup("data", 1 << 20, getter);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseTestServer();
-        await using var app = builder.Build();
-        app.UseGroupCachePeerProtocol(registry, new HttpPoolOptions());
-        await app.StartAsync();
+        await using var app = await StartPeerEndpointAsync(getter);
         using var client = app.GetTestClient();
 
         using var response = await client.GetAsync(new Uri("http://localhost" + path));
@@ -44,15 +37,8 @@ public class TestServerCompatibilityTests
     [MemberData(nameof(KeysTestServerCanCarry))]
     public async Task HttpPool_WithTestServerHandler_FetchesOddKeys(string key)
     {
-        var registry = new GroupRegistry();
         var getter = new CountingGetter();
-        registry.NewGroup("data", 1 << 20, getter);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseTestServer();
-        await using var app = builder.Build();
-        app.UseGroupCachePeerProtocol(registry, new HttpPoolOptions());
-        await app.StartAsync();
+        await using var app = await StartPeerEndpointAsync(getter);
         using var pool = new HttpPool("http://127.0.0.1:1", handler: app.GetTestServer().CreateHandler());
 
         if (key is "." or "..")
@@ -66,5 +52,19 @@ public class TestServerCompatibilityTests
 
         Assert.Equal("v:" + key, response.Value.ToString());
         Assert.Equal(1, getter.CallsFor(key));
+    }
+
+    /// <summary>An app under TestServer serving the peer protocol for group "data", loading through <paramref name="getter"/>.</summary>
+    private static async Task<WebApplication> StartPeerEndpointAsync(CountingGetter getter)
+    {
+        var registry = new GroupRegistry();
+        registry.NewGroup("data", 1 << 20, getter);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseTestServer();
+        var app = builder.Build();
+        app.UseGroupCachePeerProtocol(registry, new HttpPoolOptions());
+        await app.StartAsync();
+        return app;
     }
 }
