@@ -20,7 +20,6 @@ internal static class JsonResponses
 {
     public const string ContentType = "application/json; charset=utf-8";
 
-
     // Values up to this size are buffered. Escaping can make the JSON longer than the value (six bytes
     // for a control byte); the buffer grows if it must, but in the common case it never does.
     private const int MaxBufferedValueBytes = 2048;
@@ -42,7 +41,7 @@ internal static class JsonResponses
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = ContentType;
-        bool buffered = value.Length <= MaxBufferedValueBytes && key.Length <= 256;
+        bool buffered = value.Length <= MaxBufferedValueBytes; // keys are at most 250 bytes (KeyDecoder)
         var writer = buffered ? RentBuffered() : Rent(response.BodyWriter);
         writer.WriteStartObject();
         writer.WriteString("key"u8, key);
