@@ -47,7 +47,7 @@ public sealed record CacheDto(long Items, long Bytes, long Gets, long Hits, long
 public sealed record RingStatus(string Discovery, int Size, IReadOnlyList<string> Members);
 
 /// <summary>The runtime's view of the process: enough to see memory and GC pressure without other tools.</summary>
-public sealed record ProcessStatus(int Pid, long WorkingSetBytes, long GcHeapBytes, long AllocatedBytes, int Gen0Collections, int Gen1Collections, int Gen2Collections, double GcPauseMilliseconds);
+public sealed record ProcessStatus(int Pid, long WorkingSetBytes, long GcHeapBytes, long AllocatedBytes, int Gen0Collections, int Gen1Collections, int Gen2Collections, double GcPauseMilliseconds, bool ServerGc);
 
 public sealed record SourceStatus(string Url, bool? Healthy, DateTimeOffset? CheckedAt, string? Error);
 

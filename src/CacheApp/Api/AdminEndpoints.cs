@@ -1,3 +1,4 @@
+using System.Runtime;
 using CacheApp.Cluster;
 using CacheApp.Freshness;
 using CacheApp.Source;
@@ -52,7 +53,8 @@ internal static class AdminEndpoints
                 GC.CollectionCount(0),
                 GC.CollectionCount(1),
                 GC.CollectionCount(2),
-                GC.GetTotalPauseDuration().TotalMilliseconds),
+                GC.GetTotalPauseDuration().TotalMilliseconds,
+                GCSettings.IsServerGC),
             new FreshnessStatus(
                 group.Ttl.TotalSeconds,
                 main.Expirations + hot.Expirations,

@@ -196,6 +196,7 @@ public class DataApiTests(ClusterFixture fixture) : IClassFixture<ClusterFixture
         Assert.Equal(Cluster.Nodes[0].Process.Pid, status.GetProperty("process").GetProperty("pid").GetInt32());
         Assert.True(status.GetProperty("process").GetProperty("allocatedBytes").GetInt64() > 0);
         Assert.True(status.GetProperty("process").GetProperty("gcPauseMilliseconds").GetDouble() >= 0);
+        Assert.False(status.GetProperty("process").GetProperty("serverGc").GetBoolean()); // the shipped default: workstation GC
         Assert.True(await TestHttp.EventuallyAsync(
             async () => (await Cluster.Nodes[0].StatusAsync()).GetProperty("source").GetProperty("healthy").ValueKind == System.Text.Json.JsonValueKind.True,
             TimeSpan.FromSeconds(10)));
