@@ -11,6 +11,9 @@ namespace GroupCache.Http;
 /// Any answer but a 200 with a decodable body — a non-200, a transport error, a timeout, a body
 /// that is cut short, undecodable or too large — throws, and the group loads the key itself;
 /// except a 404 marked <see cref="PeerProtocolHeaders.NotFound"/>, which throws <see cref="NotFoundException"/>.
+/// Gets from http:// peers go over the client's own kept-alive connections (<see cref="PeerConnectionPool"/>),
+/// which cost a fraction of <see cref="HttpClient"/>'s CPU and garbage per fetch; https:// peers,
+/// removals and pools built with a handler of their own use the <see cref="HttpClient"/>.
 /// </summary>
 public sealed class HttpPeerClient : IPeerClient
 {
@@ -28,25 +31,35 @@ public sealed class HttpPeerClient : IPeerClient
     private readonly HttpClient _http;
     private readonly HttpPoolOptions _options;
     private readonly TimeoutSources _timeouts;
-    private readonly string _baseUrl;
     private readonly ConcurrentDictionary<string, string> _groupPrefixes = new(StringComparer.Ordinal);
 
-    internal HttpPeerClient(string peer, HttpClient http, HttpPoolOptions options, TimeoutSources timeouts)
+    // Fetches from plain-HTTP peers go over these pooled connections, not through _http (which
+    // remains for https:// peers, for removals, and for handlers the tests put in).
+    private readonly PeerConnectionPool? _connections;
+
+    internal HttpPeerClient(string peer, HttpClient http, HttpPoolOptions options, TimeoutSources timeouts, PeerConnectionPool? connections = null)
     {
+        _connections = connections;
         _timeouts = timeouts;
         Peer = peer;
         _http = http;
         _options = options;
-        _baseUrl = peer + options.BasePath;
     }
 
     /// <summary>The peer's canonical base URL.</summary>
     public string Peer { get; }
 
-    public async ValueTask<PeerResponse> GetAsync(string group, string key, CancellationToken cancellationToken)
+    public ValueTask<PeerResponse> GetAsync(string group, string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(key);
+        return _connections is not null
+            ? GetDirectAsync(_connections, group, key, cancellationToken)
+            : GetThroughHttpClientAsync(group, key, cancellationToken);
+    }
+
+    private async ValueTask<PeerResponse> GetThroughHttpClientAsync(string group, string key, CancellationToken cancellationToken)
+    {
         using var request = NewRequest(HttpMethod.Get, group, key);
         using var timeout = _timeouts.Rent(cancellationToken);
         try
@@ -103,11 +116,67 @@ public sealed class HttpPeerClient : IPeerClient
 
     public override string ToString() => Peer;
 
-    internal string UrlOf(string group, string key)
+    internal void CloseConnections() => _connections?.Dispose();
+
+    private async ValueTask<PeerResponse> GetDirectAsync(PeerConnectionPool connections, string group, string key, CancellationToken cancellationToken)
+    {
+        string path = PathOf(group, key);
+        int limit = (int)Math.Min(int.MaxValue - 1L, _options.MaxValueBytes + FramingBytes);
+        using var timeout = _timeouts.Rent(cancellationToken);
+        PeerAnswer answer;
+        try
+        {
+            answer = await connections.GetAsync(path, limit, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Peer {Peer} did not answer within {_options.PeerTimeout}.", ex);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"Peer {Peer}: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+        {
+            throw new HttpRequestException($"Peer {Peer}: {ex.Message}", ex);
+        }
+
+        try
+        {
+            var body = answer.Body.AsSpan(0, answer.Length);
+            if (answer.Status != (int)HttpStatusCode.OK)
+            {
+                string text = ErrorBody.Decode(body[..Math.Min(body.Length, ErrorBody.MaxBytes)]);
+                if (answer.Status == (int)HttpStatusCode.NotFound && answer.NotFound)
+                {
+                    throw new NotFoundException(text.Length == 0 ? "not found" : text);
+                }
+
+                throw new HttpRequestException($"Peer {Peer} returned {answer.Status} {answer.Reason}: {text}", inner: null, (HttpStatusCode)answer.Status);
+            }
+
+            var decoded = GetResponseCodec.Decode(body);
+            if (decoded.Value.Length > _options.MaxValueBytes)
+            {
+                throw new InvalidDataException($"Peer {Peer} sent a value of {decoded.Value.Length} bytes; the limit is {_options.MaxValueBytes}.");
+            }
+
+            return decoded;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(answer.Body);
+        }
+    }
+
+    internal string UrlOf(string group, string key) => Peer + PathOf(group, key);
+
+    /// <summary>The request target: {basePath}{group}/{key}, group and key query-escaped.</summary>
+    internal string PathOf(string group, string key)
     {
         if (!_groupPrefixes.TryGetValue(group, out string? prefix))
         {
-            prefix = _groupPrefixes.GetOrAdd(group, PeerPath.Concat(_baseUrl, group) + "/");
+            prefix = _groupPrefixes.GetOrAdd(group, PeerPath.Concat(_options.BasePath, group) + "/");
         }
 
         return PeerPath.Concat(prefix, key);

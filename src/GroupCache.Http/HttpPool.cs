@@ -21,6 +21,7 @@ namespace GroupCache.Http;
 public sealed class HttpPool : IPeerPicker, IDisposable
 {
     private readonly HttpClient _http;
+    private readonly bool _directConnections; // fetch from http:// peers over PeerConnectionPool, not HttpClient
     private readonly TimeoutSources _timeouts;
     private readonly ConcurrentDictionary<string, HttpPeerClient> _clients = new(StringComparer.Ordinal);
     private readonly Lock _setLock = new(); // serialises SetPeers; readers use _ring without it
@@ -35,6 +36,7 @@ public sealed class HttpPool : IPeerPicker, IDisposable
         Options = options ?? new HttpPoolOptions();
         Options.Validate();
         _http = handler is null ? new HttpClient(NewHandler(Options), disposeHandler: true) : new HttpClient(handler, disposeHandler: false);
+        _directConnections = handler is null;
         _http.Timeout = Timeout.InfiniteTimeSpan; // each request times itself, body included
         _timeouts = new TimeoutSources(Options.PeerTimeout);
         _ring = Ring.Empty;
@@ -92,10 +94,19 @@ public sealed class HttpPool : IPeerPicker, IDisposable
         string name = PeerAddress.Normalize(peer);
         return _clients.TryGetValue(name, out var client)
             ? client
-            : _clients.GetOrAdd(name, static (n, pool) => new HttpPeerClient(n, pool._http, pool.Options, pool._timeouts), this);
+            : _clients.GetOrAdd(name, static (n, pool) => new HttpPeerClient(
+                n, pool._http, pool.Options, pool._timeouts, pool._directConnections ? PeerConnectionPool.For(n, pool.Options.ClusterSecret) : null), this);
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        foreach (var client in _clients.Values)
+        {
+            client.CloseConnections();
+        }
+
+        _http.Dispose();
+    }
 
     private static SocketsHttpHandler NewHandler(HttpPoolOptions options) => new()
     {
