@@ -67,9 +67,14 @@ internal sealed class PeerConnection : IDisposable
         while ((headerEnd = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8)) < 0)
         {
             if (_end - _start == _buffer.Length)
+            {
                 throw new InvalidDataException($"The peer's status line and headers exceed {BufferBytes} bytes.");
+            }
+
             if (!await ReceiveAsync().ConfigureAwait(false))
+            {
                 throw new IOException("The peer closed the connection before answering.");
+            }
         }
 
         var head = ParseHead(_buffer.AsSpan(_start, headerEnd));
@@ -89,7 +94,10 @@ internal sealed class PeerConnection : IDisposable
         else if (head.ContentLength >= 0)
         {
             if (head.ContentLength > maxBodyBytes)
+            {
                 throw new InvalidDataException($"The peer announced {head.ContentLength} bytes; at most {maxBodyBytes} are read.");
+            }
+
             (body, length) = await ReadExactlyAsync((int)head.ContentLength).ConfigureAwait(false);
         }
         else
@@ -106,7 +114,10 @@ internal sealed class PeerConnection : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
             return;
+        }
+
         _socket.Dispose();
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = [];
@@ -128,7 +139,10 @@ internal sealed class PeerConnection : IDisposable
 
         int n = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None).ConfigureAwait(false);
         if (n == 0)
+        {
             return false;
+        }
+
         _end += n;
         ReceivedAny = true;
         return true;
@@ -146,7 +160,10 @@ internal sealed class PeerConnection : IDisposable
             {
                 int n = await _socket.ReceiveAsync(body.AsMemory(have, length - have), SocketFlags.None).ConfigureAwait(false);
                 if (n == 0)
+                {
                     throw new IOException($"The peer closed the connection after {have} of {length} bytes.");
+                }
+
                 have += n;
             }
 
@@ -169,7 +186,9 @@ internal sealed class PeerConnection : IDisposable
                 body.Append(_buffer.AsSpan(_start, _end - _start));
                 _start = _end;
                 if (!await ReceiveAsync().ConfigureAwait(false))
+                {
                     return body.Detach();
+                }
             }
         }
         finally
@@ -189,7 +208,10 @@ internal sealed class PeerConnection : IDisposable
                 int end = line.IndexOf(';');
                 var digits = (end < 0 ? line : line[..end]).Trim();
                 if (!long.TryParse(digits, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out long size) || size < 0)
+                {
                     throw new InvalidDataException("The peer sent a malformed chunk size.");
+                }
+
                 if (size == 0)
                 {
                     // Trailer fields, then the empty line that ends the body.
@@ -201,12 +223,18 @@ internal sealed class PeerConnection : IDisposable
                 }
 
                 if (size > maxBodyBytes - body.Length)
+                {
                     throw new InvalidDataException($"The peer sent more than {maxBodyBytes} bytes.");
+                }
+
                 long left = size;
                 while (left > 0)
                 {
                     if (_start == _end && !await ReceiveAsync().ConfigureAwait(false))
+                    {
                         throw new IOException("The peer closed the connection inside a chunk.");
+                    }
+
                     int take = (int)Math.Min(left, _end - _start);
                     body.Append(_buffer.AsSpan(_start, take));
                     _start += take;
@@ -214,7 +242,9 @@ internal sealed class PeerConnection : IDisposable
                 }
 
                 if ((await ReadLineAsync().ConfigureAwait(false)).Length != 0)
+                {
                     throw new InvalidDataException("The peer's chunk did not end where its size said.");
+                }
             }
         }
         finally
@@ -229,9 +259,14 @@ internal sealed class PeerConnection : IDisposable
         while ((lf = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n')) < 0)
         {
             if (_end - _start == _buffer.Length)
+            {
                 throw new InvalidDataException("The peer sent a line longer than the buffer.");
+            }
+
             if (!await ReceiveAsync().ConfigureAwait(false))
+            {
                 throw new IOException("The peer closed the connection inside a chunked body.");
+            }
         }
 
         var line = _buffer.AsSpan(_start, lf);
@@ -264,26 +299,38 @@ internal sealed class PeerConnection : IDisposable
             rest = end < 0 ? [] : rest[(end + 2)..];
             int colon = line.IndexOf((byte)':');
             if (colon <= 0)
+            {
                 continue;
+            }
+
             var name = line[..colon];
             var value = line[(colon + 1)..].Trim(" \t"u8);
             if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
             {
                 if (!Utf8Parser.TryParse(value, out contentLength, out int n) || n != value.Length || contentLength < 0)
+                {
                     throw new InvalidDataException("The peer sent a malformed Content-Length.");
+                }
             }
             else if (Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
             {
                 if (!Ascii.EqualsIgnoreCase(value, "chunked"u8))
+                {
                     throw new InvalidDataException("The peer sent a transfer coding other than chunked.");
+                }
+
                 chunked = true;
             }
             else if (Ascii.EqualsIgnoreCase(name, "Connection"u8))
             {
                 if (Ascii.EqualsIgnoreCase(value, "close"u8))
+                {
                     keepAlive = false;
+                }
                 else if (Ascii.EqualsIgnoreCase(value, "keep-alive"u8))
+                {
                     keepAlive = true;
+                }
             }
             else if (Ascii.EqualsIgnoreCase(name, PeerProtocolHeaders.NotFoundUtf8))
             {
@@ -306,7 +353,10 @@ internal sealed class PeerConnection : IDisposable
         public void Append(ReadOnlySpan<byte> bytes)
         {
             if (bytes.Length > limit - Length)
+            {
                 throw new InvalidDataException($"The peer sent more than {limit} bytes.");
+            }
+
             _array ??= ArrayPool<byte>.Shared.Rent(Math.Max(bytes.Length, 4096));
             if (Length + bytes.Length > _array.Length)
             {
@@ -331,7 +381,10 @@ internal sealed class PeerConnection : IDisposable
         public void Dispose()
         {
             if (_array is not null)
+            {
                 ArrayPool<byte>.Shared.Return(_array);
+            }
+
             _array = null;
         }
     }
