@@ -47,6 +47,23 @@ internal sealed class PeerConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// True when an idle connection can no longer carry a request: the peer closed it, or sent
+    /// bytes nobody asked for. (A request sent on it would fail, or be read by a peer that then
+    /// saw it twice once asked again.)
+    /// </summary>
+    public bool IsStale()
+    {
+        try
+        {
+            return _start != _end || _socket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>Closes the socket, which ends any send or receive in progress (used on timeout).</summary>
     public void Abort() => _socket.Dispose();
 

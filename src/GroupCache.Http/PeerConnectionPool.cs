@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 
 namespace GroupCache.Http;
@@ -73,10 +72,12 @@ internal sealed class PeerConnectionPool : IDisposable
                     // The timeout closed the socket under a send or receive.
                     throw new OperationCanceledException(cancellationToken);
                 }
-                catch (Exception ex) when (reused && attempt == 0 && !connection.ReceivedAny && ex is IOException or SocketException)
+                catch (IOException) when (reused && attempt == 0 && !connection.ReceivedAny)
                 {
-                    // A kept-alive connection the peer had already closed: once more on a new one. (A GET
-                    // asks for nothing to change, so asking twice is safe.)
+                    // The peer closed a kept-alive connection (a clean end, not a reset) before
+                    // answering: it had dropped the idle connection just as we took it. Once more
+                    // on a new one; a GET asks for nothing to change. A reset is not retried: the
+                    // peer may have read the request and answered garbage the reset discarded.
                 }
                 finally
                 {
@@ -141,7 +142,7 @@ internal sealed class PeerConnectionPool : IDisposable
                 break;
             }
 
-            if (now - idle.IdleSinceTicks < MaxIdleTicks && now - idle.OpenedTicks < MaxLifetimeTicks)
+            if (now - idle.IdleSinceTicks < MaxIdleTicks && now - idle.OpenedTicks < MaxLifetimeTicks && !idle.IsStale())
             {
                 return (idle, true);
             }
