@@ -147,21 +147,10 @@ public sealed class HttpPeerClient : IPeerClient
             if (answer.Status != (int)HttpStatusCode.OK)
             {
                 string text = ErrorBody.Decode(body[..Math.Min(body.Length, ErrorBody.MaxBytes)]);
-                if (answer.Status == (int)HttpStatusCode.NotFound && answer.NotFound)
-                {
-                    throw new NotFoundException(text.Length == 0 ? "not found" : text);
-                }
-
-                throw new HttpRequestException($"Peer {Peer} returned {answer.Status} {answer.Reason}: {text}", inner: null, (HttpStatusCode)answer.Status);
+                throw Failure((HttpStatusCode)answer.Status, answer.Reason, answer.NotFound, text);
             }
 
-            var decoded = GetResponseCodec.Decode(body);
-            if (decoded.Value.Length > _options.MaxValueBytes)
-            {
-                throw new InvalidDataException($"Peer {Peer} sent a value of {decoded.Value.Length} bytes; the limit is {_options.MaxValueBytes}.");
-            }
-
-            return decoded;
+            return Decode(body);
         }
         finally
         {
@@ -200,15 +189,30 @@ public sealed class HttpPeerClient : IPeerClient
     private async Task<Exception> FailureOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         string text = await ReadErrorTextAsync(response, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NotFound && response.Headers.Contains(PeerProtocolHeaders.NotFound))
+        return Failure(response.StatusCode, response.ReasonPhrase, response.Headers.Contains(PeerProtocolHeaders.NotFound), text);
+    }
+
+    /// <summary>What a non-200 answer means: the owner's "not found" when marked so, else a peer error.</summary>
+    private Exception Failure(HttpStatusCode status, string? reason, bool notFoundMarked, string text)
+    {
+        if (status == HttpStatusCode.NotFound && notFoundMarked)
         {
             return new NotFoundException(text.Length == 0 ? "not found" : text);
         }
 
-        return new HttpRequestException(
-            $"Peer {Peer} returned {(int)response.StatusCode} {response.ReasonPhrase}: {text}",
-            inner: null,
-            response.StatusCode);
+        return new HttpRequestException($"Peer {Peer} returned {(int)status} {reason}: {text}", inner: null, status);
+    }
+
+    /// <summary>Decodes a 200's body, refusing a value over the limit.</summary>
+    private PeerResponse Decode(ReadOnlySpan<byte> body)
+    {
+        var decoded = GetResponseCodec.Decode(body);
+        if (decoded.Value.Length > _options.MaxValueBytes)
+        {
+            throw new InvalidDataException($"Peer {Peer} sent a value of {decoded.Value.Length} bytes; the limit is {_options.MaxValueBytes}.");
+        }
+
+        return decoded;
     }
 
     private static async Task<string> ReadErrorTextAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -280,13 +284,7 @@ public sealed class HttpPeerClient : IPeerClient
                 throw new InvalidDataException($"Peer {Peer} sent more than {_options.MaxValueBytes} bytes of value.");
             }
 
-            var decoded = GetResponseCodec.Decode(buffer.AsSpan(0, n));
-            if (decoded.Value.Length > _options.MaxValueBytes)
-            {
-                throw new InvalidDataException($"Peer {Peer} sent a value of {decoded.Value.Length} bytes; the limit is {_options.MaxValueBytes}.");
-            }
-
-            return decoded;
+            return Decode(buffer.AsSpan(0, n));
         }
         finally
         {

@@ -56,7 +56,7 @@ internal sealed class PeerConnection : IDisposable
     {
         try
         {
-            return _start != _end || _socket.Poll(0, SelectMode.SelectRead);
+            return _socket.Poll(0, SelectMode.SelectRead);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
