@@ -26,7 +26,7 @@ internal sealed class GoPeerProcess : IAsyncDisposable
 
     public static async Task<GoPeerProcess> StartAsync(string self, IEnumerable<string> peers, string api, long cacheBytes)
     {
-        var start = new ProcessStartInfo(GoPeerBinary.Path)
+        var start = new ProcessStartInfo(GoProgram.GoPeer)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
