@@ -57,7 +57,7 @@ if [ "$aot" = 1 ]; then
   aot_dir="$root/bench/results/aot"
   rm -rf "$aot_dir/src" && mkdir -p "$aot_dir/src"
   cp Directory.Build.props Directory.Packages.props "$aot_dir/"
-  for project in GroupCache GroupCache.Http KestrelGuard CacheApp; do
+  for project in GroupCache GroupCache.Http CacheApp; do
     mkdir -p "$aot_dir/src/$project"
     (cd "src/$project" && tar cf - --exclude=./bin --exclude=./obj .) | (cd "$aot_dir/src/$project" && tar xf -)
   done

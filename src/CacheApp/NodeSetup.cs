@@ -6,7 +6,7 @@ using CacheApp.Freshness;
 using CacheApp.Source;
 using GroupCache;
 using GroupCache.Http;
-using KestrelGuard;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace CacheApp;
 
@@ -15,8 +15,8 @@ internal static class NodeSetup
 {
     public static void ListenOn(this Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, CacheAppSettings settings)
     {
-        // A client's unknown HTTP version gets 400 like any other malformed request line, not Kestrel's 505.
-        kestrel.UseUnknownVersionGuard();
+        // HTTP/1.1 only, like golang/groupcache's peers; see docs/RELIABILITY.md on HTTP/2.
+        kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http1);
         foreach (int port in new[] { settings.ApiPort, settings.GroupCachePort })
         {
             switch (settings.BindHost)

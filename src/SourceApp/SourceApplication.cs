@@ -1,4 +1,4 @@
-using KestrelGuard;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using SourceApp.Api;
@@ -24,8 +24,8 @@ public static class SourceApplication
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
 
-            // A client's unknown HTTP version gets 400 like any other malformed request line, not Kestrel's 505.
-            kestrel.UseUnknownVersionGuard();
+            // HTTP/1.1 only: clients are scripts, curl and cache nodes; see docs/RELIABILITY.md on HTTP/2.
+            kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http1);
             var listen = options.Listen;
             if (listen.IsAnyHost)
                 kestrel.ListenAnyIP(listen.Port);
