@@ -116,7 +116,7 @@ internal static class NodeSetup
         var apiLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CacheApp.Api");
         app.UseDataReads(group, apiLogger);
         app.UseRouting();
-        app.MapCacheApi(group, apiLogger);
+        app.MapCacheApi(apiLogger);
         app.MapAdminApi();
         app.MapClusterApi(settings);
         return app;

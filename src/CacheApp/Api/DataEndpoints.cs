@@ -1,29 +1,25 @@
 using CacheApp.Source;
 using GroupCache;
-using Microsoft.AspNetCore.Http.Features;
+using ServiceCommon;
 
 namespace CacheApp.Api;
 
 /// <summary>GET /api/data/{key}: the value through the group (cache, then owner peer, then source). PUT and DELETE: <see cref="WriteEndpoints"/>.</summary>
 internal static partial class DataEndpoints
 {
-    private const string Prefix = "/api/data/";
-
-    public static IEndpointRouteBuilder MapCacheApi(this IEndpointRouteBuilder app, Group group, ILogger logger)
+    /// <summary>PUT and DELETE of a key, and the 400 for a GET without one; <see cref="UseDataReads"/> answers every GET of a key.</summary>
+    public static IEndpointRouteBuilder MapCacheApi(this IEndpointRouteBuilder app, ILogger logger)
     {
-        // The route only selects the endpoint; the key is read from the raw target, because the
-        // decoded path has already lost the difference between "/" and "%2F".
-        RequestDelegate handler = ctx => GetAsync(ctx, group, logger);
-        app.MapGet("/api/data/{**key}", handler);
         app.MapWriteApi(logger);
         app.MapGet("/api/data", ctx => JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, "key is empty"));
         return app;
     }
 
     /// <summary>
-    /// Answers GET /api/data/{key} ahead of routing: the data API's reads are nearly all the traffic,
-    /// and endpoint routing would cost each of them a match and a route-value dictionary for a key
-    /// we read from the raw target anyway. Everything else goes on to routing.
+    /// Answers GET /api/data/{key} ahead of routing, and is its only handler: the data API's reads are
+    /// nearly all the traffic, and endpoint routing would cost each of them a match and a route-value
+    /// dictionary for a key we read from the raw target anyway (the decoded path has already lost the
+    /// difference between "/" and "%2F"). Everything else goes on to routing.
     /// </summary>
     public static IApplicationBuilder UseDataReads(this IApplicationBuilder app, Group group, ILogger logger) =>
         app.Use((ctx, next) =>
@@ -33,7 +29,7 @@ internal static partial class DataEndpoints
 
     private static Task GetAsync(HttpContext ctx, Group group, ILogger logger)
     {
-        if (!TryReadKey(ctx, out string? key, out string? error))
+        if (!DataKey.TryRead(ctx, out string? key, out string? error))
         {
             return JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, error);
         }
@@ -81,21 +77,6 @@ internal static partial class DataEndpoints
         }
 
         JsonResponses.WriteValue(ctx.Response, key, value);
-    }
-
-    internal static bool TryReadKey(HttpContext ctx, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
-    {
-        // RawTarget is the path as sent ("origin form"), or a whole URL in the rare absolute form.
-        string raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ctx.Request.Path.Value ?? string.Empty;
-        int at = raw.IndexOf(Prefix, StringComparison.OrdinalIgnoreCase);
-        ReadOnlySpan<char> target = at >= 0 ? raw.AsSpan(at + Prefix.Length) : [];
-        int query = target.IndexOf('?');
-        if (query >= 0)
-        {
-            target = target[..query];
-        }
-
-        return KeyDecoder.TryDecode(target, out key, out error);
     }
 
     [LoggerMessage(300, LogLevel.Debug, "Load of {Key} failed: {Error}")]

@@ -41,7 +41,7 @@ internal static class JsonResponses
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = ContentType;
-        bool buffered = value.Length <= MaxBufferedValueBytes; // keys are at most 250 bytes (KeyDecoder)
+        bool buffered = value.Length <= MaxBufferedValueBytes; // keys are at most DataKey.MaxBytes
         var writer = buffered ? RentBuffered() : Rent(response.BodyWriter);
         writer.WriteStartObject();
         writer.WriteString("key"u8, key);

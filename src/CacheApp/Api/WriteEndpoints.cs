@@ -1,5 +1,6 @@
 using CacheApp.Freshness;
 using CacheApp.Source;
+using ServiceCommon;
 
 namespace CacheApp.Api;
 
@@ -29,7 +30,7 @@ internal static partial class WriteEndpoints
     /// </summary>
     private static async Task PutAsync(HttpContext ctx, ILogger logger)
     {
-        if (!DataEndpoints.TryReadKey(ctx, out string? key, out string? error))
+        if (!DataKey.TryRead(ctx, out string? key, out string? error))
         {
             await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, error);
             return;
@@ -91,7 +92,7 @@ internal static partial class WriteEndpoints
     /// </summary>
     private static async Task DeleteAsync(HttpContext ctx)
     {
-        if (!DataEndpoints.TryReadKey(ctx, out string? key, out string? error))
+        if (!DataKey.TryRead(ctx, out string? key, out string? error))
         {
             await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, error);
             return;

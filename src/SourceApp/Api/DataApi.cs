@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using ServiceCommon;
 using SourceApp.Notify;
 using SourceApp.Options;
 using SourceApp.Storage;
@@ -9,7 +10,7 @@ namespace SourceApp.Api;
 public static class DataApi
 {
     // A catch-all so that keys with literal '/' (and an empty key, for its 400) reach the handler; the
-    // key itself is decoded from the raw target by KeyPath, not taken from the route value.
+    // key itself is decoded from the raw target by DataKey, not taken from the route value.
     private const string Pattern = "/api/data/{**key}";
 
     public static IEndpointRouteBuilder MapDataApi(this IEndpointRouteBuilder endpoints)
@@ -23,7 +24,7 @@ public static class DataApi
     private static async Task<Results<JsonHttpResult<DataRecord>, JsonHttpResult<ErrorBody>>> GetAsync(
         HttpContext context, IRecordStore store)
     {
-        if (!KeyPath.TryGetKey(context, out var key, out var error))
+        if (!DataKey.TryRead(context, out var key, out var error))
             return ApiResults.Error(StatusCodes.Status400BadRequest, error);
 
         var record = await store.GetAsync(key, context.RequestAborted);
@@ -37,7 +38,7 @@ public static class DataApi
     {
         if (!token.IsAuthorized(context.Request.Headers.Authorization))
             return Unauthorized(context);
-        if (!KeyPath.TryGetKey(context, out var key, out var error))
+        if (!DataKey.TryRead(context, out var key, out var error))
             return ApiResults.Error(StatusCodes.Status400BadRequest, error);
 
         var body = await PutBody.ReadAsync(context.Request, options.MaxBodyBytes, context.RequestAborted);
@@ -56,7 +57,7 @@ public static class DataApi
     {
         if (!token.IsAuthorized(context.Request.Headers.Authorization))
             return Unauthorized(context);
-        if (!KeyPath.TryGetKey(context, out var key, out var error))
+        if (!DataKey.TryRead(context, out var key, out var error))
             return ApiResults.Error(StatusCodes.Status400BadRequest, error);
 
         if (!await store.DeleteAsync(key, CancellationToken.None))

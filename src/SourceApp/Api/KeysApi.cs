@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ServiceCommon;
 using SourceApp.Storage;
 
 namespace SourceApp.Api;
@@ -37,8 +38,8 @@ public static class KeysApi
         }
 
         var prefix = query.TryGetValue("prefix", out var prefixText) ? prefixText.ToString() : "";
-        if (prefix.Length > 0 && !KeyPath.IsValidKeyText(prefix))
-            return ApiResults.Error(StatusCodes.Status400BadRequest, $"prefix must be at most {KeyPath.MaxKeyBytes} bytes of UTF-8");
+        if (prefix.Length > 0 && !DataKey.IsValidText(prefix))
+            return ApiResults.Error(StatusCodes.Status400BadRequest, $"prefix must be at most {DataKey.MaxBytes} bytes of UTF-8");
 
         string? after = null;
         if (query.TryGetValue("after", out var afterText) && afterText.ToString().Length > 0)
@@ -62,7 +63,7 @@ public static class KeysApi
         if (cursor.Length > 400 || !Base64Url.IsValid(cursor))
             return null;
         Span<byte> bytes = stackalloc byte[300];
-        if (!Base64Url.TryDecodeFromChars(cursor, bytes, out var written) || written == 0 || written > KeyPath.MaxKeyBytes
+        if (!Base64Url.TryDecodeFromChars(cursor, bytes, out var written) || written == 0 || written > DataKey.MaxBytes
             || !System.Text.Unicode.Utf8.IsValid(bytes[..written]))
             return null;
         return Encoding.UTF8.GetString(bytes[..written]);

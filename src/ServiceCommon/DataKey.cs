@@ -1,32 +1,40 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Unicode;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace SourceApp.Api;
+namespace ServiceCommon;
 
 /// <summary>
-/// Reads a key from the request target of <c>/api/data/{key}</c>. Keys are 1 to 250 bytes of UTF-8,
-/// percent-encoded in the path, and must round-trip exactly, so the key is decoded here from the raw
-/// target: Kestrel leaves %2F encoded in <c>Request.Path</c> (and decodes everything else), which would
-/// make "a%2Fb" and "a/b" differ from what the client meant. A '+' in a path is a literal plus.
+/// The key of <c>/api/data/{key}</c>, as both services read it: 1 to 250 bytes of UTF-8,
+/// percent-encoded in the path, decoded from the raw request target so that it round-trips
+/// exactly. Kestrel leaves %2F encoded in <c>Request.Path</c> and decodes everything else, which
+/// would make "a%2Fb" and "a/b" differ from what the client meant; a '+' in a path is a literal plus.
 /// </summary>
-public static class KeyPath
+public static class DataKey
 {
-    public const string DataPrefix = "/api/data/";
-    public const int MaxKeyBytes = 250;
+    /// <summary>The path the key follows.</summary>
+    public const string Prefix = "/api/data/";
 
-    /// <summary>Decodes the key from <paramref name="context"/>'s raw target; false with a message for a 400.</summary>
-    public static bool TryGetKey(HttpContext context, [NotNullWhen(true)] out string? key, [NotNullWhen(false)] out string? error)
+    /// <summary>Keys longer than this (in UTF-8 bytes) are refused, as memcached refuses them.</summary>
+    public const int MaxBytes = 250;
+
+    /// <summary>Reads the key from <paramref name="context"/>'s request target; false with a message for a 400.</summary>
+    public static bool TryRead(HttpContext context, [NotNullWhen(true)] out string? key, [NotNullWhen(false)] out string? error)
     {
-        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        ArgumentNullException.ThrowIfNull(context);
+        string? raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (!string.IsNullOrEmpty(raw))
+        {
             return TryDecodeTarget(raw, out key, out error);
+        }
 
         // A server without a raw target (the in-memory TestServer) decodes the whole path itself,
         // %2F included, so its Path is already the exact key.
-        var path = context.Request.Path.Value ?? "";
-        key = path.StartsWith(DataPrefix, StringComparison.OrdinalIgnoreCase) ? path[DataPrefix.Length..] : "";
+        string path = context.Request.Path.Value ?? string.Empty;
+        key = path.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) ? path[Prefix.Length..] : string.Empty;
         if (key.Length == 0)
         {
             key = null;
@@ -34,10 +42,10 @@ public static class KeyPath
             return false;
         }
 
-        if (!IsValidKeyText(key))
+        if (!IsValidText(key))
         {
             key = null;
-            error = $"the key must be 1 to {MaxKeyBytes} bytes of UTF-8";
+            error = $"the key must be 1 to {MaxBytes} bytes of UTF-8";
             return false;
         }
 
@@ -50,27 +58,29 @@ public static class KeyPath
     {
         ArgumentNullException.ThrowIfNull(rawTarget);
         var path = rawTarget.AsSpan();
-        var query = path.IndexOf('?');
+        int query = path.IndexOf('?');
         if (query >= 0)
+        {
             path = path[..query];
+        }
 
         // Absolute-form targets (http://host/api/data/k) are legal HTTP; keep only the path.
-        var scheme = path.IndexOf("://", StringComparison.Ordinal);
+        int scheme = path.IndexOf("://", StringComparison.Ordinal);
         if (scheme >= 0 && path[..scheme].IndexOf('/') < 0)
         {
             var rest = path[(scheme + 3)..];
-            var slash = rest.IndexOf('/');
+            int slash = rest.IndexOf('/');
             path = slash < 0 ? [] : rest[slash..];
         }
 
-        if (!path.StartsWith(DataPrefix, StringComparison.OrdinalIgnoreCase))
+        if (!path.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
         {
             key = null;
             error = "the key must follow /api/data/ in the path";
             return false;
         }
 
-        return TryDecode(path[DataPrefix.Length..], out key, out error);
+        return TryDecode(path[Prefix.Length..], out key, out error);
     }
 
     /// <summary>Percent-decodes <paramref name="encoded"/> to a key, checking its UTF-8 and its length.</summary>
@@ -83,21 +93,35 @@ public static class KeyPath
             return false;
         }
 
-        // Each key byte takes at most 3 characters ("%XX"); anything longer cannot be a valid key.
-        if (encoded.Length > MaxKeyBytes * 3)
+        if (encoded.IndexOf('%') < 0 && Ascii.IsValid(encoded))
         {
-            error = $"the key is longer than {MaxKeyBytes} bytes";
+            // The common case: nothing to decode, and an ASCII target is its own UTF-8.
+            if (encoded.Length > MaxBytes)
+            {
+                error = $"the key is longer than {MaxBytes} bytes";
+                return false;
+            }
+
+            key = encoded.ToString();
+            error = null;
+            return true;
+        }
+
+        // Each key byte takes at most 3 characters ("%XX"); anything longer cannot be a valid key.
+        if (encoded.Length > MaxBytes * 3)
+        {
+            error = $"the key is longer than {MaxBytes} bytes";
             return false;
         }
 
-        Span<byte> bytes = stackalloc byte[MaxKeyBytes * 3 * 4];
-        var length = 0;
-        for (var i = 0; i < encoded.Length; i++)
+        Span<byte> bytes = stackalloc byte[MaxBytes * 3 * 4];
+        int length = 0;
+        for (int i = 0; i < encoded.Length; i++)
         {
-            var c = encoded[i];
+            char c = encoded[i];
             if (c == '%')
             {
-                if (i + 2 >= encoded.Length || !IsHex(encoded[i + 1]) || !IsHex(encoded[i + 2]))
+                if (i + 2 >= encoded.Length || !char.IsAsciiHexDigit(encoded[i + 1]) || !char.IsAsciiHexDigit(encoded[i + 2]))
                 {
                     error = "the key has invalid percent-encoding";
                     return false;
@@ -112,8 +136,8 @@ public static class KeyPath
             }
             else
             {
-                // A server may hand over raw non-ASCII characters; they stand for their UTF-8 bytes.
-                if (Rune.DecodeFromUtf16(encoded[i..], out var rune, out _) != System.Buffers.OperationStatus.Done)
+                // A client may send raw non-ASCII characters; they stand for their UTF-8 bytes.
+                if (Rune.DecodeFromUtf16(encoded[i..], out var rune, out _) != OperationStatus.Done)
                 {
                     error = "the key is not valid UTF-8";
                     return false;
@@ -125,9 +149,9 @@ public static class KeyPath
         }
 
         var utf8 = bytes[..length];
-        if (length > MaxKeyBytes)
+        if (length > MaxBytes)
         {
-            error = $"the key is longer than {MaxKeyBytes} bytes";
+            error = $"the key is longer than {MaxBytes} bytes";
             return false;
         }
 
@@ -142,24 +166,29 @@ public static class KeyPath
         return true;
     }
 
-    /// <summary>Checks a key that arrived already decoded (a query parameter).</summary>
-    public static bool IsValidKeyText(string text) =>
-        text.Length > 0 && Encoding.UTF8.GetByteCount(text) <= MaxKeyBytes && !HasLoneSurrogate(text);
+    /// <summary>Checks a key that arrived already decoded (a query parameter, a JSON field).</summary>
+    public static bool IsValidText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Length > 0 && !HasLoneSurrogate(text) && Encoding.UTF8.GetByteCount(text) <= MaxBytes;
+    }
 
     internal static bool HasLoneSurrogate(string text)
     {
-        for (var i = 0; i < text.Length; i++)
+        for (int i = 0; i < text.Length; i++)
         {
             if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
                 i++;
+            }
             else if (char.IsSurrogate(text[i]))
+            {
                 return true;
+            }
         }
 
         return false;
     }
-
-    private static bool IsHex(char c) => char.IsAsciiHexDigit(c);
 
     private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }
