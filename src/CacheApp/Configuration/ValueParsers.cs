@@ -13,24 +13,13 @@ public static class ValueParsers
     public static bool TryParseByteSize(string? text, out long bytes)
     {
         bytes = 0;
-        if (string.IsNullOrWhiteSpace(text))
+        if (!TrySplit(text, out var digits, out string unit) ||
+            !decimal.TryParse(digits, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal number))
         {
             return false;
         }
 
-        var span = text.AsSpan().Trim();
-        int digits = 0;
-        while (digits < span.Length && (char.IsAsciiDigit(span[digits]) || span[digits] == '.'))
-        {
-            digits++;
-        }
-
-        if (digits == 0 || !decimal.TryParse(span[..digits], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal number))
-        {
-            return false;
-        }
-
-        long multiplier = span[digits..].Trim().ToString().ToUpperInvariant() switch
+        long multiplier = unit.ToUpperInvariant() switch
         {
             "" or "B" => 1,
             "K" or "KB" or "KIB" => 1L << 10,
@@ -61,24 +50,13 @@ public static class ValueParsers
     public static bool TryParseDuration(string? text, out TimeSpan duration)
     {
         duration = default;
-        if (string.IsNullOrWhiteSpace(text))
+        if (!TrySplit(text, out var digits, out string unit) ||
+            !double.TryParse(digits, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double number))
         {
             return false;
         }
 
-        var span = text.AsSpan().Trim();
-        int digits = 0;
-        while (digits < span.Length && (char.IsAsciiDigit(span[digits]) || span[digits] == '.'))
-        {
-            digits++;
-        }
-
-        if (digits == 0 || !double.TryParse(span[..digits], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double number))
-        {
-            return false;
-        }
-
-        double? ms = span[digits..].Trim().ToString().ToLowerInvariant() switch
+        double? ms = unit.ToLowerInvariant() switch
         {
             "ms" => number,
             "" or "s" => number * 1000,
@@ -92,6 +70,33 @@ public static class ValueParsers
         }
 
         duration = TimeSpan.FromMilliseconds(ms.Value);
+        return true;
+    }
+
+    /// <summary>Splits "64MB" or " 1.5 s " into its number ("64", "1.5") and its unit ("MB", "s"); false without a number.</summary>
+    private static bool TrySplit(string? text, out ReadOnlySpan<char> number, out string unit)
+    {
+        number = default;
+        unit = string.Empty;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        var span = text.AsSpan().Trim();
+        int digits = 0;
+        while (digits < span.Length && (char.IsAsciiDigit(span[digits]) || span[digits] == '.'))
+        {
+            digits++;
+        }
+
+        if (digits == 0)
+        {
+            return false;
+        }
+
+        number = span[..digits];
+        unit = span[digits..].Trim().ToString();
         return true;
     }
 }
