@@ -14,14 +14,12 @@ public sealed record SourceWriteResult(int Status, string? ContentType, byte[] B
 /// </summary>
 internal sealed class SourceWriter(SourceHttp http, CacheAppSettings settings)
 {
-    private readonly string _baseUrl = settings.SourceUrl.TrimEnd('/');
-
     public async Task<SourceWriteResult> PutAsync(string key, ReadOnlyMemory<byte> body, string? authorization)
     {
         // Not the client's token: a write that was started is seen through (bounded by
         // SOURCE_TIMEOUT), so that a client hanging up cannot leave a committed write uninvalidated.
         using var timeout = new CancellationTokenSource(settings.SourceTimeout);
-        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(_baseUrl + "/api/data/" + Uri.EscapeDataString(key)))
+        using var request = new HttpRequestMessage(HttpMethod.Put, SourceUrls.Data(settings.SourceUrl, key))
         {
             Content = new ReadOnlyMemoryContent(body),
         };

@@ -22,7 +22,7 @@ public sealed class SourceGetter : IGetter
         ArgumentNullException.ThrowIfNull(http);
         ArgumentException.ThrowIfNullOrEmpty(baseUrl);
         _http = http;
-        _baseUrl = baseUrl.TrimEnd('/');
+        _baseUrl = baseUrl;
         _timeout = timeout;
     }
 
@@ -30,7 +30,7 @@ public sealed class SourceGetter : IGetter
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(_timeout);
-        var uri = new Uri(_baseUrl + "/api/data/" + Uri.EscapeDataString(key));
+        var uri = SourceUrls.Data(_baseUrl, key);
         try
         {
             using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseContentRead, cts.Token);

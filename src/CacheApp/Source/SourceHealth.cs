@@ -31,7 +31,7 @@ public sealed partial class SourceHealth(HttpClient http, Configuration.CacheApp
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             cts.CancelAfter(settings.SourceTimeout);
-            using var response = await http.GetAsync(new Uri(settings.SourceUrl + "/health"), cts.Token);
+            using var response = await http.GetAsync(SourceUrls.Health(settings.SourceUrl), cts.Token);
             if (!response.IsSuccessStatusCode)
             {
                 error = $"answered {(int)response.StatusCode}";
