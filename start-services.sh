@@ -15,6 +15,12 @@
 #   SOURCE_PORT   the source service's port (default 8086)
 #   BIND_HOST     listen address (default: 127.0.0.1 when SELF_HOST is loopback, else all interfaces)
 #   CACHE_BYTES   each node's cache budget (default 64MB)
+#   CLUSTER_SECRET  the nodes' shared secret, which joining, gossip, the peer protocol and
+#                 DELETE /api/data/KEY then need (default: a random one, generated into
+#                 RUN_DIR/cluster-secret, readable by you only, and reused while that file exists).
+#                 Set it empty (CLUSTER_SECRET=) to run without one: anyone who reaches the nodes
+#                 can then join their ring and have them serve forged values.
+#   CLUSTER_SECRET_FILE  read the secret from this file instead
 #   LOG_DIR, RUN_DIR, DATA_DIR   logs, PID files, the source's database (default ./logs ./run ./data)
 #   CONFIGURATION build configuration (default Release); SKIP_BUILD=1 reuses the last build
 #   WAIT_SECONDS  how long to wait for health and convergence (default 60)
@@ -60,6 +66,50 @@ detect_internal_ip() {
     done < <(ip -4 -o addr show up 2>/dev/null)
   fi
   echo localhost
+}
+
+# 64 hex digits from the kernel's random source (or openssl's).
+random_secret() {
+  if [[ -r /dev/urandom ]] && command -v od >/dev/null 2>&1; then
+    head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n'
+  elif command -v openssl >/dev/null 2>&1; then
+    openssl rand -hex 32
+  else
+    die "cannot generate a cluster secret (no /dev/urandom with od, no openssl); set CLUSTER_SECRET"
+  fi
+}
+
+# Sets SECRET (empty: none) and SECRET_READ (a shell expression that yields it, for the summary).
+# Redis' protected mode is the model: a cluster started here is closed to outsiders unless told otherwise.
+choose_cluster_secret() {
+  local file="$RUN_DIR/cluster-secret"
+  if [[ -n "${CLUSTER_SECRET_FILE:-}" ]]; then
+    [[ -z "${CLUSTER_SECRET:-}" ]] || die "CLUSTER_SECRET and CLUSTER_SECRET_FILE are both set; set only one"
+    [[ -r "$CLUSTER_SECRET_FILE" ]] || die "CLUSTER_SECRET_FILE '$CLUSTER_SECRET_FILE' cannot be read"
+    SECRET="$(<"$CLUSTER_SECRET_FILE")"
+    SECRET="$(trim "$SECRET")"
+    [[ -n "$SECRET" ]] || die "CLUSTER_SECRET_FILE '$CLUSTER_SECRET_FILE' is empty"
+    SECRET_READ="\$(cat $CLUSTER_SECRET_FILE)"
+  elif [[ -n "${CLUSTER_SECRET+x}" ]]; then
+    SECRET="$(trim "$CLUSTER_SECRET")"
+    SECRET_READ="\$CLUSTER_SECRET"
+  else
+    if [[ ! -s "$file" ]]; then
+      (umask 077 && random_secret >"$file.tmp") && mv -f "$file.tmp" "$file" || die "cannot write $file"
+    fi
+    chmod 600 "$file" || die "cannot make $file readable by its owner only"
+    [[ -r "$file" ]] || die "$file cannot be read"
+    SECRET="$(trim "$(<"$file")")"
+    [[ -n "$SECRET" ]] || die "$file is empty; delete it to generate a new secret"
+    SECRET_READ="\$(cat $file)"
+  fi
+}
+
+# Leading and trailing whitespace off, as the node does with CLUSTER_SECRET.
+trim() {
+  local s="$1"
+  s="${s#"${s%%[![:space:]]*}"}"
+  echo -n "${s%"${s##*[![:space:]]}"}"
 }
 
 # Where this script itself talks to the services: the bind address, or loopback when bound to all.
@@ -218,6 +268,7 @@ cmd_start() {
   done
 
   mkdir -p "$LOG_DIR" "$RUN_DIR" "$DATA_DIR"
+  choose_cluster_secret
 
   if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     echo "Building ($CONFIGURATION)..."
@@ -240,7 +291,8 @@ cmd_start() {
   notify="$(IFS=,; echo "${api_addrs[*]}")"
 
   echo "Starting the source service on port $SOURCE_PORT..."
-  nohup "$DOTNET" "$SOURCE_DLL" -db "$DATA_DIR/sqlite.db" -http "$BIND:$SOURCE_PORT" -name sourceapp -notify "$notify" \
+  # The secret goes by environment, never on a command line that every user's ps shows.
+  SOURCEAPP_NOTIFY_SECRET="$SECRET" nohup "$DOTNET" "$SOURCE_DLL" -db "$DATA_DIR/sqlite.db" -http "$BIND:$SOURCE_PORT" -name sourceapp -notify "$notify" \
     </dev/null >"$LOG_DIR/sourceapp.log" 2>&1 &
   echo $! >"$RUN_DIR/source.pid"
   echo "http://$LOCAL:$SOURCE_PORT" >"$RUN_DIR/source.url"
@@ -251,7 +303,7 @@ cmd_start() {
   for ((i = 0; i < NODES; i++)); do
     node_api="${api_addrs[$i]}"
     echo "Starting node$((i + 1)): API $node_api, groupcache http://$url_host:$((BASE_PORT + 2 * i + 1))..."
-    env API_PORT=$((BASE_PORT + 2 * i)) GROUPCACHE_PORT=$((BASE_PORT + 2 * i + 1)) SELF_HOST="$SELF_HOST" \
+    env -u CLUSTER_SECRET_FILE CLUSTER_SECRET="$SECRET" API_PORT=$((BASE_PORT + 2 * i)) GROUPCACHE_PORT=$((BASE_PORT + 2 * i + 1)) SELF_HOST="$SELF_HOST" \
       BIND_HOST="${BIND:-*}" SOURCEAPP_SERVICE_URL="$source_url" INITIAL_PEERS="$peers" NODE_NAME="node$((i + 1))" \
       CACHE_BYTES="${CACHE_BYTES:-64MB}" \
       nohup "$DOTNET" "$CACHE_DLL" </dev/null >"$LOG_DIR/node$((i + 1)).log" 2>&1 &
@@ -271,6 +323,11 @@ cmd_start() {
   for ((i = 0; i < NODES; i++)); do
     echo "  node$((i + 1)):    API ${api_addrs[$i]}, groupcache http://$url_host:$((BASE_PORT + 2 * i + 1))    (log $LOG_DIR/node$((i + 1)).log)"
   done
+  if [[ -n "$SECRET" ]]; then
+    echo "  cluster secret: on; a node you start by hand joins with CLUSTER_SECRET=\"$SECRET_READ\""
+  else
+    echo "  cluster secret: NONE (CLUSTER_SECRET is empty): anyone who can reach the nodes can join their ring and have them serve forged values"
+  fi
   echo
   echo "Try:"
   echo "  curl ${api_addrs[0]}/api/data/apple"
@@ -279,6 +336,11 @@ cmd_start() {
   echo "  curl -X PUT -d '{\"value\":\"something new\"}' $source_url/api/data/newkey"
   echo "  curl ${api_addrs[0]}/api/data/newkey"
   echo "  curl ${api_addrs[0]}/api/admin/status"
+  if [[ -n "$SECRET" ]]; then
+    echo "  curl -X DELETE -H \"X-GroupCache-Secret: $SECRET_READ\" ${api_addrs[0]}/api/data/apple"
+  else
+    echo "  curl -X DELETE ${api_addrs[0]}/api/data/apple"
+  fi
   echo "  curl ${api_addrs[0]}/api/admin/peers"
   echo
   echo "Stop with: $0 stop"

@@ -114,6 +114,7 @@ internal static class NodeSetup
                 branch.Run(ctx => JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status404NotFound, "not a groupcache path"));
             });
         var apiLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CacheApp.Api");
+        ClusterExposure.WarnIfOpen(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CacheApp.Security"), settings);
         app.UseDataReads(group, apiLogger);
         app.UseRouting();
         app.MapCacheApi(apiLogger);

@@ -1,6 +1,4 @@
 using System.IO.Pipelines;
-using System.Security.Cryptography;
-using System.Text;
 using Google.Protobuf;
 using GroupCache.Http.Protocol;
 using GroupCache.Peers;
@@ -27,7 +25,7 @@ internal sealed partial class PeerProtocolMiddleware
     private readonly RequestDelegate _next;
     private readonly GroupRegistry _registry;
     private readonly string _basePath;
-    private readonly byte[]? _secret;
+    private readonly SharedSecret? _secret;
     private readonly ILogger _logger;
 
     public PeerProtocolMiddleware(RequestDelegate next, GroupRegistry registry, HttpPoolOptions options, ILogger logger)
@@ -35,7 +33,7 @@ internal sealed partial class PeerProtocolMiddleware
         _next = next;
         _registry = registry;
         _basePath = options.BasePath;
-        _secret = string.IsNullOrEmpty(options.ClusterSecret) ? null : Encoding.UTF8.GetBytes(options.ClusterSecret);
+        _secret = SharedSecret.From(options.ClusterSecret);
         _logger = logger;
     }
 
@@ -52,7 +50,7 @@ internal sealed partial class PeerProtocolMiddleware
             return _next(context);
         }
 
-        if (_secret is not null && !HasSecret(context.Request))
+        if (_secret is not null && !_secret.IsPresentedBy(context.Request))
         {
             return ErrorAsync(context, StatusCodes.Status401Unauthorized, "missing or wrong cluster secret");
         }
@@ -203,22 +201,6 @@ internal sealed partial class PeerProtocolMiddleware
         byte[] body = ErrorBody.Encode(message);
         response.ContentLength = body.Length;
         return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
-    }
-
-    private bool HasSecret(HttpRequest request)
-    {
-        string? sent = request.Headers[PeerProtocolHeaders.Secret];
-        if (sent is null)
-        {
-            return false;
-        }
-
-        Span<byte> buffer = stackalloc byte[256];
-        int max = Encoding.UTF8.GetMaxByteCount(sent.Length);
-        byte[] bytes = max <= buffer.Length ? [] : new byte[max];
-        Span<byte> utf8 = max <= buffer.Length ? buffer : bytes;
-        int n = Encoding.UTF8.GetBytes(sent, utf8);
-        return CryptographicOperations.FixedTimeEquals(utf8[..n], _secret);
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Loading key {Key} of group {Group} for a peer failed")]

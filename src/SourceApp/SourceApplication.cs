@@ -49,7 +49,10 @@ public static class SourceApplication
         if (options.NotifyUrls.Count > 0)
         {
             builder.Services.AddSingleton(services => new CacheInvalidationNotifier(
-                options.NotifyUrls, services.GetRequiredService<ILogger<CacheInvalidationNotifier>>()));
+                options.NotifyUrls, services.GetRequiredService<ILogger<CacheInvalidationNotifier>>())
+            {
+                NodeSecret = options.NotifySecret,
+            });
             builder.Services.AddSingleton<IWriteNotifier>(services => services.GetRequiredService<CacheInvalidationNotifier>());
             builder.Services.AddHostedService(services => services.GetRequiredService<CacheInvalidationNotifier>());
         }

@@ -12,7 +12,11 @@ public sealed record StatusResponse(
     RingStatus Ring,
     SourceStatus Source,
     ProcessStatus Process,
-    FreshnessStatus Freshness);
+    FreshnessStatus Freshness,
+    SecurityStatus Security);
+
+/// <summary>Whether this node checks a cluster secret on cluster messages, the peer protocol and DELETE /api/data/{key}.</summary>
+public sealed record SecurityStatus(bool ClusterSecret);
 
 /// <summary>
 /// TTL and invalidation figures: expirations of the main and hot caches together; writes passed to

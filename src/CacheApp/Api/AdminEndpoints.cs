@@ -62,7 +62,8 @@ internal static class AdminEndpoints
                 invalidations.Requested,
                 invalidations.Sent,
                 invalidations.Failed,
-                invalidations.Received));
+                invalidations.Received),
+            new SecurityStatus(!string.IsNullOrEmpty(s.ClusterSecret)));
     }
 
     private static CacheDto Cache(CacheStats c) => new(c.Items, c.Bytes, c.Gets, c.Hits, c.Evictions, c.Expirations);

@@ -1,5 +1,7 @@
+using CacheApp.Configuration;
 using CacheApp.Freshness;
 using CacheApp.Source;
+using GroupCache.Http;
 using ServiceCommon;
 
 namespace CacheApp.Api;
@@ -19,7 +21,9 @@ internal static partial class WriteEndpoints
     public static IEndpointRouteBuilder MapWriteApi(this IEndpointRouteBuilder app, ILogger logger)
     {
         app.MapPut("/api/data/{**key}", ctx => PutAsync(ctx, logger));
-        app.MapDelete("/api/data/{**key}", DeleteAsync);
+        // Making every node forget a key is a cluster operation: with a secret, it takes the secret.
+        var secret = SharedSecret.From(app.ServiceProvider.GetRequiredService<CacheAppSettings>().ClusterSecret);
+        app.MapDelete("/api/data/{**key}", ctx => DeleteAsync(ctx, secret));
         return app;
     }
 
@@ -88,10 +92,17 @@ internal static partial class WriteEndpoints
     /// <summary>
     /// Forgets the key on every ring member, owner first (the source's -notify sends this after
     /// each write). Answers once each member confirmed or timed out: 200 {"key", "confirmed",
-    /// "ringSize", "unreached"}. A key nobody holds is fine.
+    /// "ringSize", "unreached"}. A key nobody holds is fine. With a cluster secret, a request
+    /// without it in X-GroupCache-Secret gets 401: anyone could otherwise empty the caches key by key.
     /// </summary>
-    private static async Task DeleteAsync(HttpContext ctx)
+    private static async Task DeleteAsync(HttpContext ctx, SharedSecret? secret)
     {
+        if (secret is not null && !secret.IsPresentedBy(ctx.Request))
+        {
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status401Unauthorized, $"missing or wrong {PeerProtocolHeaders.Secret}");
+            return;
+        }
+
         if (!DataKey.TryRead(ctx, out string? key, out string? error))
         {
             await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, error);

@@ -1,12 +1,11 @@
 using System.Net.Http.Json;
+using GroupCache.Http;
 
 namespace CacheApp.Cluster;
 
 /// <summary>Sends join, gossip and leave messages to other nodes' API ports.</summary>
 public sealed class ClusterClient : IDisposable
 {
-    public const string SecretHeader = "X-GroupCache-Secret";
-
     private readonly HttpClient _http;
 
     public ClusterClient(string? secret, HttpMessageHandler? handler = null)
@@ -22,7 +21,7 @@ public sealed class ClusterClient : IDisposable
         };
         if (!string.IsNullOrEmpty(secret))
         {
-            _http.DefaultRequestHeaders.Add(SecretHeader, secret);
+            _http.DefaultRequestHeaders.Add(PeerProtocolHeaders.Secret, secret);
         }
     }
 

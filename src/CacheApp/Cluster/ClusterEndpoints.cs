@@ -1,8 +1,7 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using CacheApp.Api;
 using CacheApp.Configuration;
+using GroupCache.Http;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace CacheApp.Cluster;
@@ -17,15 +16,16 @@ internal static class ClusterEndpoints
 
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app, CacheAppSettings settings)
     {
+        var secret = SharedSecret.From(settings.ClusterSecret);
         foreach (string verb in new[] { "join", "gossip", "leave" })
         {
-            app.MapPost($"/api/cluster/{verb}", ctx => HandleAsync(ctx, settings));
+            app.MapPost($"/api/cluster/{verb}", ctx => HandleAsync(ctx, secret));
         }
 
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext ctx, CacheAppSettings settings)
+    private static async Task HandleAsync(HttpContext ctx, SharedSecret? secret)
     {
         var membership = ctx.RequestServices.GetService<MembershipService>();
         if (membership is null)
@@ -34,9 +34,9 @@ internal static class ClusterEndpoints
             return;
         }
 
-        if (!SecretMatches(ctx, settings.ClusterSecret))
+        if (secret is not null && !secret.IsPresentedBy(ctx.Request))
         {
-            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status401Unauthorized, $"missing or wrong {ClusterClient.SecretHeader}");
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status401Unauthorized, $"missing or wrong {PeerProtocolHeaders.Secret}");
             return;
         }
 
@@ -83,16 +83,5 @@ internal static class ClusterEndpoints
 
         var answer = membership.Receive(normalized);
         await ctx.Response.WriteAsJsonAsync(answer, CacheAppJsonContext.Default.ClusterMessage, contentType: null, ctx.RequestAborted);
-    }
-
-    private static bool SecretMatches(HttpContext ctx, string? secret)
-    {
-        if (string.IsNullOrEmpty(secret))
-        {
-            return true;
-        }
-
-        string given = ctx.Request.Headers[ClusterClient.SecretHeader].ToString();
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(secret));
     }
 }

@@ -67,7 +67,10 @@ public sealed record CacheAppSettings
     /// <summary>Dead and departed members are forgotten after this long.</summary>
     public TimeSpan MemberForgetAfter { get; init; } = DefaultMemberForgetAfter;
 
-    /// <summary>A shared secret for the peer protocol and the cluster endpoints; null when off.</summary>
+    /// <summary>
+    /// A shared secret (CLUSTER_SECRET or CLUSTER_SECRET_FILE) for the peer protocol, the cluster
+    /// endpoints and DELETE /api/data/{key}; null when off.
+    /// </summary>
     public string? ClusterSecret { get; init; }
 
     /// <summary>A peer answer carrying a larger value is a peer error, so a broken peer cannot exhaust memory.</summary>

@@ -102,7 +102,7 @@ public static class SettingsLoader
             GossipInterval = Duration("GOSSIP_INTERVAL", CacheAppSettings.DefaultGossipInterval),
             MemberDeadAfter = Duration("MEMBER_DEAD_AFTER", CacheAppSettings.DefaultMemberDeadAfter),
             MemberForgetAfter = Duration("MEMBER_FORGET_AFTER", CacheAppSettings.DefaultMemberForgetAfter),
-            ClusterSecret = Get("CLUSTER_SECRET"),
+            ClusterSecret = ClusterSecret(),
             MaxValueBytes = maxValueBytes,
         };
 
@@ -180,6 +180,42 @@ public static class SettingsLoader
             }
 
             return list;
+        }
+
+        // CLUSTER_SECRET, or the contents of CLUSTER_SECRET_FILE (a mounted Kubernetes secret, say),
+        // trimmed as the variable is, so that a file written with echo carries the same secret.
+        string? ClusterSecret()
+        {
+            string? inline = Get("CLUSTER_SECRET");
+            if (Get("CLUSTER_SECRET_FILE") is not { } path)
+            {
+                return inline;
+            }
+
+            if (inline is not null)
+            {
+                errors.Add("CLUSTER_SECRET and CLUSTER_SECRET_FILE are both set; set only one.");
+                return inline;
+            }
+
+            string text;
+            try
+            {
+                text = File.ReadAllText(path).Trim();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                errors.Add($"CLUSTER_SECRET_FILE '{path}' cannot be read: {ex.Message}");
+                return null;
+            }
+
+            if (text.Length == 0)
+            {
+                errors.Add($"CLUSTER_SECRET_FILE '{path}' is empty; a node without a secret would accept anyone's cluster messages.");
+                return null;
+            }
+
+            return text;
         }
 
         string SourceUrl(string text)

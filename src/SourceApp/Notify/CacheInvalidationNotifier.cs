@@ -51,6 +51,12 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
         };
     }
 
+    /// <summary>The header that carries <see cref="NodeSecret"/>; the cache node's name for it (GroupCache.Http's PeerProtocolHeaders.Secret).</summary>
+    public const string SecretHeader = "X-GroupCache-Secret";
+
+    /// <summary>The nodes' cluster secret, sent with each notification; null sends none.</summary>
+    public string? NodeSecret { get; init; }
+
     /// <summary>Keys dropped because every node failed every round, or the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
@@ -117,6 +123,8 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Delete, InvalidationUri(node, key));
+            if (NodeSecret is not null)
+                request.Headers.TryAddWithoutValidation(SecretHeader, NodeSecret);
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stoppingToken);
             // 2xx: dropped; 404: the node did not have it. Either way the node has no stale copy.
             if (response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.NotFound)

@@ -29,6 +29,12 @@ public sealed class SourceOptions
     /// </summary>
     public IReadOnlyList<Uri> NotifyUrls { get; set; } = [];
 
+    /// <summary>
+    /// The cache nodes' cluster secret, sent in X-GroupCache-Secret with each notification
+    /// (<c>-notify-secret</c> or SOURCEAPP_NOTIFY_SECRET): nodes with a secret refuse a DELETE without it.
+    /// </summary>
+    public string? NotifySecret { get; set; }
+
     /// <summary>When set, PUT and DELETE need <c>Authorization: Bearer {token}</c> (<c>-token</c> or SOURCEAPP_TOKEN).</summary>
     public string? WriteToken { get; set; }
 }

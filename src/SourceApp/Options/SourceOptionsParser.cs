@@ -13,6 +13,7 @@ public sealed record ParseResult(SourceOptions? Options, IReadOnlyList<string> H
 public static class SourceOptionsParser
 {
     public const string TokenEnvironmentVariable = "SOURCEAPP_TOKEN";
+    public const string NotifySecretEnvironmentVariable = "SOURCEAPP_NOTIFY_SECRET";
 
     // ASP.NET Core host settings. WebApplicationFactory passes its settings this way
     // (--environment=Development, --contentRoot=...), and they are useful to operators too;
@@ -35,6 +36,9 @@ public static class SourceOptionsParser
           -max-body BYTES   largest PUT body accepted, in bytes (default 1048576)
           -notify URLS      comma-separated cache node API addresses (http://host:port) told to
                             drop a key after each committed PUT or DELETE (default: none)
+          -notify-secret S  the nodes' cluster secret, sent with each notification; needed when
+                            the nodes run with CLUSTER_SECRET (default: $SOURCEAPP_NOTIFY_SECRET,
+                            which keeps it out of the process list)
           -token TOKEN      require "Authorization: Bearer TOKEN" on PUT and DELETE
                             (default: $SOURCEAPP_TOKEN, else no token)
           -h, --help        print this help
@@ -46,6 +50,7 @@ public static class SourceOptionsParser
         var options = new SourceOptions();
         var hostArgs = new List<string>();
         var token = environment?.Invoke(TokenEnvironmentVariable);
+        options.NotifySecret = environment?.Invoke(NotifySecretEnvironmentVariable);
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -80,7 +85,7 @@ public static class SourceOptionsParser
                 continue;
             }
 
-            if (name is not ("db" or "http" or "name" or "max-body" or "notify" or "token"))
+            if (name is not ("db" or "http" or "name" or "max-body" or "notify" or "notify-secret" or "token"))
                 return Fail($"flag provided but not defined: -{name}");
 
             if (value is null && !TryTakeValue(args, ref i, out value))
@@ -92,6 +97,7 @@ public static class SourceOptionsParser
         }
 
         options.WriteToken = string.IsNullOrEmpty(token) ? null : token;
+        options.NotifySecret = string.IsNullOrWhiteSpace(options.NotifySecret) ? null : options.NotifySecret.Trim();
         return new ParseResult(options, hostArgs, ShowHelp: false, Error: null);
     }
 
@@ -130,6 +136,9 @@ public static class SourceOptionsParser
                 }
 
                 options.NotifyUrls = urls;
+                return null;
+            case "notify-secret":
+                options.NotifySecret = value;
                 return null;
             case "token":
                 token = value;

@@ -160,6 +160,69 @@ public class SettingsLoaderTests
         Assert.Equal(1L << 20, s.MaxValueBytes);
     }
 
+    [Theory]
+    [InlineData("from-a-file")]
+    [InlineData("from-a-file\n")]
+    [InlineData("from-a-file\r\n")]
+    public void Load_ClusterSecretFile_ReadsTheSecretWithoutTheTrailingNewline(string contents)
+    {
+        using var dir = new TempDir();
+        string path = Path.Combine(dir.Path, "secret");
+        File.WriteAllText(path, contents);
+
+        var s = Load(("CLUSTER_SECRET_FILE", path));
+
+        Assert.Equal("from-a-file", s.ClusterSecret);
+    }
+
+    [Fact]
+    public void Load_ClusterSecretFileMissing_IsAnErrorNamingTheVariable()
+    {
+        using var dir = new TempDir();
+        string path = Path.Combine(dir.Path, "absent");
+
+        string error = LoadError(("CLUSTER_SECRET_FILE", path));
+
+        Assert.Contains($"CLUSTER_SECRET_FILE '{path}' cannot be read", error);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n")]
+    [InlineData("  \r\n")]
+    public void Load_ClusterSecretFileEmpty_IsAnErrorNamingTheVariable(string contents)
+    {
+        using var dir = new TempDir();
+        string path = Path.Combine(dir.Path, "secret");
+        File.WriteAllText(path, contents);
+
+        string error = LoadError(("CLUSTER_SECRET_FILE", path));
+
+        Assert.Contains($"CLUSTER_SECRET_FILE '{path}' is empty", error);
+    }
+
+    [Fact]
+    public void Load_ClusterSecretFileADirectory_IsAnErrorNamingTheVariable()
+    {
+        using var dir = new TempDir();
+
+        string error = LoadError(("CLUSTER_SECRET_FILE", dir.Path));
+
+        Assert.Contains($"CLUSTER_SECRET_FILE '{dir.Path}' cannot be read", error);
+    }
+
+    [Fact]
+    public void Load_ClusterSecretAndClusterSecretFile_IsAnError()
+    {
+        using var dir = new TempDir();
+        string path = Path.Combine(dir.Path, "secret");
+        File.WriteAllText(path, "from-a-file");
+
+        string error = LoadError(("CLUSTER_SECRET", "inline"), ("CLUSTER_SECRET_FILE", path));
+
+        Assert.Contains("CLUSTER_SECRET and CLUSTER_SECRET_FILE are both set", error);
+    }
+
     [Fact]
     public void Load_OldSecretName_IsIgnored()
     {

@@ -5,7 +5,7 @@ using CacheApp.Tests.Support;
 
 namespace CacheApp.Tests.Integration;
 
-/// <summary>start-services.sh, run for real on alternative ports with SELF_HOST=127.0.0.1.</summary>
+/// <summary>start-services.sh, run for real on alternative ports with SELF_HOST=127.0.0.1. Its helpers serve the security tests too.</summary>
 public class StartScriptTests
 {
     private static string RepoRoot()
@@ -22,7 +22,7 @@ public class StartScriptTests
     }
 
     /// <summary>A base port with <paramref name="count"/> free ports from it, and a free source port.</summary>
-    private static (int Base, int Source) FreePorts(int count)
+    internal static (int Base, int Source) FreePorts(int count)
     {
         for (int attempt = 0; attempt < 50; attempt++)
         {
@@ -51,9 +51,9 @@ public class StartScriptTests
         throw new InvalidOperationException("no free port range found");
     }
 
-    private sealed record ScriptRun(int ExitCode, string Output);
+    internal sealed record ScriptRun(int ExitCode, string Output);
 
-    private static async Task<ScriptRun> RunScriptAsync(TempDir dir, IReadOnlyDictionary<string, string> env, string command, TimeSpan timeout)
+    internal static async Task<ScriptRun> RunScriptAsync(TempDir dir, IReadOnlyDictionary<string, string> env, string command, TimeSpan timeout)
     {
         var info = new ProcessStartInfo("bash")
         {
@@ -97,7 +97,7 @@ public class StartScriptTests
         return new ScriptRun(process.ExitCode, await stdout + await stderr);
     }
 
-    private static int[] StartedPids(TempDir dir)
+    internal static int[] StartedPids(TempDir dir)
     {
         string run = Path.Combine(dir.Path, "run");
         return Directory.Exists(run)
@@ -105,7 +105,7 @@ public class StartScriptTests
             : [];
     }
 
-    private static bool IsRunning(int pid)
+    internal static bool IsRunning(int pid)
     {
         try
         {
@@ -119,7 +119,7 @@ public class StartScriptTests
     }
 
     /// <summary>Whatever happens in the test, nothing the script started outlives it.</summary>
-    private static void KillLeftovers(IEnumerable<int> pids)
+    internal static void KillLeftovers(IEnumerable<int> pids)
     {
         foreach (int pid in pids.Where(IsRunning))
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using GroupCache.Http;
 using Reliability.Tests.Support;
 using Xunit.Abstractions;
 
@@ -9,7 +10,6 @@ namespace Reliability.Tests.Security;
 public sealed class ClusterSecretTests(ITestOutputHelper output)
 {
     private const string Secret = "s3cret-of-the-ring";
-    private const string SecretHeader = "X-GroupCache-Secret";
 
     [Fact]
     public async Task ClusterSecret_Set_NodesWithoutOrWithAWrongSecretCannotJoinChangeMembershipOrReadPeerData()
@@ -108,7 +108,7 @@ public sealed class ClusterSecretTests(ITestOutputHelper output)
         using var request = new HttpRequestMessage(method, new Uri(url));
         if (secret is not null)
         {
-            request.Headers.TryAddWithoutValidation(SecretHeader, secret);
+            request.Headers.TryAddWithoutValidation(PeerProtocolHeaders.Secret, secret);
         }
 
         if (json is not null)

@@ -124,9 +124,34 @@ public class SourceOptionsParserTests
     }
 
     [Fact]
+    public void Parse_NotifySecretFromEnvironment_IsUsedWhenNoFlag()
+    {
+        var result = SourceOptionsParser.Parse([], name => name == "SOURCEAPP_NOTIFY_SECRET" ? "from-env\n" : null);
+
+        Assert.Equal("from-env", result.Options?.NotifySecret);
+        Assert.Null(result.Options?.WriteToken);
+    }
+
+    [Fact]
+    public void Parse_NotifySecretFlag_WinsOverTheEnvironment()
+    {
+        var result = SourceOptionsParser.Parse(["-notify-secret", "from-flag"], _ => "from-env");
+
+        Assert.Equal("from-flag", result.Options?.NotifySecret);
+    }
+
+    [Fact]
+    public void Parse_NoNotifySecret_SendsNone()
+    {
+        var result = SourceOptionsParser.Parse(["-notify-secret="], _ => null);
+
+        Assert.Null(result.Options?.NotifySecret);
+    }
+
+    [Fact]
     public void Usage_NamesEveryFlag()
     {
-        foreach (var flag in new[] { "-db", "-http", "-name", "-max-body", "-notify", "-token", "--help" })
+        foreach (var flag in new[] { "-db", "-http", "-name", "-max-body", "-notify", "-notify-secret", "-token", "--help" })
             Assert.Contains(flag, SourceOptionsParser.Usage);
     }
 }
