@@ -19,11 +19,15 @@ public sealed partial class Group
     public bool Remove(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
+        var hooks = TestHooks;
         Interlocked.Increment(ref _generations[StripeOf(key)]);
+        hooks?.DuringRemove?.Invoke(key, RemoveStep.GenerationBumped);
         _flight.Forget(key);
         _servedFlight.Forget(key);
+        hooks?.DuringRemove?.Invoke(key, RemoveStep.FlightsForgotten);
         bool fromMain = _main.Remove(key);
         bool fromHot = _hot.Remove(key);
+        hooks?.DuringRemove?.Invoke(key, RemoveStep.CachesCleared);
         return fromMain || fromHot;
     }
 
@@ -33,7 +37,13 @@ public sealed partial class Group
     {
         // Singleflight only dedups calls that overlap: two callers can miss the cache one after
         // the other, the second starting its flight just after the first one ended and cached.
-        if (TryLookupCache(key, out var cached, out long cachedExpiry))
+        bool hit = TryLookupCache(key, out var cached, out long cachedExpiry);
+        if (TestHooks?.AfterFlightCacheCheck is { } afterCacheCheck)
+        {
+            await afterCacheCheck(key).ConfigureAwait(false);
+        }
+
+        if (hit)
         {
             Interlocked.Increment(ref Stats._cacheHits);
             return new Loaded(cached, cachedExpiry);
