@@ -20,14 +20,26 @@ public sealed partial class Group
     {
         ArgumentNullException.ThrowIfNull(key);
         var hooks = TestHooks;
+
+        // The order is what makes "no get that starts after Remove returned sees the old value"
+        // hold under every interleaving:
+        // 1. The generation moves first, so a load that read it earlier can no longer cache what
+        //    it loaded (AddIf checks it under the lock that step 2 takes): once a cache is
+        //    cleared, nothing older than this Remove can come back into it.
+        // 2. The caches are cleared before the flights are forgotten. A flight that anyone can
+        //    still join after Remove returned registered after step 3, so its look in the caches
+        //    came after step 2 and found nothing old. Forgetting first (the old order) let a flight
+        //    register in between, find the old entry still cached, and hand it to later callers.
+        // 3. A flight registered before step 3 may have found the old entry or loaded the old
+        //    value; it is forgotten here, so only callers that overlapped this Remove share it.
         Interlocked.Increment(ref _generations[StripeOf(key)]);
         hooks?.DuringRemove?.Invoke(key, RemoveStep.GenerationBumped);
-        _flight.Forget(key);
-        _servedFlight.Forget(key);
-        hooks?.DuringRemove?.Invoke(key, RemoveStep.FlightsForgotten);
         bool fromMain = _main.Remove(key);
         bool fromHot = _hot.Remove(key);
         hooks?.DuringRemove?.Invoke(key, RemoveStep.CachesCleared);
+        _flight.Forget(key);
+        _servedFlight.Forget(key);
+        hooks?.DuringRemove?.Invoke(key, RemoveStep.FlightsForgotten);
         return fromMain || fromHot;
     }
 
