@@ -76,7 +76,7 @@ internal sealed class ReadYourWritesChecker
             }
 
             // A short pause between writes, so that reads see cached values as well as fresh loads.
-            await Task.Delay(5, CancellationToken.None);
+            await Task.Delay(20, CancellationToken.None);
         }
     }
 

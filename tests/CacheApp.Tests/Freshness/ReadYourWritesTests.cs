@@ -28,7 +28,7 @@ public sealed class ReadYourWritesFixture : IAsyncLifetime
 public class ReadYourWritesTests(ReadYourWritesFixture fixture, ITestOutputHelper output) : IClassFixture<ReadYourWritesFixture>
 {
     private const int Keys = 4;
-    private const int ReadersPerNode = 3;
+    private const int ReadersPerNode = 4;
     private const int TargetReads = 12_000;
     private const int MinimumReads = 10_000;
     private static readonly TimeSpan MaxDuration = TimeSpan.FromSeconds(40);
