@@ -55,8 +55,11 @@ public static class SourceApplication
         }
         else if (options.NotifyUrls.Count > 0)
         {
+            // A request may take as long as the answer waits for it: a node that confirms within
+            // -notify-timeout must count as confirmed, however long that timeout is.
+            var requestTimeout = options.NotifyTimeout > InvalidationSender.DefaultRequestTimeout ? options.NotifyTimeout : InvalidationSender.DefaultRequestTimeout;
             builder.Services.AddSingleton(services => new InvalidationSender(
-                services.GetRequiredService<ILogger<InvalidationSender>>(), InvalidationSender.DefaultRequestTimeout));
+                services.GetRequiredService<ILogger<InvalidationSender>>(), requestTimeout));
             builder.Services.AddSingleton(services => new InvalidationRetryQueue(
                 options.NotifyUrls, services.GetRequiredService<InvalidationSender>(), services.GetRequiredService<ILogger<InvalidationRetryQueue>>(),
                 InvalidationRetryQueue.DefaultCapacityPerNode, InvalidationRetryQueue.DefaultFirstBackoff, InvalidationRetryQueue.DefaultMaxBackoff));
