@@ -14,6 +14,7 @@ public sealed partial class Group
     /// <summary>
     /// Forgets <paramref name="key"/> on this node: main and hot cache, and any load in flight (its
     /// waiters still get its result, but it will not be cached and later callers load afresh).
+    /// A get that starts after this returned never gets the value the key had before it was called.
     /// </summary>
     /// <returns>True when a cache held the key.</returns>
     public bool Remove(string key)
