@@ -14,16 +14,33 @@ public sealed partial class Group
     /// <summary>
     /// Forgets <paramref name="key"/> on this node: main and hot cache, and any load in flight (its
     /// waiters still get its result, but it will not be cached and later callers load afresh).
+    /// A get that starts after this returned never gets the value the key had before it was called.
     /// </summary>
     /// <returns>True when a cache held the key.</returns>
     public bool Remove(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
+        var hooks = TestHooks;
+
+        // The order is what makes "no get that starts after Remove returned sees the old value"
+        // hold under every interleaving:
+        // 1. The generation moves first, so a load that read it earlier can no longer cache what
+        //    it loaded (AddIf checks it under the lock that step 2 takes): once a cache is
+        //    cleared, nothing older than this Remove can come back into it.
+        // 2. The caches are cleared before the flights are forgotten. A flight that anyone can
+        //    still join after Remove returned registered after step 3, so its look in the caches
+        //    came after step 2 and found nothing old. Forgetting first (the old order) let a flight
+        //    register in between, find the old entry still cached, and hand it to later callers.
+        // 3. A flight registered before step 3 may have found the old entry or loaded the old
+        //    value; it is forgotten here, so only callers that overlapped this Remove share it.
         Interlocked.Increment(ref _generations[StripeOf(key)]);
-        _flight.Forget(key);
-        _servedFlight.Forget(key);
+        hooks?.DuringRemove?.Invoke(key, RemoveStep.GenerationBumped);
         bool fromMain = _main.Remove(key);
         bool fromHot = _hot.Remove(key);
+        hooks?.DuringRemove?.Invoke(key, RemoveStep.CachesCleared);
+        _flight.Forget(key);
+        _servedFlight.Forget(key);
+        hooks?.DuringRemove?.Invoke(key, RemoveStep.FlightsForgotten);
         return fromMain || fromHot;
     }
 
@@ -33,7 +50,13 @@ public sealed partial class Group
     {
         // Singleflight only dedups calls that overlap: two callers can miss the cache one after
         // the other, the second starting its flight just after the first one ended and cached.
-        if (TryLookupCache(key, out var cached, out long cachedExpiry))
+        bool hit = TryLookupCache(key, out var cached, out long cachedExpiry);
+        if (TestHooks?.AfterFlightCacheCheck is { } afterCacheCheck)
+        {
+            await afterCacheCheck(key).ConfigureAwait(false);
+        }
+
+        if (hit)
         {
             Interlocked.Increment(ref Stats._cacheHits);
             return new Loaded(cached, cachedExpiry);

@@ -22,6 +22,9 @@ public sealed partial class Group
     // their own flights so that they never join (and wait behind) a flight that forwards the key.
     private readonly FlightGroup<Loaded> _servedFlight = new();
 
+    /// <summary>Pause points for tests; null (one check on a miss or a remove) in production.</summary>
+    internal GroupTestHooks? TestHooks { get; set; }
+
     /// <param name="name">The group's name, as peers address it.</param>
     /// <param name="cacheBytes">The budget for the main and hot caches together; 0 caches nothing.</param>
     /// <param name="getter">Loads keys that no cache holds.</param>
@@ -100,6 +103,11 @@ public sealed partial class Group
     private async Task<ByteView> LoadValueAsync(string key, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Stats._loads);
+        if (TestHooks?.BeforeFlight is { } beforeFlight)
+        {
+            await beforeFlight(key).ConfigureAwait(false);
+        }
+
         var loaded = await _flight.DoAsync(key, () => LoadOnceAsync(key, forward: true), cancellationToken).ConfigureAwait(false);
         return loaded.Value;
     }
@@ -107,6 +115,10 @@ public sealed partial class Group
     private async Task<PeerResponse> LoadForPeerAsync(string key, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Stats._loads);
+        if (TestHooks?.BeforeFlight is { } beforeFlight)
+        {
+            await beforeFlight(key).ConfigureAwait(false);
+        }
 
         // When this node owns the key, the request joins the ordinary flight (which loads locally),
         // so that a key is loaded once however its requests arrive.

@@ -37,4 +37,10 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Debug, "Cache node {Node} refused the invalidation of {Key}: {Reason}")]
     public static partial void NotifyNodeFailed(ILogger logger, string node, string key, string reason);
+
+    [LoggerMessage(12, LogLevel.Warning, "Write of {Key} answered before these cache nodes confirmed the invalidation; retrying them in the background: {Nodes}")]
+    public static partial void NotifyUnreached(ILogger logger, string key, string nodes);
+
+    [LoggerMessage(13, LogLevel.Warning, "Retry queue of cache node {Node} is full; dropped the invalidation of {Key}")]
+    public static partial void NotifyRetryQueueFull(ILogger logger, string node, string key);
 }

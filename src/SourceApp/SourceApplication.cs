@@ -46,15 +46,27 @@ public static class SourceApplication
             return store;
         });
 
-        if (options.NotifyUrls.Count > 0)
+        if (options.NotifyUrls.Count > 0 && options.NotifyAsync)
         {
             builder.Services.AddSingleton(services => new CacheInvalidationNotifier(
-                options.NotifyUrls, services.GetRequiredService<ILogger<CacheInvalidationNotifier>>())
-            {
-                NodeSecret = options.NotifySecret,
-            });
+                options.NotifyUrls, services.GetRequiredService<ILogger<CacheInvalidationNotifier>>(), options.NotifySecret));
             builder.Services.AddSingleton<IWriteNotifier>(services => services.GetRequiredService<CacheInvalidationNotifier>());
             builder.Services.AddHostedService(services => services.GetRequiredService<CacheInvalidationNotifier>());
+        }
+        else if (options.NotifyUrls.Count > 0)
+        {
+            // A request may take as long as the answer waits for it: a node that confirms within
+            // -notify-timeout must count as confirmed, however long that timeout is.
+            var requestTimeout = options.NotifyTimeout > InvalidationSender.DefaultRequestTimeout ? options.NotifyTimeout : InvalidationSender.DefaultRequestTimeout;
+            builder.Services.AddSingleton(services => new InvalidationSender(
+                services.GetRequiredService<ILogger<InvalidationSender>>(), requestTimeout, options.NotifySecret));
+            builder.Services.AddSingleton(services => new InvalidationRetryQueue(
+                options.NotifyUrls, services.GetRequiredService<InvalidationSender>(), services.GetRequiredService<ILogger<InvalidationRetryQueue>>(),
+                InvalidationRetryQueue.DefaultCapacityPerNode, InvalidationRetryQueue.DefaultFirstBackoff, InvalidationRetryQueue.DefaultMaxBackoff));
+            builder.Services.AddHostedService(services => services.GetRequiredService<InvalidationRetryQueue>());
+            builder.Services.AddSingleton<IWriteNotifier>(services => new ConfirmedInvalidationNotifier(
+                options.NotifyUrls, options.NotifyTimeout, services.GetRequiredService<InvalidationSender>(),
+                services.GetRequiredService<InvalidationRetryQueue>(), services.GetRequiredService<ILogger<ConfirmedInvalidationNotifier>>()));
         }
         else
         {

@@ -50,6 +50,8 @@ internal sealed class FakePeer : IPeerClient
 
     public long ExpiresAt { get; set; }
 
+    public Func<string, string> Value { get; set; } = key => "peer:" + key;
+
     public ValueTask<PeerResponse> GetAsync(string group, string key, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _hits);
@@ -63,7 +65,7 @@ internal sealed class FakePeer : IPeerClient
             throw new NotFoundException("no such key at the owner");
         }
 
-        return ValueTask.FromResult(new PeerResponse(ByteView.FromString("peer:" + key), ExpiresAt));
+        return ValueTask.FromResult(new PeerResponse(ByteView.FromString(Value(key)), ExpiresAt));
     }
 }
 

@@ -60,6 +60,8 @@ public sealed class FlightGroup<T>
     /// <summary>
     /// Forgets the call in flight for <paramref name="key"/>, if any: it still completes for those
     /// already waiting, but the next caller starts the work afresh (used when the key is invalidated).
+    /// To invalidate, first clear what the work reads (caches), then forget: a call that registers
+    /// after this returned then cannot read the old state.
     /// </summary>
     public bool Forget(string key)
     {

@@ -13,6 +13,9 @@ public static class DataApi
     // key itself is decoded from the raw target by DataKey, not taken from the route value.
     private const string Pattern = "/api/data/{**key}";
 
+    /// <summary>Set on a write's answer when some notified cache nodes did not confirm in time: their URLs, comma-separated.</summary>
+    public const string NotifyUnreachedHeader = "X-Notify-Unreached";
+
     public static IEndpointRouteBuilder MapDataApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet(Pattern, GetAsync);
@@ -33,7 +36,7 @@ public static class DataApi
             : TypedResults.Json(record, SourceJson.Context.DataRecord);
     }
 
-    private static async Task<Results<JsonHttpResult<DataRecord>, JsonHttpResult<ErrorBody>>> PutAsync(
+    private static async Task<Results<JsonHttpResult<WrittenRecord>, JsonHttpResult<ErrorBody>>> PutAsync(
         HttpContext context, IRecordStore store, IWriteNotifier notifier, WriteToken token, SourceOptions options)
     {
         if (!token.IsAuthorized(context.Request.Headers.Authorization))
@@ -47,12 +50,12 @@ public static class DataApi
 
         // Not the request's token: once queued, the write is applied whether or not the client waits.
         var result = await store.PutAsync(key, body.Value, CancellationToken.None);
-        notifier.KeyChanged(key);
-        return TypedResults.Json(result.Record, SourceJson.Context.DataRecord,
+        var unreached = NameUnreached(context, await notifier.KeyChangedAsync(key));
+        return TypedResults.Json(new WrittenRecord(result.Record, unreached), SourceJson.Context.WrittenRecord,
             statusCode: result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
-    private static async Task<Results<NoContent, JsonHttpResult<ErrorBody>>> DeleteAsync(
+    private static async Task<Results<NoContent, JsonHttpResult<DeletedKey>, JsonHttpResult<ErrorBody>>> DeleteAsync(
         HttpContext context, IRecordStore store, IWriteNotifier notifier, WriteToken token)
     {
         if (!token.IsAuthorized(context.Request.Headers.Authorization))
@@ -62,8 +65,20 @@ public static class DataApi
 
         if (!await store.DeleteAsync(key, CancellationToken.None))
             return ApiResults.Error(StatusCodes.Status404NotFound, "key not found");
-        notifier.KeyChanged(key);
-        return TypedResults.NoContent();
+        var unreached = NameUnreached(context, await notifier.KeyChangedAsync(key));
+        return unreached is null
+            ? TypedResults.NoContent()
+            : TypedResults.Json(new DeletedKey(key, unreached), SourceJson.Context.DeletedKey);
+    }
+
+    /// <summary>Sets <see cref="NotifyUnreachedHeader"/> and returns the list for the body; null when every node confirmed.</summary>
+    private static string[]? NameUnreached(HttpContext context, IReadOnlyList<Uri> unreached)
+    {
+        if (unreached.Count == 0)
+            return null;
+        var names = unreached.Select(node => node.ToString()).ToArray();
+        context.Response.Headers[NotifyUnreachedHeader] = string.Join(',', names);
+        return names;
     }
 
     private static JsonHttpResult<ErrorBody> Unauthorized(HttpContext context)

@@ -19,7 +19,31 @@ public sealed record HealthBody(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("error")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error = null);
 
+/// <summary>
+/// The answer of a committed PUT: the stored record, and with <c>-notify</c> the cache nodes that did not
+/// confirm in time (absent when every node did).
+/// </summary>
+public sealed record WrittenRecord(
+    [property: JsonPropertyName("key")] string Key,
+    [property: JsonPropertyName("value")] string Value,
+    [property: JsonPropertyName("updated_at")] string UpdatedAt,
+    [property: JsonPropertyName("version")] long Version,
+    [property: JsonPropertyName("notify_unreached")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? NotifyUnreached)
+{
+    public WrittenRecord(DataRecord record, IReadOnlyList<string>? notifyUnreached)
+        : this(record.Key, record.Value, record.UpdatedAt, record.Version, notifyUnreached)
+    {
+    }
+}
+
+/// <summary>The answer of a committed DELETE when some cache nodes did not confirm in time (else 204).</summary>
+public sealed record DeletedKey(
+    [property: JsonPropertyName("key")] string Key,
+    [property: JsonPropertyName("notify_unreached")] IReadOnlyList<string> NotifyUnreached);
+
 [JsonSerializable(typeof(DataRecord))]
+[JsonSerializable(typeof(WrittenRecord))]
+[JsonSerializable(typeof(DeletedKey))]
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(KeysBody))]
 [JsonSerializable(typeof(HealthBody))]

@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using GroupCache.Http;
 
 namespace SourceApp.Api;
 
@@ -9,26 +8,24 @@ namespace SourceApp.Api;
 /// </summary>
 public sealed class WriteToken
 {
-    private readonly byte[]? _expectedHash;
+    private readonly SharedSecret? _token;
 
     public WriteToken(string? token)
     {
-        _expectedHash = string.IsNullOrEmpty(token) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(token));
+        _token = SharedSecret.From(token);
     }
 
-    public bool IsRequired => _expectedHash is not null;
+    public bool IsRequired => _token is not null;
 
     public bool IsAuthorized(string? authorizationHeader)
     {
-        if (_expectedHash is null)
+        if (_token is null)
             return true;
         const string scheme = "Bearer ";
         if (authorizationHeader is null || !authorizationHeader.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
             return false;
 
-        // Compare hashes, not the tokens: FixedTimeEquals is constant-time only for equal lengths, and
-        // hashing first keeps the token's length from showing in the timing too.
-        var given = SHA256.HashData(Encoding.UTF8.GetBytes(authorizationHeader[scheme.Length..].Trim()));
-        return CryptographicOperations.FixedTimeEquals(given, _expectedHash);
+        // The one constant-time comparison of secrets (hashes of both sides), as the cache nodes compare theirs.
+        return _token.Matches(authorizationHeader[scheme.Length..].Trim());
     }
 }

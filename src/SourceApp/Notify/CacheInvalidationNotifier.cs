@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace SourceApp.Notify;
 
 /// <summary>
-/// After each committed write, tells one cache node to drop the key (<c>DELETE {node}/api/data/{key}</c>),
+/// The fire-and-forget notifier (<c>-notify-async</c>). After each committed write, tells one cache node to drop the key (<c>DELETE {node}/api/data/{key}</c>),
 /// in the background: a bounded queue, and for each key a few rounds over the nodes (the first node that
 /// answers takes it; on failure the next is tried) with backoff between rounds, then the key is dropped
 /// and logged. A full queue drops the new key and logs; the write itself is never held up.
@@ -15,25 +15,25 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
     public const int DefaultCapacity = 10_000;
     public const int DefaultRounds = 4;
     public static readonly TimeSpan DefaultBackoff = TimeSpan.FromMilliseconds(100);
-    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(2);
 
     // Notifications are independent (a DELETE is idempotent), so a few run at once.
     private const int Workers = 4;
 
     private readonly IReadOnlyList<Uri> _nodes;
     private readonly Channel<string> _queue;
-    private readonly HttpClient _http;
+    private readonly InvalidationSender _sender;
     private readonly ILogger _logger;
     private readonly int _rounds;
     private readonly TimeSpan _backoff;
     private int _nextNode; // round-robin start, so the load spreads over the nodes
 
-    public CacheInvalidationNotifier(IReadOnlyList<Uri> nodes, ILogger<CacheInvalidationNotifier> logger)
-        : this(nodes, logger, DefaultCapacity, DefaultRounds, DefaultBackoff, DefaultRequestTimeout)
+    /// <param name="nodeSecret">The nodes' cluster secret, sent with each notification; null sends none.</param>
+    public CacheInvalidationNotifier(IReadOnlyList<Uri> nodes, ILogger<CacheInvalidationNotifier> logger, string? nodeSecret = null)
+        : this(nodes, logger, DefaultCapacity, DefaultRounds, DefaultBackoff, InvalidationSender.DefaultRequestTimeout, nodeSecret)
     {
     }
 
-    internal CacheInvalidationNotifier(IReadOnlyList<Uri> nodes, ILogger logger, int capacity, int rounds, TimeSpan backoff, TimeSpan requestTimeout)
+    internal CacheInvalidationNotifier(IReadOnlyList<Uri> nodes, ILogger logger, int capacity, int rounds, TimeSpan backoff, TimeSpan requestTimeout, string? nodeSecret = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(nodes.Count);
         _nodes = nodes;
@@ -45,17 +45,8 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
             FullMode = BoundedChannelFullMode.Wait, // with TryWrite: fails instead of waiting
             SingleWriter = false,
         });
-        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
-        {
-            Timeout = requestTimeout,
-        };
+        _sender = new InvalidationSender(logger, requestTimeout, nodeSecret);
     }
-
-    /// <summary>The header that carries <see cref="NodeSecret"/>; the cache node's name for it (GroupCache.Http's PeerProtocolHeaders.Secret).</summary>
-    public const string SecretHeader = "X-GroupCache-Secret";
-
-    /// <summary>The nodes' cluster secret, sent with each notification; null sends none.</summary>
-    public string? NodeSecret { get; init; }
 
     /// <summary>Keys dropped because every node failed every round, or the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
@@ -65,18 +56,17 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
     /// <summary>Called after each key is settled: delivered (true) or given up (false). For tests.</summary>
     internal Action<string, bool>? Settled { get; set; }
 
-    public void KeyChanged(string key)
+    /// <summary>Queues the key and returns at once: the answer never names unreached nodes.</summary>
+    public ValueTask<IReadOnlyList<Uri>> KeyChangedAsync(string key)
     {
         if (!_queue.Writer.TryWrite(key))
         {
             Interlocked.Increment(ref _dropped);
             Log.NotifyQueueFull(_logger, key);
         }
-    }
 
-    /// <summary>The URL that tells <paramref name="node"/> to drop <paramref name="key"/>; every reserved character is escaped.</summary>
-    public static Uri InvalidationUri(Uri node, string key) =>
-        new(node.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/api/data/" + Uri.EscapeDataString(key));
+        return new([]);
+    }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => RunWorkerAsync(stoppingToken)));
@@ -105,11 +95,13 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
             for (var n = 0; n < _nodes.Count; n++)
             {
                 var node = _nodes[(start + n) % _nodes.Count];
-                if (await TrySendAsync(node, key, stoppingToken))
+                if (await _sender.TrySendAsync(node, key, stoppingToken))
                 {
                     Settled?.Invoke(key, true);
                     return;
                 }
+
+                stoppingToken.ThrowIfCancellationRequested();
             }
         }
 
@@ -118,30 +110,9 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
         Settled?.Invoke(key, false);
     }
 
-    private async Task<bool> TrySendAsync(Uri node, string key, CancellationToken stoppingToken)
-    {
-        try
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Delete, InvalidationUri(node, key));
-            if (NodeSecret is not null)
-                request.Headers.TryAddWithoutValidation(SecretHeader, NodeSecret);
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stoppingToken);
-            // 2xx: dropped; 404: the node did not have it. Either way the node has no stale copy.
-            if (response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.NotFound)
-                return true;
-            Log.NotifyNodeFailed(_logger, node.ToString(), key, $"HTTP {(int)response.StatusCode}");
-            return false;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
-        {
-            Log.NotifyNodeFailed(_logger, node.ToString(), key, ex.Message);
-            return false;
-        }
-    }
-
     public override void Dispose()
     {
-        _http.Dispose();
+        _sender.Dispose();
         base.Dispose();
     }
 }

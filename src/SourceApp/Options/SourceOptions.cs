@@ -10,6 +10,7 @@ public sealed class SourceOptions
     public const string DefaultHttpAddress = ":8086";
     public const string DefaultName = "sourceapp";
     public const long DefaultMaxBodyBytes = 1024 * 1024; // 1 MiB
+    public static readonly TimeSpan DefaultNotifyTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>Path of the SQLite file; its folder is created on start.</summary>
     public string DatabasePath { get; set; } = DefaultDatabasePath;
@@ -34,6 +35,18 @@ public sealed class SourceOptions
     /// (<c>-notify-secret</c> or SOURCEAPP_NOTIFY_SECRET): nodes with a secret refuse a DELETE without it.
     /// </summary>
     public string? NotifySecret { get; set; }
+
+    /// <summary>
+    /// How long a write's answer waits for the notified nodes to confirm (<c>-notify-timeout</c>); the
+    /// nodes that did not are named in the answer and retried in the background.
+    /// </summary>
+    public TimeSpan NotifyTimeout { get; set; } = DefaultNotifyTimeout;
+
+    /// <summary>
+    /// Answer writes without waiting for any node (<c>-notify-async</c>): lower write latency, but a read
+    /// through a cache node just after the answer may still see the old value.
+    /// </summary>
+    public bool NotifyAsync { get; set; }
 
     /// <summary>When set, PUT and DELETE need <c>Authorization: Bearer {token}</c> (<c>-token</c> or SOURCEAPP_TOKEN).</summary>
     public string? WriteToken { get; set; }

@@ -35,7 +35,13 @@ public static class SourceOptionsParser
           -name NAME        node name, shown in logs and in /health (default "sourceapp")
           -max-body BYTES   largest PUT body accepted, in bytes (default 1048576)
           -notify URLS      comma-separated cache node API addresses (http://host:port) told to
-                            drop a key after each committed PUT or DELETE (default: none)
+                            drop a key after each committed PUT or DELETE; the write is answered
+                            once every node confirmed (default: none)
+          -notify-timeout D how long a write waits for the nodes to confirm, e.g. 1s, 250ms, 1.5s;
+                            nodes not confirmed by then are named in X-Notify-Unreached and
+                            retried in the background (default 1s)
+          -notify-async     answer writes at once and notify in the background, as before
+                            (one node per key; no read-your-writes through the cache)
           -notify-secret S  the nodes' cluster secret, sent with each notification; needed when
                             the nodes run with CLUSTER_SECRET (default: $SOURCEAPP_NOTIFY_SECRET,
                             which keeps it out of the process list)
@@ -85,8 +91,23 @@ public static class SourceOptionsParser
                 continue;
             }
 
-            if (name is not ("db" or "http" or "name" or "max-body" or "notify" or "notify-secret" or "token"))
+            if (name is not ("db" or "http" or "name" or "max-body" or "notify" or "notify-secret" or "notify-timeout" or "notify-async" or "token"))
                 return Fail($"flag provided but not defined: -{name}");
+
+            // A boolean flag takes no separate value, as in Go: -notify-async or -notify-async=false.
+            if (name == "notify-async")
+            {
+                if (value is null)
+                {
+                    options.NotifyAsync = true;
+                    continue;
+                }
+
+                if (!bool.TryParse(value, out var notifyAsync))
+                    return Fail($"invalid boolean value \"{value}\" for flag -notify-async: want true or false");
+                options.NotifyAsync = notifyAsync;
+                continue;
+            }
 
             if (value is null && !TryTakeValue(args, ref i, out value))
                 return Fail($"flag needs an argument: -{name}");
@@ -140,12 +161,40 @@ public static class SourceOptionsParser
             case "notify-secret":
                 options.NotifySecret = value;
                 return null;
+            case "notify-timeout":
+                if (!TryParseDuration(value, out var timeout) || timeout <= TimeSpan.Zero)
+                    return $"invalid value \"{value}\" for flag -notify-timeout: want a positive duration such as 1s, 250ms or 1.5s";
+                options.NotifyTimeout = timeout;
+                return null;
             case "token":
                 token = value;
                 return null;
             default:
                 return $"flag provided but not defined: -{name}";
         }
+    }
+
+    /// <summary>A number with a unit, as Go's time.ParseDuration writes the common cases: ms, s, m.</summary>
+    private static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        var unitStart = text.Length;
+        while (unitStart > 0 && char.IsAsciiLetter(text[unitStart - 1]))
+            unitStart--;
+        var unit = text[unitStart..];
+        if (!double.TryParse(text.AsSpan(0, unitStart), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
+            return false;
+        double? milliseconds = unit switch
+        {
+            "ms" => amount,
+            "s" => amount * 1000,
+            "m" => amount * 60_000,
+            _ => null,
+        };
+        if (milliseconds is not { } ms || ms > TimeSpan.FromHours(1).TotalMilliseconds)
+            return false;
+        duration = TimeSpan.FromMilliseconds(ms);
+        return true;
     }
 
     // Go's flag package takes the next argument as the value, even when it starts with '-'.

@@ -23,7 +23,7 @@ public class CacheInvalidationNotifierTests
     [InlineData("http://[::1]:8080/prefix/", "k", "http://[::1]:8080/prefix/api/data/k")]
     public void InvalidationUri_EscapesTheKeyUnderTheNodesApi(string node, string key, string expected)
     {
-        var uri = CacheInvalidationNotifier.InvalidationUri(new Uri(node), key);
+        var uri = InvalidationSender.InvalidationUri(new Uri(node), key);
 
         Assert.Equal(expected, uri.AbsoluteUri);
     }
@@ -44,8 +44,8 @@ public class CacheInvalidationNotifierTests
         await notifier.StartAsync(CancellationToken.None);
 
         // Round-robin: the first key starts at the dead node and fails over; the second starts at the live one.
-        notifier.KeyChanged("a/b c+€");
-        notifier.KeyChanged("second");
+        _ = notifier.KeyChangedAsync("a/b c+€");
+        _ = notifier.KeyChangedAsync("second");
 
         await settled.Task.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.True(outcomes["a/b c+€"]);
@@ -66,7 +66,7 @@ public class CacheInvalidationNotifierTests
         var settled = Watch(notifier);
         await notifier.StartAsync(CancellationToken.None);
 
-        notifier.KeyChanged("k");
+        _ = notifier.KeyChangedAsync("k");
 
         Assert.Equal(("k", true), await settled.Task.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Single(first.Requests);
@@ -83,7 +83,7 @@ public class CacheInvalidationNotifierTests
         var settled = Watch(notifier);
         await notifier.StartAsync(CancellationToken.None);
 
-        notifier.KeyChanged("k");
+        _ = notifier.KeyChangedAsync("k");
 
         Assert.Equal(("k", true), await settled.Task.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Single(node.Requests);
@@ -100,7 +100,7 @@ public class CacheInvalidationNotifierTests
         var settled = Watch(notifier);
         await notifier.StartAsync(CancellationToken.None);
 
-        notifier.KeyChanged("k");
+        _ = notifier.KeyChangedAsync("k");
 
         Assert.Equal(("k", false), await settled.Task.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal(3, a.Requests.Count);
@@ -115,9 +115,9 @@ public class CacheInvalidationNotifierTests
         // Not started: nothing drains the queue of one.
         using var notifier = Create([FakeCacheNode.DeadAddress()], capacity: 1);
 
-        notifier.KeyChanged("first");
-        notifier.KeyChanged("second");
-        notifier.KeyChanged("third");
+        _ = notifier.KeyChangedAsync("first");
+        _ = notifier.KeyChangedAsync("second");
+        _ = notifier.KeyChangedAsync("third");
 
         Assert.Equal(2, notifier.Dropped);
     }

@@ -46,7 +46,11 @@ public class NotifyApiTests
 
         public IReadOnlyCollection<string> Keys => _keys;
 
-        public void KeyChanged(string key) => _keys.Enqueue(key);
+        public ValueTask<IReadOnlyList<Uri>> KeyChangedAsync(string key)
+        {
+            _keys.Enqueue(key);
+            return new([]);
+        }
     }
 
     [Fact]

@@ -16,7 +16,32 @@ public class SourceOptionsParserTests
         Assert.Equal("sourceapp", result.Options.Name);
         Assert.Equal(1024 * 1024, result.Options.MaxBodyBytes);
         Assert.Empty(result.Options.NotifyUrls);
+        Assert.Equal(TimeSpan.FromSeconds(1), result.Options.NotifyTimeout);
+        Assert.False(result.Options.NotifyAsync);
         Assert.Null(result.Options.WriteToken);
+    }
+
+    [Theory]
+    [InlineData("250ms", 250)]
+    [InlineData("1.5s", 1500)]
+    [InlineData("2m", 120_000)]
+    public void Parse_NotifyTimeout_TakesGoDurations(string value, int milliseconds)
+    {
+        var result = SourceOptionsParser.Parse(["-notify", "http://127.0.0.1:8080", "-notify-timeout", value]);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), result.Options?.NotifyTimeout);
+    }
+
+    [Theory]
+    [InlineData(true, "-notify-async", "-db", "x.db")]
+    [InlineData(true, "--notify-async=true")]
+    [InlineData(false, "-notify-async=false")]
+    public void Parse_NotifyAsync_IsABooleanFlagThatTakesNoSeparateValue(bool expected, params string[] args)
+    {
+        var result = SourceOptionsParser.Parse(args);
+
+        Assert.NotNull(result.Options);
+        Assert.Equal(expected, result.Options.NotifyAsync);
     }
 
     [Theory]
@@ -61,6 +86,13 @@ public class SourceOptionsParserTests
     [InlineData("invalid value \"1k\" for flag -max-body", "-max-body", "1k")]
     [InlineData("invalid value \"ftp://h:1\" for flag -notify", "-notify", "ftp://h:1")]
     [InlineData("invalid value \"nonsense\" for flag -notify", "-notify", "nonsense")]
+    [InlineData("invalid value \"0s\" for flag -notify-timeout", "-notify-timeout", "0s")]
+    [InlineData("invalid value \"5\" for flag -notify-timeout", "-notify-timeout", "5")]
+    [InlineData("invalid value \"fast\" for flag -notify-timeout", "-notify-timeout", "fast")]
+    [InlineData("invalid value \"-1s\" for flag -notify-timeout", "-notify-timeout=-1s")]
+    [InlineData("invalid value \"2h\" for flag -notify-timeout", "-notify-timeout", "2h")]
+    [InlineData("flag needs an argument: -notify-timeout", "-notify-timeout")]
+    [InlineData("invalid boolean value \"maybe\" for flag -notify-async", "-notify-async=maybe")]
     public void Parse_BadCommandLine_ReturnsTheError(string expected, params string[] args)
     {
         var result = SourceOptionsParser.Parse(args);

@@ -26,23 +26,28 @@ public sealed class FakeCacheNode : IAsyncDisposable
 
     public int Status { get; set; } = StatusCodes.Status200OK;
 
+    /// <summary>When set, each request is answered only once this completes (a slow node).</summary>
+    public Task? Gate { get; set; }
+
     /// <summary>"METHOD raw-target" of each request, in arrival order.</summary>
     public IReadOnlyCollection<string> Requests => _requests;
 
-    public static async Task<FakeCacheNode> StartAsync()
+    /// <param name="port">0 for a free port; a given one to bring a node up where a dead one was.</param>
+    public static async Task<FakeCacheNode> StartAsync(int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
         var app = builder.Build();
         var node = new FakeCacheNode(app);
-        app.Run(context =>
+        app.Run(async context =>
         {
             var raw = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
             node._requests.Enqueue($"{context.Request.Method} {raw}");
-            context.Response.StatusCode = node.Status;
             node._arrived.Release();
-            return Task.CompletedTask;
+            if (node.Gate is { } gate)
+                await gate;
+            context.Response.StatusCode = node.Status;
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

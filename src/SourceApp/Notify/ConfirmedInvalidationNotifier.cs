@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+
+namespace SourceApp.Notify;
+
+/// <summary>
+/// The default notifier with <c>-notify</c>: after each committed write, tells every listed cache node at
+/// once to forget the key (<c>DELETE {node}/api/data/{key}</c>) and returns when all of them confirmed, or
+/// when <c>-notify-timeout</c> passed. The nodes that did not confirm by then are returned (the answer
+/// names them) and handed to the <see cref="InvalidationRetryQueue"/>, which keeps trying them.
+/// </summary>
+/// <remarks>
+/// This is what gives read-your-writes through the cache for writes made at the source: once the write is
+/// answered without unreached nodes, every node has dropped the key, and a read that starts after the
+/// answer loads the new value. (A cache node's own DELETE also tells the rest of its ring, so one node
+/// would do for the cluster; asking each listed node keeps the guarantee when one of them is down.)
+/// </remarks>
+public sealed class ConfirmedInvalidationNotifier : IWriteNotifier
+{
+    private readonly IReadOnlyList<Uri> _nodes;
+    private readonly InvalidationSender _sender;
+    private readonly InvalidationRetryQueue _retries;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _timeout;
+
+    public ConfirmedInvalidationNotifier(IReadOnlyList<Uri> nodes, TimeSpan timeout, InvalidationSender sender, InvalidationRetryQueue retries, ILogger logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(nodes.Count);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        _nodes = nodes.Distinct().ToArray();
+        _timeout = timeout;
+        _sender = sender;
+        _retries = retries;
+        _logger = logger;
+    }
+
+    public async ValueTask<IReadOnlyList<Uri>> KeyChangedAsync(string key)
+    {
+        bool[] confirmed;
+        using (var deadline = new CancellationTokenSource(_timeout))
+        {
+            confirmed = await Task.WhenAll(_nodes.Select(node => _sender.TrySendAsync(node, key, deadline.Token)));
+        }
+
+        List<Uri>? unreached = null;
+        for (var i = 0; i < _nodes.Count; i++)
+        {
+            if (confirmed[i])
+                continue;
+            (unreached ??= []).Add(_nodes[i]);
+            _retries.Add(_nodes[i], key);
+        }
+
+        if (unreached is null)
+            return [];
+        Log.NotifyUnreached(_logger, key, string.Join(", ", unreached));
+        return unreached;
+    }
+}

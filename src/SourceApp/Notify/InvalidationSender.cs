@@ -1,0 +1,60 @@
+using GroupCache.Http;
+using Microsoft.Extensions.Logging;
+using ServiceCommon;
+
+namespace SourceApp.Notify;
+
+/// <summary>
+/// Sends one <c>DELETE {node}/api/data/{key}</c> and says whether the node confirmed it forgot the key:
+/// the one meaning of "confirmed" that every notifier shares.
+/// </summary>
+public sealed class InvalidationSender : IDisposable
+{
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly HttpClient _http;
+    private readonly ILogger _logger;
+    private readonly string? _nodeSecret;
+
+    /// <param name="nodeSecret">The nodes' cluster secret (<c>-notify-secret</c>), sent with each notification: nodes with a secret refuse a DELETE without it. Null sends none.</param>
+    public InvalidationSender(ILogger logger, TimeSpan requestTimeout, string? nodeSecret = null)
+    {
+        _logger = logger;
+        _nodeSecret = string.IsNullOrEmpty(nodeSecret) ? null : nodeSecret;
+        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+        {
+            Timeout = requestTimeout,
+        };
+    }
+
+    /// <summary>The URL that tells <paramref name="node"/> to drop <paramref name="key"/>; every reserved character is escaped.</summary>
+    public static Uri InvalidationUri(Uri node, string key) =>
+        new(node.GetLeftPart(UriPartial.Path).TrimEnd('/') + DataKey.Prefix + Uri.EscapeDataString(key));
+
+    /// <summary>
+    /// True when the node answered 2xx (dropped) or 404 (did not have it): either way it holds no stale
+    /// copy. False on any other status, a connection error, the request timeout or
+    /// <paramref name="cancellationToken"/>.
+    /// </summary>
+    public async Task<bool> TrySendAsync(Uri node, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Delete, InvalidationUri(node, key));
+            if (_nodeSecret is not null)
+                request.Headers.TryAddWithoutValidation(PeerProtocolHeaders.Secret, _nodeSecret);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.NotFound)
+                return true;
+            Log.NotifyNodeFailed(_logger, node.ToString(), key, $"HTTP {(int)response.StatusCode}");
+            return false;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+        {
+            Log.NotifyNodeFailed(_logger, node.ToString(), key, cancellationToken.IsCancellationRequested ? "no answer in time" : ex.Message);
+            return false;
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}
