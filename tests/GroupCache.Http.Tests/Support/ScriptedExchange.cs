@@ -30,6 +30,9 @@ internal sealed class ScriptedExchange(Socket socket, string head, int index, in
 
     public async Task SendAsync(ReadOnlyMemory<byte> bytes) => await socket.SendAsync(bytes, SocketFlags.None, Stopping);
 
+    /// <summary>Sends on the calling thread, blocking while the client does not read.</summary>
+    public void Send(ReadOnlySpan<byte> bytes) => socket.Send(bytes);
+
     /// <summary>A clean close (FIN) in both directions.</summary>
     public void Close() => socket.Shutdown(SocketShutdown.Both);
 
