@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using GroupCache.Http.Protocol;
 using GroupCache.Peers;
@@ -11,13 +12,16 @@ namespace GroupCache.Http;
 /// Any answer but a 200 with a decodable body — a non-200, a transport error, a timeout, a body
 /// that is cut short, undecodable or too large — throws, and the group loads the key itself;
 /// except a 404 marked <see cref="PeerProtocolHeaders.NotFound"/>, which throws <see cref="NotFoundException"/>.
-/// Gets from http:// peers go over the client's own kept-alive connections (<see cref="PeerConnectionPool"/>),
-/// which cost a fraction of <see cref="HttpClient"/>'s CPU and garbage per fetch; https:// peers,
-/// removals and pools built with a handler of their own use the <see cref="HttpClient"/>.
+/// Requests go through the pool's <see cref="HttpClient"/> (a <see cref="SocketsHttpHandler"/>
+/// unless the pool was given a handler): its HTTP/1.1 framing is the platform's, which skips
+/// interim 1xx answers and drops any connection whose framing is in doubt.
 /// </summary>
 public sealed class HttpPeerClient : IPeerClient
 {
     private const int InitialBufferBytes = 16 * 1024;
+
+    // How often a body's read loop gives its thread back (see ReadBodyAsync).
+    private const int YieldEveryReads = 16;
 
     // A GetResponse frames its value with at most 1 + 10 bytes and adds 9 for minute_qps and
     // 11 for expire; anything longer than the value plus this is not an answer within the limit.
@@ -31,15 +35,12 @@ public sealed class HttpPeerClient : IPeerClient
     private readonly HttpClient _http;
     private readonly HttpPoolOptions _options;
     private readonly TimeoutSources _timeouts;
+    private readonly PeerBodyBudget _budget;
     private readonly ConcurrentDictionary<string, string> _groupPrefixes = new(StringComparer.Ordinal);
 
-    // Fetches from plain-HTTP peers go over these pooled connections, not through _http (which
-    // remains for https:// peers, for removals, and for handlers the tests put in).
-    private readonly PeerConnectionPool? _connections;
-
-    internal HttpPeerClient(string peer, HttpClient http, HttpPoolOptions options, TimeoutSources timeouts, PeerConnectionPool? connections = null)
+    internal HttpPeerClient(string peer, HttpClient http, HttpPoolOptions options, TimeoutSources timeouts, PeerBodyBudget budget)
     {
-        _connections = connections;
+        _budget = budget;
         _timeouts = timeouts;
         Peer = peer;
         _http = http;
@@ -49,22 +50,23 @@ public sealed class HttpPeerClient : IPeerClient
     /// <summary>The peer's canonical base URL.</summary>
     public string Peer { get; }
 
-    public ValueTask<PeerResponse> GetAsync(string group, string key, CancellationToken cancellationToken)
+    public async ValueTask<PeerResponse> GetAsync(string group, string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(key);
-        return _connections is not null
-            ? GetDirectAsync(_connections, group, key, cancellationToken)
-            : GetThroughHttpClientAsync(group, key, cancellationToken);
-    }
-
-    private async ValueTask<PeerResponse> GetThroughHttpClientAsync(string group, string key, CancellationToken cancellationToken)
-    {
         using var request = NewRequest(HttpMethod.Get, group, key);
+        long deadline = _options.PeerTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(_options.PeerTimeout.TotalSeconds * Stopwatch.Frequency);
         using var timeout = _timeouts.Rent(cancellationToken);
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            if (FramingDoubt(response) is { } doubt)
+            {
+                // Not a byte of the body is read: the handler, which drains nothing, then closes
+                // the connection instead of pooling it (RFC 9112 6.3).
+                throw new HttpRequestException($"Peer {Peer} sent an answer whose framing is in doubt: {doubt}.");
+            }
+
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 throw await FailureOfAsync(response, timeout.Token).ConfigureAwait(false);
@@ -80,12 +82,23 @@ public sealed class HttpPeerClient : IPeerClient
             var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                return await ReadBodyAsync(stream, (int?)length, (int)limit, timeout.Token).ConfigureAwait(false);
+                return await ReadBodyAsync(stream, (int?)length, (int)limit, deadline, timeout.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"Peer {Peer} did not answer within {_options.PeerTimeout}.", ex);
+        }
+        catch (HttpRequestException ex) when (ex.StatusCode is null && !ex.Message.StartsWith("Peer ", StringComparison.Ordinal))
+        {
+            // A transport failure (refused, reset, an answer that is not HTTP): name the peer
+            // (the failures this client raises itself name it already).
+            throw new HttpRequestException($"Peer {Peer}: {ex.Message}", ex);
+        }
+        catch (IOException ex)
+        {
+            // The body failed under way (cut short, bad chunk framing).
+            throw new HttpRequestException($"Peer {Peer}: {ex.Message}", ex);
         }
     }
 
@@ -116,48 +129,6 @@ public sealed class HttpPeerClient : IPeerClient
 
     public override string ToString() => Peer;
 
-    internal void CloseConnections() => _connections?.Dispose();
-
-    private async ValueTask<PeerResponse> GetDirectAsync(PeerConnectionPool connections, string group, string key, CancellationToken cancellationToken)
-    {
-        string path = PathOf(group, key);
-        int limit = (int)Math.Min(int.MaxValue - 1L, _options.MaxValueBytes + FramingBytes);
-        using var timeout = _timeouts.Rent(cancellationToken);
-        PeerAnswer answer;
-        try
-        {
-            answer = await connections.GetAsync(path, limit, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"Peer {Peer} did not answer within {_options.PeerTimeout}.", ex);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new InvalidDataException($"Peer {Peer}: {ex.Message}", ex);
-        }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
-        {
-            throw new HttpRequestException($"Peer {Peer}: {ex.Message}", ex);
-        }
-
-        try
-        {
-            var body = answer.Body.AsSpan(0, answer.Length);
-            if (answer.Status != (int)HttpStatusCode.OK)
-            {
-                string text = ErrorBody.Decode(body[..Math.Min(body.Length, ErrorBody.MaxBytes)]);
-                throw Failure((HttpStatusCode)answer.Status, answer.Reason, answer.NotFound, text);
-            }
-
-            return Decode(body);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(answer.Body);
-        }
-    }
-
     internal string UrlOf(string group, string key) => Peer + PathOf(group, key);
 
     /// <summary>The request target: {basePath}{group}/{key}, group and key query-escaped.</summary>
@@ -182,6 +153,36 @@ public sealed class HttpPeerClient : IPeerClient
         }
 
         return request;
+    }
+
+    /// <summary>Why the answer's body cannot be told apart from what follows it, or null when it can.</summary>
+    /// <remarks>
+    /// The handler frames bodies by the first of several Content-Length values, reads an unknown
+    /// transfer coding or a length it cannot parse as "until the connection closes", and lets
+    /// chunked coding win over a length; each of these is a peer that may mean another framing.
+    /// </remarks>
+    private static string? FramingDoubt(HttpResponseMessage response)
+    {
+        bool hasLength = response.Content.Headers.NonValidated.TryGetValues("Content-Length", out var lengths);
+        if (hasLength && (lengths.Count != 1 || response.Content.Headers.ContentLength is null))
+        {
+            return $"Content-Length '{lengths}'";
+        }
+
+        if (response.Headers.NonValidated.TryGetValues("Transfer-Encoding", out var codings))
+        {
+            if (hasLength)
+            {
+                return "both Content-Length and Transfer-Encoding";
+            }
+
+            if (codings.Count != 1 || !string.Equals(codings.ToString().Trim(), "chunked", StringComparison.OrdinalIgnoreCase))
+            {
+                return $"Transfer-Encoding '{codings}'";
+            }
+        }
+
+        return null;
     }
 
     private static bool IsDotSegment(string segment) => segment is "." or "..";
@@ -247,15 +248,16 @@ public sealed class HttpPeerClient : IPeerClient
         }
     }
 
-    private async ValueTask<PeerResponse> ReadBodyAsync(Stream stream, int? length, int limit, CancellationToken cancellationToken)
+    private async ValueTask<PeerResponse> ReadBodyAsync(Stream stream, int? length, int limit, long deadline, CancellationToken cancellationToken)
     {
-        // One pooled buffer holds the body (a byte more than announced, so that the read that sees the
-        // end needs no larger one); decoding copies the value out once, into its own array.
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(length is { } known ? known + 1 : InitialBufferBytes);
+        // One buffer holds the body (a byte more than announced, so that the read that sees the end
+        // needs no larger one), counted against the pool's budget; decoding copies the value out
+        // once, into its own array.
+        byte[] buffer = RentBody(length is { } known ? known + 1 : InitialBufferBytes);
         int n = 0;
         try
         {
-            while (true)
+            for (int reads = 1; ; reads++)
             {
                 if (n == buffer.Length)
                 {
@@ -264,9 +266,9 @@ public sealed class HttpPeerClient : IPeerClient
                         throw new InvalidDataException($"Peer {Peer} sent more than {_options.MaxValueBytes} bytes of value.");
                     }
 
-                    byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1L));
+                    byte[] larger = RentBody((int)Math.Min((long)buffer.Length * 2, limit + 1L));
                     buffer.AsSpan(0, n).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    _budget.Return(buffer);
                     buffer = larger;
                 }
 
@@ -277,6 +279,20 @@ public sealed class HttpPeerClient : IPeerClient
                 }
 
                 n += read;
+
+                // A peer that trickles bytes makes reads complete synchronously, one after another:
+                // such a loop never gives its thread back, and with enough of them the timer that
+                // would cancel them never gets a thread to run on. So the deadline is checked here,
+                // and now and then the loop yields.
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    throw new OperationCanceledException();
+                }
+
+                if (reads % YieldEveryReads == 0)
+                {
+                    await Task.Yield();
+                }
             }
 
             if (n > limit)
@@ -288,7 +304,10 @@ public sealed class HttpPeerClient : IPeerClient
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _budget.Return(buffer);
         }
     }
+
+    private byte[] RentBody(int bytes) =>
+        _budget.TryRent(bytes) ?? throw new HttpRequestException($"Peer {Peer}: a body of {bytes} bytes would take the peer bodies in flight over their budget of {_budget.LimitBytes} bytes.");
 }

@@ -21,8 +21,8 @@ namespace GroupCache.Http;
 public sealed class HttpPool : IPeerPicker, IDisposable
 {
     private readonly HttpClient _http;
-    private readonly bool _directConnections; // fetch from http:// peers over PeerConnectionPool, not HttpClient
     private readonly TimeoutSources _timeouts;
+    private readonly PeerBodyBudget _budget;
     private readonly ConcurrentDictionary<string, HttpPeerClient> _clients = new(StringComparer.Ordinal);
     private readonly Lock _setLock = new(); // serialises SetPeers; readers use _ring without it
     private Ring _ring;
@@ -36,9 +36,9 @@ public sealed class HttpPool : IPeerPicker, IDisposable
         Options = options ?? new HttpPoolOptions();
         Options.Validate();
         _http = handler is null ? new HttpClient(NewHandler(Options), disposeHandler: true) : new HttpClient(handler, disposeHandler: false);
-        _directConnections = handler is null;
         _http.Timeout = Timeout.InfiniteTimeSpan; // each request times itself, body included
         _timeouts = new TimeoutSources(Options.PeerTimeout);
+        _budget = new PeerBodyBudget(Options.BodyBudgetBytes);
         _ring = Ring.Empty;
     }
 
@@ -48,6 +48,12 @@ public sealed class HttpPool : IPeerPicker, IDisposable
 
     /// <summary>The ring's members: normalised, distinct, sorted ordinally.</summary>
     public IReadOnlyList<string> Peers => Volatile.Read(ref _ring).Peers;
+
+    /// <summary>The clients the pool keeps: one per peer on the ring, and any asked for since the ring last changed.</summary>
+    internal int ClientCount => _clients.Count;
+
+    /// <summary>Bytes of peer bodies being read right now, by all clients of the pool.</summary>
+    internal long BodyBytesInFlight => _budget.InUse;
 
     /// <summary>Replaces the ring with one of <paramref name="peers"/> (normalised, de-duplicated, sorted).</summary>
     /// <exception cref="FormatException">A peer is not an http(s) base URL; the ring is left as it was.</exception>
@@ -61,6 +67,17 @@ public sealed class HttpPool : IPeerPicker, IDisposable
         {
             var clients = sorted.Where(p => p != Self).ToFrozenDictionary(p => p, ClientFor, StringComparer.Ordinal);
             Volatile.Write(ref _ring, new Ring(hashRing, sorted, clients));
+
+            // Forget the clients of peers that left, so that the pool does not grow with every
+            // peer it ever had. Their kept-alive connections, idle from now on, are closed by the
+            // handler after its idle timeout.
+            foreach (string peer in _clients.Keys)
+            {
+                if (!clients.ContainsKey(peer))
+                {
+                    _clients.TryRemove(peer, out _);
+                }
+            }
         }
     }
 
@@ -87,7 +104,7 @@ public sealed class HttpPool : IPeerPicker, IDisposable
         return false;
     }
 
-    /// <summary>The client of one peer, whether or not it is on the ring; one per peer for the pool's life.</summary>
+    /// <summary>The client of one peer, whether or not it is on the ring; kept while the peer is on the ring.</summary>
     /// <exception cref="FormatException"><paramref name="peer"/> is not an http(s) base URL.</exception>
     public HttpPeerClient ClientFor(string peer)
     {
@@ -95,28 +112,30 @@ public sealed class HttpPool : IPeerPicker, IDisposable
         return _clients.TryGetValue(name, out var client)
             ? client
             : _clients.GetOrAdd(name, static (n, pool) => new HttpPeerClient(
-                n, pool._http, pool.Options, pool._timeouts, pool._directConnections ? PeerConnectionPool.For(n, pool.Options.ClusterSecret) : null), this);
+                n, pool._http, pool.Options, pool._timeouts, pool._budget), this);
     }
 
+    /// <summary>Closes the pool's connections (those of a handler passed in stay with their owner).</summary>
     public void Dispose()
     {
-        foreach (var client in _clients.Values)
-        {
-            client.CloseConnections();
-        }
-
+        _clients.Clear();
         _http.Dispose();
     }
 
     private static SocketsHttpHandler NewHandler(HttpPoolOptions options) => new()
     {
         // Peers talk HTTP/1.1 over kept-alive connections; recycling them now and then lets DNS
-        // changes of a peer's name take effect.
+        // changes of a peer's name take effect. Idle connections, among them all those to a peer
+        // that left the ring, are closed by the handler's own timer after the idle timeout.
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+        PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout,
         MaxConnectionsPerServer = 1024,
         ConnectTimeout = options.PeerTimeout == Timeout.InfiniteTimeSpan ? TimeSpan.FromSeconds(30) : options.PeerTimeout,
         AllowAutoRedirect = false,
+
+        // An answer left unread (refused, or its framing in doubt) closes its connection rather
+        // than being read to its end for the connection's sake.
+        MaxResponseDrainSize = 0,
         AutomaticDecompression = DecompressionMethods.None,
         UseCookies = false,
         UseProxy = false,

@@ -21,10 +21,30 @@ public sealed class HttpPoolOptions
     public long MaxValueBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
+    /// The most memory the bodies of all peer answers in flight may take together; a fetch whose
+    /// body would go over it fails at once and the key is loaded locally. 0 (the default): four
+    /// of the largest values, and at least 256 MiB.
+    /// </summary>
+    internal long MaxBodyBytesInFlight { get; set; }
+
+    /// <summary>
     /// When set, peers must send it in <c>X-GroupCache-Secret</c> or get 401. Null or empty (the
     /// default) turns the check off, as Go nodes cannot send it.
     /// </summary>
     public string? ClusterSecret { get; set; }
+
+    /// <summary>
+    /// How long a kept-alive connection to a peer may sit unused before it is closed, whether or
+    /// not it is ever used again (the connections to a peer that left the ring too). The handler
+    /// checks every quarter of it, so connections close within 1.25 times this.
+    /// </summary>
+    internal TimeSpan PooledConnectionIdleTimeout { get; set; } = DefaultPooledConnectionIdleTimeout;
+
+    /// <summary>Below a minute even with the handler's check interval, and below servers' usual keep-alive timeouts.</summary>
+    internal static readonly TimeSpan DefaultPooledConnectionIdleTimeout = TimeSpan.FromSeconds(45);
+
+    /// <summary>The budget of peer bodies in flight in effect (see <see cref="MaxBodyBytesInFlight"/>).</summary>
+    internal long BodyBudgetBytes => MaxBodyBytesInFlight > 0 ? MaxBodyBytesInFlight : Math.Max(256L * 1024 * 1024, 4 * (MaxValueBytes + 64));
 
     /// <summary>Throws when a setting cannot work; called where the options are first used.</summary>
     internal void Validate()
