@@ -95,7 +95,7 @@ public sealed class HttpPool : IPeerPicker, IDisposable
         return _clients.TryGetValue(name, out var client)
             ? client
             : _clients.GetOrAdd(name, static (n, pool) => new HttpPeerClient(
-                n, pool._http, pool.Options, pool._timeouts, pool._directConnections ? PeerConnectionPool.For(n, pool.Options.ClusterSecret) : null), this);
+                n, pool._http, pool.Options, pool._timeouts, pool._directConnections ? PeerConnectionPool.For(n, pool.Options.ClusterSecret, pool.Options.LocalAddress) : null), this);
     }
 
     public void Dispose()
@@ -110,6 +110,8 @@ public sealed class HttpPool : IPeerPicker, IDisposable
 
     private static SocketsHttpHandler NewHandler(HttpPoolOptions options) => new()
     {
+        ConnectCallback = options.LocalAddress is null ? null : OutgoingConnections.From(options.LocalAddress),
+
         // Peers talk HTTP/1.1 over kept-alive connections; recycling them now and then lets DNS
         // changes of a peer's name take effect.
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),

@@ -26,6 +26,9 @@ public sealed class HttpPoolOptions
     /// </summary>
     public string? ClusterSecret { get; set; }
 
+    /// <summary>The local address connections to peers start from; null (the default) lets the system choose.</summary>
+    public System.Net.IPAddress? LocalAddress { get; set; }
+
     /// <summary>Throws when a setting cannot work; called where the options are first used.</summary>
     internal void Validate()
     {

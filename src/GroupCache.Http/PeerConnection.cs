@@ -32,20 +32,8 @@ internal sealed class PeerConnection : IDisposable
     /// <summary>True once the peer has sent any byte of the current answer.</summary>
     public bool ReceivedAny { get; private set; }
 
-    public static async ValueTask<PeerConnection> OpenAsync(string host, int port, CancellationToken cancellationToken)
-    {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
-            return new PeerConnection(socket);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    public static async ValueTask<PeerConnection> OpenAsync(string host, int port, System.Net.IPAddress? localAddress, CancellationToken cancellationToken) =>
+        new(await OutgoingConnections.ConnectAsync(host, port, localAddress, cancellationToken).ConfigureAwait(false));
 
     /// <summary>
     /// True when an idle connection can no longer carry a request: the peer closed it, or sent

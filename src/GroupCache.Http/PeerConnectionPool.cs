@@ -20,13 +20,15 @@ internal sealed class PeerConnectionPool : IDisposable
 
     private readonly string _host;
     private readonly int _port;
+    private readonly System.Net.IPAddress? _localAddress; // connections start from it when set
     private readonly byte[] _headers; // "Host: …\r\n" and the secret header, then the blank line
     private readonly Lock _lock = new(); // guards _idle
     private readonly Stack<PeerConnection> _idle = new();
     private bool _disposed;
 
-    private PeerConnectionPool(Uri peer, string? clusterSecret)
+    private PeerConnectionPool(Uri peer, string? clusterSecret, System.Net.IPAddress? localAddress)
     {
+        _localAddress = localAddress;
         _host = peer.DnsSafeHost;
         _port = peer.Port;
         string secret = string.IsNullOrEmpty(clusterSecret) ? string.Empty : $"{PeerProtocolHeaders.Secret}: {clusterSecret}\r\n";
@@ -34,10 +36,10 @@ internal sealed class PeerConnectionPool : IDisposable
     }
 
     /// <summary>A pool for an http:// peer; null for https:// ones, which go through HttpClient.</summary>
-    public static PeerConnectionPool? For(string peer, string? clusterSecret)
+    public static PeerConnectionPool? For(string peer, string? clusterSecret, System.Net.IPAddress? localAddress = null)
     {
         var uri = new Uri(peer, UriKind.Absolute);
-        return uri.Scheme == Uri.UriSchemeHttp ? new PeerConnectionPool(uri, clusterSecret) : null;
+        return uri.Scheme == Uri.UriSchemeHttp ? new PeerConnectionPool(uri, clusterSecret, localAddress) : null;
     }
 
     /// <summary>GETs <paramref name="path"/> (already escaped); the answer's body is a pooled array the caller returns.</summary>
@@ -150,7 +152,7 @@ internal sealed class PeerConnectionPool : IDisposable
             idle.Dispose();
         }
 
-        return (await PeerConnection.OpenAsync(_host, _port, cancellationToken).ConfigureAwait(false), false);
+        return (await PeerConnection.OpenAsync(_host, _port, _localAddress, cancellationToken).ConfigureAwait(false), false);
     }
 
     private void Return(PeerConnection connection)
