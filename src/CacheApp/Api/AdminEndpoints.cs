@@ -62,7 +62,9 @@ internal static class AdminEndpoints
                 invalidations.Requested,
                 invalidations.Sent,
                 invalidations.Failed,
-                invalidations.Received));
+                invalidations.Received,
+                invalidations.RejoinFlushes,
+                invalidations.RejoinFlushedEntries));
     }
 
     private static CacheDto Cache(CacheStats c) => new(c.Items, c.Bytes, c.Gets, c.Hits, c.Evictions, c.Expirations);
