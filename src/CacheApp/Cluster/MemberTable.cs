@@ -202,6 +202,18 @@ public sealed class MemberTable
         }
     }
 
+    /// <summary>
+    /// The ring (<see cref="RingMembers"/>) and the members that rejoined (<see cref="TakeRejoined"/>),
+    /// read together: a ring that holds a returning member always comes with it (or after a call that did).
+    /// </summary>
+    public (IReadOnlyList<string> Ring, IReadOnlyList<string> Rejoined) TakeRingAndRejoined()
+    {
+        lock (_lock)
+        {
+            return (RingMembers(), TakeRejoined());
+        }
+    }
+
     /// <summary>The table as sent to other nodes.</summary>
     public ClusterMessage ToMessage()
     {

@@ -68,15 +68,14 @@ public sealed partial class MembershipService : BackgroundService, IHostedLifecy
         {
             // Before the ring takes a returning member back: whatever this node kept through the
             // partition may be stale, and it must be gone before the healed ring serves from it.
-            var rejoined = _table.TakeRejoined();
+            // Computed under the lock: two concurrent publishes must not install an older ring last.
+            var (ring, rejoined) = _table.TakeRingAndRejoined();
             if (rejoined.Count > 0)
             {
                 LogRejoined(string.Join(' ', rejoined));
                 _rejoin?.OnRejoined(rejoined);
             }
 
-            // Computed under the lock: two concurrent publishes must not install an older ring last.
-            var ring = _table.RingMembers();
             if (ring.SequenceEqual(_published, StringComparer.Ordinal))
             {
                 return;
