@@ -18,6 +18,7 @@ public sealed class FlappingTests(ITestOutputHelper output)
         var keys = Values.Keys("flap-", 300);
         await TestCluster.SeedAsync(cluster.Source.Url, keys);
 
+        await cluster.WarmAsync(keys);
         var load = Partition.StartLoad(cluster, keys, FlapFor + TimeSpan.FromSeconds(20));
         var rings = new RingWatch(cluster.Nodes, () => load.Elapsed);
         await Task.Delay(TimeSpan.FromSeconds(1));
@@ -61,6 +62,7 @@ public sealed class FlappingTests(ITestOutputHelper output)
             .Add("settings", Partition.NodeEnv)
             .Add("flap", new { everyMs = FlapEvery.TotalMilliseconds, forMs = FlapFor.TotalMilliseconds, switches, node = flapping.Name })
             .Add("ringChangesPerObserver", counts)
+            .Add("suspicionsPerObserver", rings.SuspicionCounts())
             .Add("maxChangesPerObserverAllowed", maxChangesPerObserver)
             .Add("ringChanges", changes.Select(ch => new { ch.Observer, ch.AtMs, size = ch.Ring.Length }))
             .Add("shortestStayBeforeARemovalMs", stays.Count == 0 ? null : stays.Min())

@@ -18,6 +18,7 @@ public sealed class IsolationTests(ITestOutputHelper output)
         var keys = Values.Keys("isolate-", 300);
         await TestCluster.SeedAsync(cluster.Source.Url, keys);
 
+        await cluster.WarmAsync(keys);
         var load = Partition.StartLoad(cluster, keys, TimeSpan.FromSeconds(40));
         var rings = new RingWatch(cluster.Nodes, () => load.Elapsed);
         await Task.Delay(CutAt);
@@ -56,6 +57,7 @@ public sealed class IsolationTests(ITestOutputHelper output)
             .Add("duringCutThroughTheIsolatedNode", Counts.Of(duringCut.Where(s => s.Target == c.ApiUrl)))
             .Add("afterHeal", Counts.Between(samples, healAt, load.Elapsed))
             .Add("ringChanges", rings.ChangeCounts())
+            .Add("suspicions", rings.SuspicionCounts())
             .Add("rejoinFlushes", new[] { await ProxiedCluster.FreshnessAsync(a, "rejoinFlushes"), await ProxiedCluster.FreshnessAsync(b, "rejoinFlushes"), await ProxiedCluster.FreshnessAsync(c, "rejoinFlushes") })
             .Add("peerErrors", new[] { await a.Node.StatAsync("peerErrors"), await b.Node.StatAsync("peerErrors"), await c.Node.StatAsync("peerErrors") })
             .Write();

@@ -21,6 +21,7 @@ public sealed class OneWayTests(ITestOutputHelper output)
         var probes = Values.Keys("oneway-probe-", 200).Where(k => cluster.OwnerOf(k) == b).Take(Probes).ToArray();
         await TestCluster.SeedAsync(cluster.Source.Url, [.. keys, .. probes]);
 
+        await cluster.WarmAsync(keys);
         var load = Partition.StartLoad(cluster, keys, TimeSpan.FromSeconds(40));
         var rings = new RingWatch(cluster.Nodes, () => load.Elapsed);
         await Task.Delay(CutAt);
