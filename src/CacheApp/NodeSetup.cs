@@ -47,11 +47,13 @@ internal static class NodeSetup
             PeerTimeout = settings.PeerTimeout,
             ClusterSecret = settings.ClusterSecret,
             MaxValueBytes = settings.MaxValueBytes,
+            LocalAddress = settings.OutgoingBindAddress,
         }));
 
         // One client for the source: many connections, because every cold key is a request.
         services.AddSingleton(_ => new SourceHttp(new HttpClient(new SocketsHttpHandler
         {
+            ConnectCallback = settings.OutgoingBindAddress is null ? null : OutgoingConnections.From(settings.OutgoingBindAddress),
             MaxConnectionsPerServer = 512,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             ConnectTimeout = settings.SourceTimeout,
@@ -85,7 +87,7 @@ internal static class NodeSetup
                 settings.MemberForgetAfter,
                 CacheAppSettings.MaxMembers));
             services.AddSingleton<IPeerRing>(sp => new HttpPoolRing(sp.GetRequiredService<HttpPool>()));
-            services.AddSingleton(_ => new ClusterClient(settings.ClusterSecret));
+            services.AddSingleton(_ => new ClusterClient(settings.ClusterSecret, localAddress: settings.OutgoingBindAddress));
             services.AddSingleton<MembershipService>();
             services.AddHostedService(sp => sp.GetRequiredService<MembershipService>());
         }

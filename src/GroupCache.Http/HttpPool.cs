@@ -124,6 +124,8 @@ public sealed class HttpPool : IPeerPicker, IDisposable
 
     private static SocketsHttpHandler NewHandler(HttpPoolOptions options) => new()
     {
+        ConnectCallback = options.LocalAddress is null ? null : OutgoingConnections.From(options.LocalAddress),
+
         // Peers talk HTTP/1.1 over kept-alive connections; recycling them now and then lets DNS
         // changes of a peer's name take effect. Idle connections, among them all those to a peer
         // that left the ring, are closed by the handler's own timer after the idle timeout.

@@ -33,6 +33,9 @@ public sealed class HttpPoolOptions
     /// </summary>
     public string? ClusterSecret { get; set; }
 
+    /// <summary>The local address connections to peers start from; null (the default) lets the system choose.</summary>
+    public System.Net.IPAddress? LocalAddress { get; set; }
+
     /// <summary>
     /// How long a kept-alive connection to a peer may sit unused before it is closed, whether or
     /// not it is ever used again (the connections to a peer that left the ring too). The handler

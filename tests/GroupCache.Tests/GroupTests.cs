@@ -289,6 +289,43 @@ public class GroupTests
     }
 
     [Fact]
+    public async Task Clear_MainAndHotEntries_AllLoadAgain()
+    {
+        var getter = new CountingGetter();
+        var picker = new FakePicker(new FakePeer(), key => key.StartsWith("peer-", StringComparison.Ordinal));
+        var group = new Group("g", Budget, getter, picker, new GroupOptions { Random = new FixedRandom(0) });
+        await group.GetAsync("a");
+        await group.GetAsync("b");
+        await group.GetAsync("peer-c"); // mirrored in the hot cache (the draw is 0)
+
+        Assert.Equal(3, group.Clear());
+        await group.GetAsync("a");
+        await group.GetAsync("peer-c");
+
+        Assert.Equal(3, getter.Loads);
+        Assert.Equal(2, picker.Peer.Hits);
+        Assert.Equal(2, group.Clear()); // what the two gets above cached again
+    }
+
+    [Fact]
+    public async Task Clear_DuringALoad_TheLoadIsNotCached()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var getter = new CountingGetter { Gate = gate.Task, Value = _ => ByteView.FromString("old") };
+        var group = new Group("g", Budget, getter);
+
+        var before = group.GetAsync("k").AsTask();
+        group.Clear();
+        gate.SetResult();
+        Assert.Equal("old", (await before).ToString());
+        getter.Gate = null;
+        getter.Value = _ => ByteView.FromString("new");
+
+        Assert.Equal("new", (await group.GetAsync("k")).ToString());
+        Assert.Equal(2, getter.Loads);
+    }
+
+    [Fact]
     public void Constructor_BadArguments_Throw()
     {
         Assert.Throws<ArgumentException>(() => new Group("", Budget, new CountingGetter()));

@@ -45,21 +45,24 @@ public sealed class SourceNode : IDisposable
     public void Dispose() => _process?.Dispose();
 }
 
-/// <summary>A real CacheApp process bound to 127.0.0.1 with SELF_HOST=127.0.0.1.</summary>
+/// <summary>A real CacheApp process bound to 127.0.0.1 (or <c>host</c>, another loopback address) with SELF_HOST=127.0.0.1.</summary>
 public sealed class CacheNode : IDisposable
 {
     private readonly Dictionary<string, string> _env;
     private ServiceProcess? _process;
 
-    public CacheNode(string name, string sourceUrl, IEnumerable<string>? initialPeers = null, IReadOnlyDictionary<string, string>? extraEnv = null, int? apiPort = null, int? gcPort = null)
+    /// <param name="host">The loopback address the node listens on (BIND_HOST); its announced addresses
+    /// may differ (SELF_API_ADDR, SELF_GROUPCACHE_ADDR in <paramref name="extraEnv"/>, e.g. a proxy's).</param>
+    public CacheNode(string name, string sourceUrl, IEnumerable<string>? initialPeers = null, IReadOnlyDictionary<string, string>? extraEnv = null, int? apiPort = null, int? gcPort = null, string host = "127.0.0.1")
     {
         Name = name;
+        Host = host;
         ApiPort = apiPort ?? FreePort.Next();
         GcPort = gcPort ?? FreePort.Next();
         _env = new Dictionary<string, string>
         {
             ["SELF_HOST"] = "127.0.0.1",
-            ["BIND_HOST"] = "127.0.0.1",
+            ["BIND_HOST"] = host,
             ["API_PORT"] = ApiPort.ToString(CultureInfo.InvariantCulture),
             ["GROUPCACHE_PORT"] = GcPort.ToString(CultureInfo.InvariantCulture),
             ["SOURCEAPP_SERVICE_URL"] = sourceUrl,
@@ -77,13 +80,18 @@ public sealed class CacheNode : IDisposable
 
     public string Name { get; }
 
+    /// <summary>The address the node listens on.</summary>
+    public string Host { get; }
+
     public int ApiPort { get; }
 
     public int GcPort { get; }
 
-    public string ApiUrl => $"http://127.0.0.1:{ApiPort}";
+    /// <summary>The node's own API address (not the announced one, when they differ).</summary>
+    public string ApiUrl => $"http://{Host}:{ApiPort}";
 
-    public string GcAddr => $"http://127.0.0.1:{GcPort}";
+    /// <summary>The node's name on the ring: its announced groupcache address.</summary>
+    public string GcAddr => _env.TryGetValue("SELF_GROUPCACHE_ADDR", out string? announced) ? announced : $"http://{Host}:{GcPort}";
 
     public ServiceProcess Process => _process ?? throw new InvalidOperationException("not started");
 

@@ -144,11 +144,14 @@ public sealed class TestCluster : IDisposable
         return sum;
     }
 
-    public async Task SeedAsync(IEnumerable<string> keys)
+    public Task SeedAsync(IEnumerable<string> keys) => SeedAsync(Source.Url, keys);
+
+    /// <summary>Writes each key's <see cref="Values.Of"/> value at the source.</summary>
+    public static async Task SeedAsync(string sourceUrl, IEnumerable<string> keys)
     {
         // A few writers at once: the source commits them in groups.
         await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (key, _) =>
-            await TestHttp.PutValueAsync(Source.Url, key, Values.Of(key)));
+            await TestHttp.PutValueAsync(sourceUrl, key, Values.Of(key)));
     }
 
     public void Dispose()

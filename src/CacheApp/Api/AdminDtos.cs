@@ -21,7 +21,7 @@ public sealed record SecurityStatus(bool ClusterSecret);
 /// <summary>
 /// TTL and invalidation figures: expirations of the main and hot caches together; writes passed to
 /// the source; invalidations this node coordinated, peer removals it sent, of those not confirmed,
-/// and peer removals it received.
+/// and peer removals it received; flushes after a healed partition and the entries they dropped.
 /// </summary>
 public sealed record FreshnessStatus(
     double TtlSeconds,
@@ -30,7 +30,9 @@ public sealed record FreshnessStatus(
     long InvalidationsRequested,
     long InvalidationsSent,
     long InvalidationsFailed,
-    long InvalidationsReceived);
+    long InvalidationsReceived,
+    long RejoinFlushes,
+    long RejoinFlushedEntries);
 
 public sealed record GroupStatus(string Name, long CacheBytes, double TtlSeconds, StatsDto Stats, CacheDto MainCache, CacheDto HotCache);
 

@@ -62,7 +62,9 @@ internal static class AdminEndpoints
                 invalidations.Requested,
                 invalidations.Sent,
                 invalidations.Failed,
-                invalidations.Received),
+                invalidations.Received,
+                invalidations.RejoinFlushes,
+                invalidations.RejoinFlushedEntries),
             new SecurityStatus(!string.IsNullOrEmpty(s.ClusterSecret)));
     }
 

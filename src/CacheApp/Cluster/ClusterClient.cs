@@ -8,10 +8,12 @@ public sealed class ClusterClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public ClusterClient(string? secret, HttpMessageHandler? handler = null)
+    /// <param name="localAddress">The address connections start from (OUTGOING_BIND_HOST); null lets the system choose.</param>
+    public ClusterClient(string? secret, HttpMessageHandler? handler = null, System.Net.IPAddress? localAddress = null)
     {
         _http = new HttpClient(handler ?? new SocketsHttpHandler
         {
+            ConnectCallback = localAddress is null ? null : GroupCache.Http.OutgoingConnections.From(localAddress),
             ConnectTimeout = TimeSpan.FromSeconds(2),
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             UseProxy = false,

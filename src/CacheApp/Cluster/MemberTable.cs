@@ -14,8 +14,16 @@ namespace CacheApp.Cluster;
 /// </remarks>
 public sealed class MemberTable
 {
-    private readonly Lock _lock = new(); // guards _members and the rows in it
+    private readonly Lock _lock = new(); // guards _members, the rows in it, _rejoined and _forgottenDead
     private readonly Dictionary<string, Row> _members = new(StringComparer.Ordinal);
+
+    // Members that came back from dead with the same incarnation since the last TakeRejoined: the
+    // process lived on, cut off from this node, and either side may have missed invalidations.
+    private readonly List<string> _rejoined = [];
+
+    // Members forgotten while dead (not left), with their incarnation, so that one that comes back
+    // after MEMBER_FORGET_AFTER is still recognised as a returning process and not a new one.
+    private readonly Dictionary<string, long> _forgottenDead = new(StringComparer.Ordinal);
     private readonly Row _self;
     private readonly TimeProvider _time;
     private readonly TimeSpan _suspectAfter;
@@ -60,7 +68,16 @@ public sealed class MemberTable
                 }
             }
 
-            forget?.ForEach(key => _members.Remove(key));
+            foreach (string key in forget ?? [])
+            {
+                var row = _members[key];
+                if (!row.Left && _forgottenDead.Count < _maxMembers)
+                {
+                    _forgottenDead[key] = row.Incarnation;
+                }
+
+                _members.Remove(key);
+            }
         }
     }
 
@@ -115,6 +132,11 @@ public sealed class MemberTable
             }
 
             _members.Add(d.GroupCacheAddr, new Row(d.ApiAddr, d.GroupCacheAddr, d.Incarnation, d.Heartbeat, d.Left, Min(seen, now)));
+            if (_forgottenDead.Remove(d.GroupCacheAddr, out long forgotten) && forgotten == d.Incarnation && !d.Left && now - seen < _deadAfter)
+            {
+                _rejoined.Add(d.GroupCacheAddr);
+            }
+
             return true;
         }
 
@@ -142,16 +164,54 @@ public sealed class MemberTable
 
         if (d.Heartbeat > row.Heartbeat)
         {
+            bool wasDead = StateOf(row, now) == MemberState.Dead;
             row.Heartbeat = d.Heartbeat;
             if (seen > row.LastSeen)
             {
                 row.LastSeen = seen;
             }
 
+            if (wasDead && StateOf(row, now) != MemberState.Dead)
+            {
+                _rejoined.Add(row.GroupCacheAddr);
+            }
+
             return true;
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The members that came back from dead with the same incarnation (a healed partition, a
+    /// process that was frozen) since the last call; a restarted process has a new incarnation and
+    /// is not one of them.
+    /// </summary>
+    public IReadOnlyList<string> TakeRejoined()
+    {
+        lock (_lock)
+        {
+            if (_rejoined.Count == 0)
+            {
+                return [];
+            }
+
+            string[] rejoined = [.. _rejoined.Distinct(StringComparer.Ordinal)];
+            _rejoined.Clear();
+            return rejoined;
+        }
+    }
+
+    /// <summary>
+    /// The ring (<see cref="RingMembers"/>) and the members that rejoined (<see cref="TakeRejoined"/>),
+    /// read together: a ring that holds a returning member always comes with it (or after a call that did).
+    /// </summary>
+    public (IReadOnlyList<string> Ring, IReadOnlyList<string> Rejoined) TakeRingAndRejoined()
+    {
+        lock (_lock)
+        {
+            return (RingMembers(), TakeRejoined());
+        }
     }
 
     /// <summary>The table as sent to other nodes.</summary>

@@ -20,11 +20,14 @@ public sealed partial class MembershipService : BackgroundService, IHostedLifecy
     private readonly Seed[] _seeds;
     private readonly TimeSpan _requestTimeout;
     private readonly TimeSpan _maxBackoff;
+    private readonly IRejoinListener? _rejoin;
     private readonly Lock _ringLock = new(); // guards _published and orders SetPeers calls
     private IReadOnlyList<string> _published = [];
 
-    public MembershipService(CacheAppSettings settings, MemberTable table, IPeerRing ring, ClusterClient client, ILogger<MembershipService> logger, TimeProvider time)
+    /// <param name="rejoin">Told when members come back from dead (a healed partition); null when nobody cares.</param>
+    public MembershipService(CacheAppSettings settings, MemberTable table, IPeerRing ring, ClusterClient client, ILogger<MembershipService> logger, TimeProvider time, IRejoinListener? rejoin = null)
     {
+        _rejoin = rejoin;
         _settings = settings;
         _table = table;
         _ring = ring;
@@ -63,8 +66,16 @@ public sealed partial class MembershipService : BackgroundService, IHostedLifecy
     {
         lock (_ringLock)
         {
+            // Before the ring takes a returning member back: whatever this node kept through the
+            // partition may be stale, and it must be gone before the healed ring serves from it.
             // Computed under the lock: two concurrent publishes must not install an older ring last.
-            var ring = _table.RingMembers();
+            var (ring, rejoined) = _table.TakeRingAndRejoined();
+            if (rejoined.Count > 0)
+            {
+                LogRejoined(string.Join(' ', rejoined));
+                _rejoin?.OnRejoined(rejoined);
+            }
+
             if (ring.SequenceEqual(_published, StringComparer.Ordinal))
             {
                 return;
@@ -232,6 +243,9 @@ public sealed partial class MembershipService : BackgroundService, IHostedLifecy
 
     [LoggerMessage(105, LogLevel.Information, "Leaving the cluster; telling {Count} members")]
     private partial void LogLeaving(int count);
+
+    [LoggerMessage(106, LogLevel.Warning, "Members back from dead with the same incarnation (a healed partition): {Members}")]
+    private partial void LogRejoined(string members);
 
     /// <summary>An INITIAL_PEERS address and when to try it next. Touched by one round at a time.</summary>
     private sealed class Seed(string apiAddr)

@@ -47,6 +47,13 @@ public sealed record CacheAppSettings
     /// <summary>The address to listen on; null for all interfaces.</summary>
     public string? BindHost { get; init; }
 
+    /// <summary>
+    /// The local address every outgoing connection (to peers, to other members' API, to the source)
+    /// starts from (OUTGOING_BIND_HOST); null lets the system choose. Nodes sharing one host on
+    /// different loopback addresses use it to be told apart by the address they connect from.
+    /// </summary>
+    public System.Net.IPAddress? OutgoingBindAddress { get; init; }
+
     public required string NodeName { get; init; }
 
     public TimeSpan SourceTimeout { get; init; } = DefaultSourceTimeout;

@@ -80,6 +80,12 @@ public static class SettingsLoader
             errors.Add($"BIND_HOST '{bindHost}' must be an IP address, 'localhost' or '*'.");
         }
 
+        IPAddress? outgoingBind = null;
+        if (Get("OUTGOING_BIND_HOST") is { } outgoingText && !IPAddress.TryParse(outgoingText.Trim('[', ']'), out outgoingBind))
+        {
+            errors.Add($"OUTGOING_BIND_HOST '{outgoingText}' must be an IP address.");
+        }
+
         var sourceTimeout = Duration("SOURCE_TIMEOUT", CacheAppSettings.DefaultSourceTimeout);
         var settings = new CacheAppSettings
         {
@@ -94,6 +100,7 @@ public static class SettingsLoader
             CacheBytes = cacheBytes,
             StaticPeers = staticPeers,
             BindHost = bindHost,
+            OutgoingBindAddress = outgoingBind,
             NodeName = Get("NODE_NAME") ?? (selfApi.IndexOf("://", StringComparison.Ordinal) is int at and >= 0 ? selfApi[(at + 3)..] : selfApi),
             SourceTimeout = sourceTimeout,
             SourceHealthInterval = Duration("SOURCE_HEALTH_INTERVAL", CacheAppSettings.DefaultSourceHealthInterval),

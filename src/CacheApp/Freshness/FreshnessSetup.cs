@@ -8,6 +8,7 @@ internal static class FreshnessSetup
         services.AddSingleton<InvalidationStats>();
         services.AddSingleton<ClusterInvalidator>();
         services.AddSingleton<SourceWriter>();
+        services.AddSingleton<Cluster.IRejoinListener, RejoinFlush>();
         return services;
     }
 

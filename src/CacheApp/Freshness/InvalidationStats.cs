@@ -12,6 +12,8 @@ public sealed class InvalidationStats
     private long _sent;
     private long _failed;
     private long _received;
+    private long _rejoinFlushes;
+    private long _rejoinFlushedEntries;
 
     /// <summary>PUTs this node passed on to the source.</summary>
     public long Writes => Volatile.Read(ref _writes);
@@ -27,6 +29,18 @@ public sealed class InvalidationStats
 
     /// <summary>Peer-protocol DELETEs this node received and applied.</summary>
     public long Received => Volatile.Read(ref _received);
+
+    /// <summary>Times this node emptied its caches because members came back from dead (see <see cref="RejoinFlush"/>).</summary>
+    public long RejoinFlushes => Volatile.Read(ref _rejoinFlushes);
+
+    /// <summary>Entries those flushes dropped.</summary>
+    public long RejoinFlushedEntries => Volatile.Read(ref _rejoinFlushedEntries);
+
+    internal void OnRejoinFlush(int entries)
+    {
+        Interlocked.Increment(ref _rejoinFlushes);
+        Interlocked.Add(ref _rejoinFlushedEntries, entries);
+    }
 
     internal void OnWrite() => Interlocked.Increment(ref _writes);
 

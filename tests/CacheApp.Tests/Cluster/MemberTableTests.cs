@@ -69,6 +69,70 @@ public class MemberTableTests
     }
 
     [Fact]
+    public void TakeRejoined_DeadMemberBackWithTheSameIncarnation_IsReportedOnce()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, heartbeat: 5)]);
+        _time.Advance(Dead);
+
+        table.Merge([Digest(1, heartbeat: 6)]);
+
+        Assert.Equal([Gc(1)], table.TakeRejoined());
+        Assert.Empty(table.TakeRejoined());
+    }
+
+    [Fact]
+    public void TakeRejoined_SuspectMemberBack_IsNotReported()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, heartbeat: 5)]);
+        _time.Advance(Suspect);
+
+        table.Merge([Digest(1, heartbeat: 6)]);
+
+        Assert.Empty(table.TakeRejoined());
+    }
+
+    [Fact]
+    public void TakeRejoined_DeadMemberRestartedWithANewIncarnation_IsNotReported()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, heartbeat: 5)]);
+        _time.Advance(Dead);
+
+        table.Merge([Digest(1, incarnation: 200, heartbeat: 1)]);
+
+        Assert.Empty(table.TakeRejoined());
+    }
+
+    [Fact]
+    public void TakeRejoined_DeadMemberRelayedWithOldNews_IsNotReported()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, heartbeat: 5)]);
+        _time.Advance(Dead * 2);
+
+        // A newer heartbeat, but the relaying node last saw it move longer ago than the dead-after time.
+        table.Merge([Digest(1, heartbeat: 6, ageMs: (long)(Dead * 1.5).TotalMilliseconds)]);
+
+        Assert.Empty(table.TakeRejoined());
+    }
+
+    [Fact]
+    public void TakeRejoined_MemberForgottenWhileDeadComesBack_IsReported()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, heartbeat: 5)]);
+        _time.Advance(Forget);
+        table.Tick();
+        Assert.DoesNotContain(table.View(), v => v.GroupCacheAddr == Gc(1));
+
+        table.Merge([Digest(1, heartbeat: 90)]);
+
+        Assert.Equal([Gc(1)], table.TakeRejoined());
+    }
+
+    [Fact]
     public void Merge_SameHeartbeatAgain_IsNotNews()
     {
         var table = Table(0);

@@ -106,6 +106,7 @@ public class SettingsLoaderTests
     [InlineData("SOURCE_TIMEOUT", "fast")]
     [InlineData("MEMBER_DEAD_AFTER", "1ms")]
     [InlineData("BIND_HOST", "every-interface")]
+    [InlineData("OUTGOING_BIND_HOST", "localhost")]
     [InlineData("GROUP_NAME", "two words")]
     [InlineData("SELF_HOST", "bad host!")]
     [InlineData("MAX_VALUE_BYTES", "0")]
@@ -114,6 +115,13 @@ public class SettingsLoaderTests
     public void Load_BadValue_ThrowsNamingTheVariable(string name, string value)
     {
         Assert.Contains(name, LoadError((name, value)));
+    }
+
+    [Fact]
+    public void Load_OutgoingBindHost_IsTheAddressConnectionsStartFrom()
+    {
+        Assert.Null(Load().OutgoingBindAddress);
+        Assert.Equal(System.Net.IPAddress.Parse("127.0.0.3"), Load(("OUTGOING_BIND_HOST", "127.0.0.3")).OutgoingBindAddress);
     }
 
     [Fact]

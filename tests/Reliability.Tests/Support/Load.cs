@@ -12,8 +12,8 @@ internal enum Outcome
     Wrong,
 }
 
-/// <summary>One request of a load run: when it started (ms since the run began), how long it took, how it ended.</summary>
-internal sealed record Sample(double AtMs, double LatencyMs, Outcome Outcome, int Status, string Key);
+/// <summary>One request of a load run: when it started (ms since the run began), how long it took, how it ended, and which node it went to.</summary>
+internal sealed record Sample(double AtMs, double LatencyMs, Outcome Outcome, int Status, string Key, string Target = "");
 
 /// <summary>
 /// A steady, bounded load: a fixed number of clients, each sending GET /api/data/{key} one after the
@@ -37,9 +37,9 @@ internal sealed class Load
     private readonly ConcurrentQueue<Sample> _samples = new();
     private volatile bool _stopped;
 
-    private Load(IReadOnlyList<string> targets, Func<Random, string> pickKey, int clients, TimeSpan duration, TimeSpan requestTimeout)
+    private Load(IReadOnlyList<string> targets, Func<Random, string> pickKey, int clients, TimeSpan duration, TimeSpan requestTimeout, double? ratePerClient)
     {
-        Completion = Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => ClientAsync(c, targets, pickKey, duration, requestTimeout))));
+        Completion = Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => ClientAsync(c, targets, pickKey, duration, requestTimeout, ratePerClient))));
     }
 
     public Task Completion { get; }
@@ -49,8 +49,12 @@ internal sealed class Load
     public IReadOnlyList<Sample> Samples => [.. _samples.OrderBy(s => s.AtMs)];
 
     /// <summary>Starts <paramref name="clients"/> clients against <paramref name="targets"/> (API base URLs, round-robin).</summary>
-    public static Load Start(IReadOnlyList<string> targets, Func<Random, string> pickKey, int clients, TimeSpan duration, TimeSpan requestTimeout) =>
-        new(targets, pickKey, clients, duration, requestTimeout);
+    /// <param name="ratePerClient">
+    /// Requests a second each client sends at most (a client that fell behind, waiting for a slow
+    /// answer, catches up at once); null sends each request as soon as the previous one ended.
+    /// </param>
+    public static Load Start(IReadOnlyList<string> targets, Func<Random, string> pickKey, int clients, TimeSpan duration, TimeSpan requestTimeout, double? ratePerClient = null) =>
+        new(targets, pickKey, clients, duration, requestTimeout, ratePerClient);
 
     public static Func<Random, string> Uniform(IReadOnlyList<string> keys) => random => keys[random.Next(keys.Count)];
 
@@ -67,13 +71,23 @@ internal sealed class Load
         return WaitAsync();
     }
 
-    private async Task ClientAsync(int client, IReadOnlyList<string> targets, Func<Random, string> pickKey, TimeSpan duration, TimeSpan requestTimeout)
+    private async Task ClientAsync(int client, IReadOnlyList<string> targets, Func<Random, string> pickKey, TimeSpan duration, TimeSpan requestTimeout, double? ratePerClient)
     {
         var random = new Random(client * 7919);
         for (int i = client; !_stopped && _clock.Elapsed < duration; i++)
         {
+            if (ratePerClient is { } rate && TimeSpan.FromSeconds((i - client) / rate) - _clock.Elapsed is { } wait && wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+                if (_stopped || _clock.Elapsed >= duration)
+                {
+                    break;
+                }
+            }
+
             string key = pickKey(random);
-            string url = $"{targets[i % targets.Count]}/api/data/{Uri.EscapeDataString(key)}";
+            string target = targets[i % targets.Count];
+            string url = $"{target}/api/data/{Uri.EscapeDataString(key)}";
             double at = _clock.Elapsed.TotalMilliseconds;
             int status = 0;
             var outcome = Outcome.Failed;
@@ -98,7 +112,7 @@ internal sealed class Load
                 status = -1; // our own timeout
             }
 
-            _samples.Enqueue(new Sample(at, _clock.Elapsed.TotalMilliseconds - at, outcome, status, key));
+            _samples.Enqueue(new Sample(at, _clock.Elapsed.TotalMilliseconds - at, outcome, status, key, target));
         }
     }
 
