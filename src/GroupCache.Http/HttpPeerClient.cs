@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
+using GroupCache.Diagnostics;
 using GroupCache.Http.Protocol;
 using GroupCache.Peers;
 
@@ -14,6 +15,8 @@ namespace GroupCache.Http;
 /// Gets from http:// peers go over the client's own kept-alive connections (<see cref="PeerConnectionPool"/>),
 /// which cost a fraction of <see cref="HttpClient"/>'s CPU and garbage per fetch; https:// peers,
 /// removals and pools built with a handler of their own use the <see cref="HttpClient"/>.
+/// While a trace runs, a fetch carries it in <c>traceparent</c> (HttpClient's own diagnostics
+/// handler does so for the requests it sends); with none, no header is added.
 /// </summary>
 public sealed class HttpPeerClient : IPeerClient
 {
@@ -126,7 +129,7 @@ public sealed class HttpPeerClient : IPeerClient
         PeerAnswer answer;
         try
         {
-            answer = await connections.GetAsync(path, limit, timeout.Token).ConfigureAwait(false);
+            answer = await connections.GetAsync(path, limit, timeout.Token, GroupCacheTracing.CurrentTraceParent()).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {

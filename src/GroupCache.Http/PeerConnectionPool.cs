@@ -45,12 +45,13 @@ internal sealed class PeerConnectionPool : IDisposable
     /// <paramref name="cancellationToken"/> ends a fetch by closing its connection, which fails the
     /// send or receive under way; that failure is reported as an <see cref="OperationCanceledException"/>.
     /// </remarks>
-    public async ValueTask<PeerAnswer> GetAsync(string path, int maxBodyBytes, CancellationToken cancellationToken)
+    public async ValueTask<PeerAnswer> GetAsync(string path, int maxBodyBytes, CancellationToken cancellationToken, string? traceParent = null)
     {
-        byte[] request = ArrayPool<byte>.Shared.Rent(4 + path.Length + 11 + _headers.Length);
+        string traceHeader = traceParent is null ? string.Empty : $"{Diagnostics.GroupCacheTracing.TraceParentHeader}: {traceParent}\r\n";
+        byte[] request = ArrayPool<byte>.Shared.Rent(4 + path.Length + 11 + traceHeader.Length + _headers.Length);
         try
         {
-            int length = BuildGet(path, request);
+            int length = BuildGet(path, traceHeader, request);
             for (int attempt = 0; ; attempt++)
             {
                 var (connection, reused) = await RentAsync(cancellationToken).ConfigureAwait(false);
@@ -114,13 +115,15 @@ internal sealed class PeerConnectionPool : IDisposable
         }
     }
 
-    private int BuildGet(string path, byte[] request)
+    private int BuildGet(string path, string traceHeader, byte[] request)
     {
-        // "GET {path} HTTP/1.1\r\n" then the fixed headers; the path is ASCII (query-escaped).
+        // "GET {path} HTTP/1.1\r\n", the trace header when a trace runs, then the fixed headers;
+        // the path is ASCII (query-escaped), and so is a traceparent.
         "GET "u8.CopyTo(request);
         int at = 4 + Encoding.ASCII.GetBytes(path, request.AsSpan(4));
         " HTTP/1.1\r\n"u8.CopyTo(request.AsSpan(at));
         at += 11;
+        at += Encoding.ASCII.GetBytes(traceHeader, request.AsSpan(at));
         _headers.CopyTo(request.AsSpan(at));
         return at + _headers.Length;
     }

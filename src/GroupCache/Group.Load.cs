@@ -48,7 +48,7 @@ public sealed partial class Group
             PeerResponse response;
             try
             {
-                response = await peer.GetAsync(Name, key, CancellationToken.None).ConfigureAwait(false);
+                response = await GetFromPeerAsync(peer, key).ConfigureAwait(false);
             }
             catch (NotFoundException)
             {
@@ -82,7 +82,7 @@ public sealed partial class Group
         ByteView value;
         try
         {
-            value = await _getter.GetAsync(key, CancellationToken.None).ConfigureAwait(false);
+            value = await GetFromGetterAsync(key).ConfigureAwait(false);
         }
         catch
         {
