@@ -5,6 +5,7 @@ using SourceApp.Api;
 using SourceApp.Notify;
 using SourceApp.Options;
 using SourceApp.Storage;
+using SourceApp.Telemetry;
 
 namespace SourceApp;
 
@@ -49,7 +50,10 @@ public static class SourceApplication
         if (options.NotifyUrls.Count > 0)
         {
             builder.Services.AddSingleton(services => new CacheInvalidationNotifier(
-                options.NotifyUrls, services.GetRequiredService<ILogger<CacheInvalidationNotifier>>()));
+                options.NotifyUrls, services.GetRequiredService<ILogger<CacheInvalidationNotifier>>())
+            {
+                Metrics = services.GetRequiredService<SourceMetrics>(),
+            });
             builder.Services.AddSingleton<IWriteNotifier>(services => services.GetRequiredService<CacheInvalidationNotifier>());
             builder.Services.AddHostedService(services => services.GetRequiredService<CacheInvalidationNotifier>());
         }
@@ -58,11 +62,14 @@ public static class SourceApplication
             builder.Services.AddSingleton<IWriteNotifier, NoWriteNotifier>();
         }
 
+        builder.Services.AddSourceTelemetry();
+
         var app = builder.Build();
         app.UseMiddleware<JsonErrorsMiddleware>();
         app.MapDataApi();
         app.MapKeysApi();
         app.MapHealthApi();
+        app.MapHealthAndMetrics();
         return app;
     }
 

@@ -16,6 +16,13 @@ public sealed class GroupCacheMetrics
     public const string MeterName = "GroupCache";
 
     private static readonly ConditionalWeakTable<Meter, GroupCacheMetrics> ByMeter = new();
+
+    // From half a millisecond (a peer on the same rack) to ten seconds (a source at its timeout);
+    // exporters' default buckets are for milliseconds.
+    private static readonly InstrumentAdvice<double> SecondsBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    };
     private static readonly Lazy<GroupCacheMetrics> SharedInstance = new(() => new GroupCacheMetrics(new Meter(MeterName)));
 
     // The groups reported here, held weakly: a group nobody uses any more leaves the metrics with it.
@@ -40,8 +47,8 @@ public sealed class GroupCacheMetrics
         meter.CreateObservableCounter("groupcache.cache.hits", () => CacheMeasurements(c => c.Hits), "{request}", "Lookups this cache answered.");
         meter.CreateObservableCounter("groupcache.cache.evictions", () => CacheMeasurements(c => c.Evictions), "{item}", "Entries evicted to keep the byte budget.");
 
-        LoadDuration = meter.CreateHistogram<double>("groupcache.load.duration", "s", "Loads through the getter, by outcome (ok, not_found, error).");
-        PeerDuration = meter.CreateHistogram<double>("groupcache.peer.duration", "s", "Fetches from the owner peer, by outcome (ok, not_found, error).");
+        LoadDuration = meter.CreateHistogram("groupcache.load.duration", "s", "Loads through the getter, by outcome (ok, not_found, error).", tags: null, advice: SecondsBuckets);
+        PeerDuration = meter.CreateHistogram("groupcache.peer.duration", "s", "Fetches from the owner peer, by outcome (ok, not_found, error).", tags: null, advice: SecondsBuckets);
     }
 
     /// <summary>The metrics of the process-wide <c>GroupCache</c> meter, for groups outside a host.</summary>

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using SourceApp.Notify;
 using SourceApp.Options;
 using SourceApp.Storage;
+using SourceApp.Telemetry;
 
 namespace SourceApp.Api;
 
@@ -21,19 +22,20 @@ public static class DataApi
     }
 
     private static async Task<Results<JsonHttpResult<DataRecord>, JsonHttpResult<ErrorBody>>> GetAsync(
-        HttpContext context, IRecordStore store)
+        HttpContext context, IRecordStore store, SourceMetrics metrics)
     {
         if (!KeyPath.TryGetKey(context, out var key, out var error))
             return ApiResults.Error(StatusCodes.Status400BadRequest, error);
 
         var record = await store.GetAsync(key, context.RequestAborted);
+        metrics.OnRead(record is not null);
         return record is null
             ? ApiResults.Error(StatusCodes.Status404NotFound, "key not found")
             : TypedResults.Json(record, SourceJson.Context.DataRecord);
     }
 
     private static async Task<Results<JsonHttpResult<DataRecord>, JsonHttpResult<ErrorBody>>> PutAsync(
-        HttpContext context, IRecordStore store, IWriteNotifier notifier, WriteToken token, SourceOptions options)
+        HttpContext context, IRecordStore store, IWriteNotifier notifier, WriteToken token, SourceOptions options, SourceMetrics metrics)
     {
         if (!token.IsAuthorized(context.Request.Headers.Authorization))
             return Unauthorized(context);
@@ -46,13 +48,14 @@ public static class DataApi
 
         // Not the request's token: once queued, the write is applied whether or not the client waits.
         var result = await store.PutAsync(key, body.Value, CancellationToken.None);
+        metrics.OnPut();
         notifier.KeyChanged(key);
         return TypedResults.Json(result.Record, SourceJson.Context.DataRecord,
             statusCode: result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
     private static async Task<Results<NoContent, JsonHttpResult<ErrorBody>>> DeleteAsync(
-        HttpContext context, IRecordStore store, IWriteNotifier notifier, WriteToken token)
+        HttpContext context, IRecordStore store, IWriteNotifier notifier, WriteToken token, SourceMetrics metrics)
     {
         if (!token.IsAuthorized(context.Request.Headers.Authorization))
             return Unauthorized(context);
@@ -61,6 +64,7 @@ public static class DataApi
 
         if (!await store.DeleteAsync(key, CancellationToken.None))
             return ApiResults.Error(StatusCodes.Status404NotFound, "key not found");
+        metrics.OnDelete();
         notifier.KeyChanged(key);
         return TypedResults.NoContent();
     }

@@ -56,6 +56,9 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
 
     private long _dropped;
 
+    /// <summary>Counts each attempt's outcome; null in tests that build the notifier alone.</summary>
+    internal Telemetry.SourceMetrics? Metrics { get; init; }
+
     /// <summary>Called after each key is settled: delivered (true) or given up (false). For tests.</summary>
     internal Action<string, bool>? Settled { get; set; }
 
@@ -119,13 +122,16 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
             using var request = new HttpRequestMessage(HttpMethod.Delete, InvalidationUri(node, key));
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stoppingToken);
             // 2xx: dropped; 404: the node did not have it. Either way the node has no stale copy.
-            if (response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            bool accepted = response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.NotFound;
+            Metrics?.OnNotified(accepted);
+            if (accepted)
                 return true;
             Log.NotifyNodeFailed(_logger, node.ToString(), key, $"HTTP {(int)response.StatusCode}");
             return false;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
         {
+            Metrics?.OnNotified(false);
             Log.NotifyNodeFailed(_logger, node.ToString(), key, ex.Message);
             return false;
         }
