@@ -52,6 +52,21 @@ public class PrometheusTests
         Assert.True(same, $"hit ratio {ratio}, the nodes say {hits}/{allGets}");
         Assert.InRange(ratio!.Value, 0.5, 1.0); // 100 keys read 10 times each: most reads hit
 
+        // Membership and freshness: a DELETE through one node reaches the two others.
+        using (var delete = await TestHttp.Client.DeleteAsync(new Uri($"{cluster.Nodes[0].ApiUrl}/api/data/{keys[0]}")))
+        {
+            Assert.True(delete.IsSuccessStatusCode, $"DELETE answered {(int)delete.StatusCode}");
+        }
+
+        bool invalidated = await TestHttp.EventuallyAsync(
+            async () => await prometheus.QueryAsync("sum(cacheapp_invalidations_received_total)") == 2,
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(500));
+        Assert.True(invalidated, "Prometheus did not see the two invalidations received");
+        Assert.Equal(2, await prometheus.QueryAsync("sum(cacheapp_invalidations_sent_total)"));
+        Assert.Equal(3, await prometheus.QueryAsync("min(cacheapp_ring_size)"));
+        Assert.Equal(3, await prometheus.QueryAsync("min(cacheapp_members{state=\"alive\"})"));
+        Assert.True(await prometheus.QueryAsync("min(cacheapp_gossip_bytes_total)") > 0);
         Assert.Equal(1, await prometheus.QueryAsync("min(up{job=\"sourceapp\"})"));
         Assert.True(await prometheus.QueryAsync("sum(sourceapp_reads_total)") >= keys.Count);
         Assert.Equal(3, await prometheus.QueryAsync("count(up{job=\"cacheapp\"} == 1)"));
