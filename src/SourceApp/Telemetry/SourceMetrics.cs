@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Data.Sqlite;
-using SourceApp.Storage;
+using SourceApp.Options;
 
 namespace SourceApp.Telemetry;
 
@@ -22,10 +22,12 @@ public sealed class SourceMetrics
     private readonly Counter<long> _notificationsSent;
     private readonly Counter<long> _notificationsFailed;
 
-    public SourceMetrics(IMeterFactory meterFactory, IRecordStore store)
+    // From the options, not the store: resolving the store opens the database, which must fail in
+    // RunAsync's start-up (logged, exit 1), not while the app is being built.
+    public SourceMetrics(IMeterFactory meterFactory, SourceOptions options)
     {
         var meter = meterFactory.Create(new MeterOptions(MeterName));
-        string? path = (store as RecordStore)?.Path;
+        string path = options.DatabasePath;
         meter.CreateObservableGauge("sourceapp.records", () => CountRecords(path), "{record}", "Records in the database.");
         _reads = meter.CreateCounter<long>("sourceapp.reads", "{request}", "Reads of one record, by result (found, not_found).");
         _writes = meter.CreateCounter<long>("sourceapp.writes", "{request}", "Committed writes, by operation (put, delete).");
@@ -42,13 +44,8 @@ public sealed class SourceMetrics
     public void OnNotified(bool accepted) => (accepted ? _notificationsSent : _notificationsFailed).Add(1);
 
     /// <summary>Counted on a connection of its own, once per scrape: a reader of the store serves one request at a time.</summary>
-    private static IEnumerable<Measurement<long>> CountRecords(string? path)
+    private static IEnumerable<Measurement<long>> CountRecords(string path)
     {
-        if (path is null)
-        {
-            return [];
-        }
-
         try
         {
             using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly }.ToString());
