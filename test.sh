@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Restores, builds and runs every test project, then prints one line: "N passed, N failed".
-# The interop tests need Go and golang/groupcache from Debian; run as root, this installs them.
+# The interop tests need Go and golang/groupcache, the observability tests Prometheus, all from Debian;
+# run as root, this installs them.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,13 +11,15 @@ need_go_packages() {
   [ -d /usr/share/gocode/src/github.com/golang/protobuf ] || return 0
   return 1
 }
-if need_go_packages; then
+# The observability tests scrape a real cluster with Debian's Prometheus.
+need_prometheus() { ! command -v prometheus >/dev/null 2>&1; }
+if need_go_packages || need_prometheus; then
   if [ "$(id -u)" = 0 ]; then
-    echo "test.sh: installing Go and golang/groupcache (Debian packages) for the interop tests"
+    echo "test.sh: installing Go and golang/groupcache (interop tests) and Prometheus (observability tests) from Debian"
     apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-go golang-github-golang-groupcache-dev golang-goprotobuf-dev >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-go golang-github-golang-groupcache-dev golang-goprotobuf-dev prometheus >/dev/null
   else
-    echo "test.sh: the interop tests need: sudo apt-get install golang-go golang-github-golang-groupcache-dev golang-goprotobuf-dev" >&2
+    echo "test.sh: the tests need: sudo apt-get install golang-go golang-github-golang-groupcache-dev golang-goprotobuf-dev prometheus" >&2
     exit 1
   fi
 fi

@@ -1,5 +1,6 @@
 using CacheApp;
 using CacheApp.Configuration;
+using CacheApp.Telemetry;
 
 // A groupcache node: configuration from the environment (a bad value stops the process here),
 // the API on API_PORT, the peer protocol on GROUPCACHE_PORT, membership by gossip.
@@ -28,9 +29,11 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
 builder.Services.AddCacheNode(settings);
+builder.Services.AddCacheNodeTelemetry(settings);
 
 var app = builder.Build();
 app.UseCacheNode(settings);
+app.MapHealthAndMetrics();
 app.Logger.LogInformation(
     "CacheApp {Node}: API {Api}, groupcache {GroupCache}, source {Source}, group {Group} ({Bytes} bytes), discovery {Discovery}",
     settings.NodeName, settings.SelfApiAddr, settings.SelfGroupCacheAddr, settings.SourceUrl, settings.GroupName, settings.CacheBytes,

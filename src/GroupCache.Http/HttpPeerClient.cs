@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using GroupCache.Diagnostics;
 using GroupCache.Http.Protocol;
 using GroupCache.Peers;
 
@@ -15,6 +16,8 @@ namespace GroupCache.Http;
 /// Requests go through the pool's <see cref="HttpClient"/> (a <see cref="SocketsHttpHandler"/>
 /// unless the pool was given a handler): its HTTP/1.1 framing is the platform's, which skips
 /// interim 1xx answers and drops any connection whose framing is in doubt.
+/// While a trace runs, a fetch carries it in <c>traceparent</c>; with none, no header is added
+/// (the pool's handler injects no trace headers of its own: see <see cref="HttpPool"/>).
 /// </summary>
 public sealed class HttpPeerClient : IPeerClient
 {
@@ -55,6 +58,12 @@ public sealed class HttpPeerClient : IPeerClient
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(key);
         using var request = NewRequest(HttpMethod.Get, group, key);
+        if (GroupCacheTracing.CurrentTraceParent() is { } traceParent)
+        {
+            // One trace across nodes; golang/groupcache peers ignore the header.
+            request.Headers.TryAddWithoutValidation("traceparent", traceParent);
+        }
+
         long deadline = _options.PeerTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(_options.PeerTimeout.TotalSeconds * Stopwatch.Frequency);
         using var timeout = _timeouts.Rent(cancellationToken);
         try

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using Google.Protobuf;
+using GroupCache.Diagnostics;
 using GroupCache.Http.Protocol;
 using GroupCache.Peers;
 using Microsoft.AspNetCore.Http;
@@ -81,6 +82,11 @@ internal sealed partial class PeerProtocolMiddleware
             return Task.CompletedTask;
         }
 
+        return GroupCacheTracing.Source.HasListeners() ? ServeTracedAsync(context, group, groupName, key) : ServeGet(context, group, groupName, key);
+    }
+
+    private Task ServeGet(HttpContext context, Group group, string groupName, string key)
+    {
         var pending = group.GetForPeerAsync(key, context.RequestAborted);
         return pending.IsCompletedSuccessfully
             ? WriteValueAsync(context, GetResponseCodec.ToMessage(pending.Result))

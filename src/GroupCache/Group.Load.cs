@@ -71,7 +71,7 @@ public sealed partial class Group
             PeerResponse response;
             try
             {
-                response = await peer.GetAsync(Name, key, CancellationToken.None).ConfigureAwait(false);
+                response = await GetFromPeerAsync(peer, key).ConfigureAwait(false);
             }
             catch (NotFoundException)
             {
@@ -105,7 +105,7 @@ public sealed partial class Group
         ByteView value;
         try
         {
-            value = await _getter.GetAsync(key, CancellationToken.None).ConfigureAwait(false);
+            value = await GetFromGetterAsync(key).ConfigureAwait(false);
         }
         catch
         {

@@ -42,6 +42,7 @@ public sealed partial class Group
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.Ttl, TimeSpan.Zero, nameof(options));
         _main = new ConcurrentLru(_options.TimeProvider);
         _hot = new ConcurrentLru(_options.TimeProvider);
+        _metrics.Attach(this); // the shared meter until a registry with a meter factory takes the group
     }
 
     public string Name { get; }

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics.Metrics;
+using GroupCache.Diagnostics;
 using GroupCache.Peers;
 
 namespace GroupCache;
@@ -8,6 +10,15 @@ namespace GroupCache;
 public sealed class GroupRegistry
 {
     private readonly ConcurrentDictionary<string, Group> _groups = new(StringComparer.Ordinal);
+
+    /// <param name="meterFactory">
+    /// The host's meter factory (dependency injection passes it): the groups report through its
+    /// <c>GroupCache</c> meter. Without one they report through <see cref="GroupCacheMetrics.Shared"/>.
+    /// </param>
+    public GroupRegistry(IMeterFactory? meterFactory = null) => Metrics = GroupCacheMetrics.For(meterFactory);
+
+    /// <summary>Where this registry's groups report their metrics.</summary>
+    public GroupCacheMetrics Metrics { get; }
 
     public IReadOnlyCollection<Group> Groups => [.. _groups.Values];
 
@@ -19,6 +30,8 @@ public sealed class GroupRegistry
         {
             throw new InvalidOperationException($"A group named '{group.Name}' is already registered.");
         }
+
+        group.UseMetrics(Metrics);
 
         return group;
     }

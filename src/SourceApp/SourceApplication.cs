@@ -5,6 +5,7 @@ using SourceApp.Api;
 using SourceApp.Notify;
 using SourceApp.Options;
 using SourceApp.Storage;
+using SourceApp.Telemetry;
 
 namespace SourceApp;
 
@@ -49,7 +50,7 @@ public static class SourceApplication
         if (options.NotifyUrls.Count > 0 && options.NotifyAsync)
         {
             builder.Services.AddSingleton(services => new CacheInvalidationNotifier(
-                options.NotifyUrls, services.GetRequiredService<ILogger<CacheInvalidationNotifier>>(), options.NotifySecret));
+                options.NotifyUrls, services.GetRequiredService<ILogger<CacheInvalidationNotifier>>(), options.NotifySecret, services.GetRequiredService<SourceMetrics>()));
             builder.Services.AddSingleton<IWriteNotifier>(services => services.GetRequiredService<CacheInvalidationNotifier>());
             builder.Services.AddHostedService(services => services.GetRequiredService<CacheInvalidationNotifier>());
         }
@@ -59,7 +60,7 @@ public static class SourceApplication
             // -notify-timeout must count as confirmed, however long that timeout is.
             var requestTimeout = options.NotifyTimeout > InvalidationSender.DefaultRequestTimeout ? options.NotifyTimeout : InvalidationSender.DefaultRequestTimeout;
             builder.Services.AddSingleton(services => new InvalidationSender(
-                services.GetRequiredService<ILogger<InvalidationSender>>(), requestTimeout, options.NotifySecret));
+                services.GetRequiredService<ILogger<InvalidationSender>>(), requestTimeout, options.NotifySecret, services.GetRequiredService<SourceMetrics>()));
             builder.Services.AddSingleton(services => new InvalidationRetryQueue(
                 options.NotifyUrls, services.GetRequiredService<InvalidationSender>(), services.GetRequiredService<ILogger<InvalidationRetryQueue>>(),
                 InvalidationRetryQueue.DefaultCapacityPerNode, InvalidationRetryQueue.DefaultFirstBackoff, InvalidationRetryQueue.DefaultMaxBackoff));
@@ -73,11 +74,14 @@ public static class SourceApplication
             builder.Services.AddSingleton<IWriteNotifier, NoWriteNotifier>();
         }
 
+        builder.Services.AddSourceTelemetry();
+
         var app = builder.Build();
         app.UseMiddleware<JsonErrorsMiddleware>();
         app.MapDataApi();
         app.MapKeysApi();
         app.MapHealthApi();
+        app.MapHealthAndMetrics();
         return app;
     }
 

@@ -82,7 +82,7 @@ internal static class AdminEndpoints
         return new PeersResponse(s.SelfGroupCacheAddr, s.DiscoveryEnabled ? "gossip" : "static", ring, members);
     }
 
-    private static string StateName(MemberState state) => state switch
+    internal static string StateName(MemberState state) => state switch
     {
         MemberState.Alive => "alive",
         MemberState.Suspect => "suspect",

@@ -3,6 +3,7 @@ using ServiceCommon;
 using SourceApp.Notify;
 using SourceApp.Options;
 using SourceApp.Storage;
+using SourceApp.Telemetry;
 
 namespace SourceApp.Api;
 
@@ -25,19 +26,20 @@ public static class DataApi
     }
 
     private static async Task<Results<JsonHttpResult<DataRecord>, JsonHttpResult<ErrorBody>>> GetAsync(
-        HttpContext context, IRecordStore store)
+        HttpContext context, IRecordStore store, SourceMetrics metrics)
     {
         if (!DataKey.TryRead(context, out var key, out var error))
             return ApiResults.Error(StatusCodes.Status400BadRequest, error);
 
         var record = await store.GetAsync(key, context.RequestAborted);
+        metrics.OnRead(record is not null);
         return record is null
             ? ApiResults.Error(StatusCodes.Status404NotFound, "key not found")
             : TypedResults.Json(record, SourceJson.Context.DataRecord);
     }
 
     private static async Task<Results<JsonHttpResult<WrittenRecord>, JsonHttpResult<ErrorBody>>> PutAsync(
-        HttpContext context, IRecordStore store, IWriteNotifier notifier, WriteToken token, SourceOptions options)
+        HttpContext context, IRecordStore store, IWriteNotifier notifier, WriteToken token, SourceOptions options, SourceMetrics metrics)
     {
         if (!token.IsAuthorized(context.Request.Headers.Authorization))
             return Unauthorized(context);
@@ -50,13 +52,14 @@ public static class DataApi
 
         // Not the request's token: once queued, the write is applied whether or not the client waits.
         var result = await store.PutAsync(key, body.Value, CancellationToken.None);
+        metrics.OnPut();
         var unreached = NameUnreached(context, await notifier.KeyChangedAsync(key));
         return TypedResults.Json(new WrittenRecord(result.Record, unreached), SourceJson.Context.WrittenRecord,
             statusCode: result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
     private static async Task<Results<NoContent, JsonHttpResult<DeletedKey>, JsonHttpResult<ErrorBody>>> DeleteAsync(
-        HttpContext context, IRecordStore store, IWriteNotifier notifier, WriteToken token)
+        HttpContext context, IRecordStore store, IWriteNotifier notifier, WriteToken token, SourceMetrics metrics)
     {
         if (!token.IsAuthorized(context.Request.Headers.Authorization))
             return Unauthorized(context);
@@ -65,6 +68,7 @@ public static class DataApi
 
         if (!await store.DeleteAsync(key, CancellationToken.None))
             return ApiResults.Error(StatusCodes.Status404NotFound, "key not found");
+        metrics.OnDelete();
         var unreached = NameUnreached(context, await notifier.KeyChangedAsync(key));
         return unreached is null
             ? TypedResults.NoContent()

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SourceApp.Telemetry;
 
 namespace SourceApp.Notify;
 
@@ -28,12 +29,13 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
     private int _nextNode; // round-robin start, so the load spreads over the nodes
 
     /// <param name="nodeSecret">The nodes' cluster secret, sent with each notification; null sends none.</param>
-    public CacheInvalidationNotifier(IReadOnlyList<Uri> nodes, ILogger<CacheInvalidationNotifier> logger, string? nodeSecret = null)
-        : this(nodes, logger, DefaultCapacity, DefaultRounds, DefaultBackoff, InvalidationSender.DefaultRequestTimeout, nodeSecret)
+    /// <param name="metrics">Counts each attempt's outcome; null in tests that build the notifier alone.</param>
+    public CacheInvalidationNotifier(IReadOnlyList<Uri> nodes, ILogger<CacheInvalidationNotifier> logger, string? nodeSecret = null, SourceMetrics? metrics = null)
+        : this(nodes, logger, DefaultCapacity, DefaultRounds, DefaultBackoff, InvalidationSender.DefaultRequestTimeout, nodeSecret, metrics)
     {
     }
 
-    internal CacheInvalidationNotifier(IReadOnlyList<Uri> nodes, ILogger logger, int capacity, int rounds, TimeSpan backoff, TimeSpan requestTimeout, string? nodeSecret = null)
+    internal CacheInvalidationNotifier(IReadOnlyList<Uri> nodes, ILogger logger, int capacity, int rounds, TimeSpan backoff, TimeSpan requestTimeout, string? nodeSecret = null, SourceMetrics? metrics = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(nodes.Count);
         _nodes = nodes;
@@ -45,7 +47,7 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
             FullMode = BoundedChannelFullMode.Wait, // with TryWrite: fails instead of waiting
             SingleWriter = false,
         });
-        _sender = new InvalidationSender(logger, requestTimeout, nodeSecret);
+        _sender = new InvalidationSender(logger, requestTimeout, nodeSecret, metrics);
     }
 
     /// <summary>Keys dropped because every node failed every round, or the queue was full.</summary>

@@ -1,6 +1,7 @@
 using GroupCache.Http;
 using Microsoft.Extensions.Logging;
 using ServiceCommon;
+using SourceApp.Telemetry;
 
 namespace SourceApp.Notify;
 
@@ -15,10 +16,13 @@ public sealed class InvalidationSender : IDisposable
     private readonly HttpClient _http;
     private readonly ILogger _logger;
     private readonly string? _nodeSecret;
+    private readonly SourceMetrics? _metrics;
 
     /// <param name="nodeSecret">The nodes' cluster secret (<c>-notify-secret</c>), sent with each notification: nodes with a secret refuse a DELETE without it. Null sends none.</param>
-    public InvalidationSender(ILogger logger, TimeSpan requestTimeout, string? nodeSecret = null)
+    /// <param name="metrics">Counts each notification's outcome; null in tests that build a sender alone.</param>
+    public InvalidationSender(ILogger logger, TimeSpan requestTimeout, string? nodeSecret = null, SourceMetrics? metrics = null)
     {
+        _metrics = metrics;
         _logger = logger;
         _nodeSecret = string.IsNullOrEmpty(nodeSecret) ? null : nodeSecret;
         _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
@@ -44,13 +48,16 @@ public sealed class InvalidationSender : IDisposable
             if (_nodeSecret is not null)
                 request.Headers.TryAddWithoutValidation(PeerProtocolHeaders.Secret, _nodeSecret);
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            if (response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            bool confirmed = response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.NotFound;
+            _metrics?.OnNotified(confirmed);
+            if (confirmed)
                 return true;
             Log.NotifyNodeFailed(_logger, node.ToString(), key, $"HTTP {(int)response.StatusCode}");
             return false;
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
+            _metrics?.OnNotified(false);
             Log.NotifyNodeFailed(_logger, node.ToString(), key, cancellationToken.IsCancellationRequested ? "no answer in time" : ex.Message);
             return false;
         }

@@ -1,0 +1,47 @@
+using System.Diagnostics.Metrics;
+using CacheApp.Api;
+using CacheApp.Cluster;
+using CacheApp.Configuration;
+using CacheApp.Freshness;
+using CacheApp.Source;
+using GroupCache.Http;
+
+namespace CacheApp.Telemetry;
+
+/// <summary>
+/// The <c>CacheApp</c> meter: membership (members by state, ring size, gossip sent) and freshness
+/// (invalidations sent, received, failed), each observed from the counters the node keeps for its
+/// status page, so nothing is counted twice.
+/// </summary>
+internal sealed class CacheNodeMetrics
+{
+    public const string MeterName = "CacheApp";
+
+    public CacheNodeMetrics(IMeterFactory meterFactory, IServiceProvider services, CacheAppSettings settings, HttpPool pool, InvalidationStats invalidations, SourceHealth source)
+    {
+        var meter = meterFactory.Create(new MeterOptions(MeterName));
+        var table = services.GetService<MemberTable>();
+        var cluster = services.GetService<ClusterClient>();
+
+        meter.CreateObservableGauge("cacheapp.members", () => Members(table, settings), "{member}", "Members this node knows, by state (alive, suspect, dead, left; static for a fixed ring).");
+        meter.CreateObservableGauge("cacheapp.ring.size", () => pool.Peers.Count, "{member}", "Nodes on this node's consistent-hash ring, itself included.");
+        meter.CreateObservableCounter("cacheapp.gossip.messages", () => cluster?.MessagesSent ?? 0, "{message}", "Join, gossip and leave messages sent.");
+        meter.CreateObservableCounter("cacheapp.gossip.bytes", () => cluster?.BytesSent ?? 0, "By", "Bytes of the join, gossip and leave messages sent.");
+        meter.CreateObservableCounter("cacheapp.invalidations.sent", () => invalidations.Sent, "{request}", "Peer-protocol DELETEs sent to other members.");
+        meter.CreateObservableCounter("cacheapp.invalidations.failed", () => invalidations.Failed, "{request}", "Sent DELETEs that were not confirmed.");
+        meter.CreateObservableCounter("cacheapp.invalidations.received", () => invalidations.Received, "{request}", "Peer-protocol DELETEs received and applied.");
+        meter.CreateObservableGauge("cacheapp.source.up", () => source.Last.Healthy == true ? 1 : 0, "1", "1 when the source's last health check succeeded.");
+    }
+
+    private static IEnumerable<Measurement<int>> Members(MemberTable? table, CacheAppSettings settings)
+    {
+        if (table is null)
+        {
+            return [new Measurement<int>(settings.StaticPeers?.Count ?? 1, new KeyValuePair<string, object?>("state", "static"))];
+        }
+
+        var view = table.View();
+        return [.. Enum.GetValues<MemberState>().Select(state =>
+            new Measurement<int>(view.Count(m => m.State == state), new KeyValuePair<string, object?>("state", AdminEndpoints.StateName(state))))];
+    }
+}

@@ -1,0 +1,27 @@
+using CacheApp.Configuration;
+using GroupCache.Diagnostics;
+using ServiceDefaults;
+
+namespace CacheApp.Telemetry;
+
+/// <summary>Metrics, traces and health for a cache node: <c>/metrics</c>, <c>/health/live</c> and <c>/health/ready</c> on the API port.</summary>
+internal static class CacheNodeTelemetry
+{
+    public static IServiceCollection AddCacheNodeTelemetry(this IServiceCollection services, CacheAppSettings settings)
+    {
+        services.AddSingleton<CacheNodeMetrics>();
+        services.AddServiceTelemetry("cacheapp", [GroupCacheMetrics.MeterName, CacheNodeMetrics.MeterName], [GroupCacheTracing.SourceName], Environment.GetEnvironmentVariable);
+        services.AddLiveAndReadyChecks()
+            .AddCheck<RingReadiness>("ring", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<SourceReadiness>("source", tags: [HealthEndpoints.ReadyTag]);
+        return services;
+    }
+
+    public static WebApplication MapHealthAndMetrics(this WebApplication app)
+    {
+        _ = app.Services.GetRequiredService<CacheNodeMetrics>(); // its instruments exist from the start
+        app.MapMetrics();
+        app.MapLiveAndReady();
+        return app;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+using SourceApp.Storage;
+using SourceApp.Tests.Support;
+
+namespace SourceApp.Tests.Api;
+
+/// <summary>GET /metrics, /health/live and /health/ready.</summary>
+public class ObservabilityTests
+{
+    [Fact]
+    public async Task Metrics_ReadsAndWrites_CountedInPrometheusText()
+    {
+        await using var app = new SourceAppFactory();
+        using var client = app.CreateClient();
+        int seeded = SampleRecords.All.Count;
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/data/apple")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/data/no-such-key")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PutAsync("/api/data/metrics-key", Keys.ValueBody("v"))).StatusCode);
+
+        // The exporter may answer from a scrape it cached a moment ago: ask until the writes show.
+        string text = string.Empty;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (Sample(text, "sourceapp_writes_total", "operation=\"put\"") is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            text = await client.GetStringAsync("/metrics");
+        }
+
+        Assert.Equal(1, Sample(text, "sourceapp_reads_total", "result=\"found\""));
+        Assert.Equal(1, Sample(text, "sourceapp_reads_total", "result=\"not_found\""));
+        Assert.Equal(1, Sample(text, "sourceapp_writes_total", "operation=\"put\""));
+        Assert.Equal(seeded + 1, Sample(text, "sourceapp_records", string.Empty));
+        Assert.DoesNotContain("metrics-key", text);
+        Assert.Contains("process_", text);
+        Assert.Contains("dotnet_", text);
+    }
+
+    [Fact]
+    public async Task Ready_RecordsTableGone_503WhileLiveStays200()
+    {
+        await using var app = new SourceAppFactory();
+        using var client = app.CreateClient();
+        var ready = await DataApiTests.ReadJsonAsync(await client.GetAsync("/health/ready"));
+        Assert.Equal("healthy", ready.GetProperty("status").GetString());
+        Assert.Equal("database", ready.GetProperty("checks")[0].GetProperty("name").GetString());
+
+        using (var connection = new SqliteConnection($"Data Source={app.DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE records;";
+            command.ExecuteNonQuery();
+        }
+
+        var notReady = await client.GetAsync("/health/ready");
+        var live = await client.GetAsync("/health/live");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        var body = await DataApiTests.ReadJsonAsync(notReady);
+        Assert.Equal("unhealthy", body.GetProperty("checks")[0].GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal("process", (await DataApiTests.ReadJsonAsync(live)).GetProperty("checks")[0].GetProperty("name").GetString());
+    }
+
+    /// <summary>The value of the series <paramref name="name"/> whose labels contain <paramref name="label"/>; null when absent.</summary>
+    private static double? Sample(string text, string name, string label)
+    {
+        foreach (Match line in Regex.Matches(text, "^" + Regex.Escape(name) + @"(\{[^}]*\})? (\S+)", RegexOptions.Multiline))
+        {
+            if (line.Groups[1].Value.Contains(label, StringComparison.Ordinal))
+            {
+                return double.Parse(line.Groups[2].Value, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
+}
