@@ -39,7 +39,6 @@ internal static class NodeSetup
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeInfo>();
-        services.AddSingleton<PeerErrorLog>();
         services.AddFreshness();
 
         services.AddSingleton(_ => new HttpPool(settings.SelfGroupCacheAddr, new HttpPoolOptions
@@ -67,8 +66,7 @@ internal static class NodeSetup
         services.AddSingleton(sp =>
         {
             var getter = new SourceGetter(sp.GetRequiredService<SourceHttp>().Client, settings.SourceUrl, settings.SourceTimeout);
-            var errors = sp.GetRequiredService<PeerErrorLog>();
-            var options = new GroupOptions { Ttl = settings.CacheTtl, OnPeerError = errors.OnPeerError };
+            var options = new GroupOptions { Ttl = settings.CacheTtl, Logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Group).FullName!) };
             return sp.GetRequiredService<GroupRegistry>().NewGroup(settings.GroupName, settings.CacheBytes, getter, sp.GetRequiredService<HttpPool>(), options);
         });
 

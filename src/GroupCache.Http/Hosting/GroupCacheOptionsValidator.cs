@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Options;
+
+namespace GroupCache.Http;
+
+/// <summary>
+/// Checks <see cref="GroupCacheOptions"/> when the host starts and names every bad setting by its
+/// configuration path. The pool's and the groups' own rules are asked, not repeated.
+/// </summary>
+internal sealed class GroupCacheOptionsValidator(GroupRegistrations registrations) : IValidateOptions<GroupCacheOptions>
+{
+    private const string Section = GroupCacheOptions.SectionName + ":";
+
+    public ValidateOptionsResult Validate(string? name, GroupCacheOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Self))
+        {
+            failures.Add($"{Section}Self is required: this node's base URL as its peers reach it (like http://127.0.0.1:5000).");
+        }
+        else if (!PeerAddress.TryNormalize(options.Self, out _, out string? error))
+        {
+            failures.Add($"{Section}Self: {error}");
+        }
+
+        for (int i = 0; i < options.Peers.Count; i++)
+        {
+            if (!PeerAddress.TryNormalize(options.Peers[i], out _, out string? error))
+            {
+                failures.Add($"{Section}Peers:{i}: {error}");
+            }
+        }
+
+        foreach (var (setting, problem) in options.ToPoolOptions().FindProblems())
+        {
+            failures.Add($"{Section}{setting} {problem}");
+        }
+
+        if (options.PeerPort is < 1 or > 65535)
+        {
+            failures.Add($"{Section}PeerPort must be between 1 and 65535 (or unset to serve peers on every port), got {options.PeerPort}.");
+        }
+
+        foreach (var (group, settings) in options.Groups)
+        {
+            ValidateGroup(group, settings, failures);
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private void ValidateGroup(string group, GroupCacheGroupOptions? settings, List<string> failures)
+    {
+        string path = $"{Section}Groups:{group}";
+        if (!registrations.Contains(group))
+        {
+            failures.Add($"{path} configures a group that is not registered: add it in code with AddGroup(\"{group}\", ...).");
+        }
+
+        if (settings?.CacheBytes is < 0)
+        {
+            failures.Add($"{path}:CacheBytes must be 0 or more (0 caches nothing), got {settings.CacheBytes}.");
+        }
+
+        if (settings?.Ttl is { } ttl && !GroupOptions.IsValidTtl(ttl))
+        {
+            failures.Add($"{path}:Ttl {GroupOptions.TtlRange[..^1]}, got {ttl}.");
+        }
+    }
+}
