@@ -26,6 +26,17 @@ public static class GroupCacheBuilderExtensions
         return Add(builder, name, cacheBytes, _ => getter);
     }
 
+    /// <summary>Adds a group whose getter <paramref name="getterFactory"/> makes once, from the container, when the groups are created.</summary>
+    /// <param name="builder">The builder <c>AddGroupCache</c> returned.</param>
+    /// <param name="name">The group's name, as peers and <c>[FromKeyedServices(name)] Group</c> address it.</param>
+    /// <param name="cacheBytes">Its cache budget (configuration's <c>GroupCache:Groups:{name}:CacheBytes</c> overrides it).</param>
+    /// <param name="getterFactory">Makes the group's getter from the application's services.</param>
+    public static IGroupCacheBuilder AddGroup(this IGroupCacheBuilder builder, string name, long cacheBytes, Func<IServiceProvider, IGetter> getterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(getterFactory);
+        return Add(builder, name, cacheBytes, getterFactory);
+    }
+
     /// <summary>
     /// Adds a group whose getter is resolved from DI for each load, in a new scope that is disposed
     /// when the load ends, so that it may take scoped services. <typeparamref name="TGetter"/> is
