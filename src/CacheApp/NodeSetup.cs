@@ -39,16 +39,7 @@ internal static class NodeSetup
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeInfo>();
-        services.AddSingleton<PeerErrorLog>();
         services.AddFreshness();
-
-        services.AddSingleton(_ => new HttpPool(settings.SelfGroupCacheAddr, new HttpPoolOptions
-        {
-            PeerTimeout = settings.PeerTimeout,
-            ClusterSecret = settings.ClusterSecret,
-            MaxValueBytes = settings.MaxValueBytes,
-            LocalAddress = settings.OutgoingBindAddress,
-        }));
 
         // One client for the source: many connections, because every cold key is a request.
         services.AddSingleton(_ => new SourceHttp(new HttpClient(new SocketsHttpHandler
@@ -65,14 +56,32 @@ internal static class NodeSetup
         services.AddSingleton(sp => new SourceHealth(sp.GetRequiredService<SourceHttp>().Client, settings, TimeProvider.System, sp.GetRequiredService<ILogger<SourceHealth>>()));
         services.AddHostedService(sp => sp.GetRequiredService<SourceHealth>());
 
-        services.AddSingleton<GroupRegistry>();
-        services.AddSingleton(sp =>
+        // The library's front door: the pool, the group and their lifetime; the peer protocol on
+        // GROUPCACHE_PORT only. The ring is GROUPCACHE_PEERS, or gossip's members (a peer source).
+        var groupCache = services.AddGroupCache(o =>
         {
-            var getter = new SourceGetter(sp.GetRequiredService<SourceHttp>().Client, settings.SourceUrl, settings.SourceTimeout);
-            var errors = sp.GetRequiredService<PeerErrorLog>();
-            var options = new GroupOptions { Ttl = settings.CacheTtl, OnPeerError = errors.OnPeerError };
-            return sp.GetRequiredService<GroupRegistry>().NewGroup(settings.GroupName, settings.CacheBytes, getter, sp.GetRequiredService<HttpPool>(), options);
+            o.Self = settings.SelfGroupCacheAddr;
+            o.PeerPort = settings.GroupCachePort;
+            o.PeerTimeout = settings.PeerTimeout;
+            o.ClusterSecret = settings.ClusterSecret;
+            o.MaxValueBytes = settings.MaxValueBytes;
+            o.LocalAddress = settings.OutgoingBindAddress?.ToString();
+            o.Groups[settings.GroupName] = new GroupCacheGroupOptions { Ttl = settings.CacheTtl };
+            if (!settings.DiscoveryEnabled)
+            {
+                foreach (string peer in settings.StaticPeers!)
+                {
+                    o.Peers.Add(peer);
+                }
+            }
         });
+        groupCache.AddGroup(
+            settings.GroupName,
+            settings.CacheBytes,
+            sp => new SourceGetter(sp.GetRequiredService<SourceHttp>().Client, settings.SourceUrl, settings.SourceTimeout));
+
+        // The node's one group, for the endpoints that take it unkeyed.
+        services.AddSingleton(sp => sp.GetRequiredKeyedService<Group>(settings.GroupName));
 
         if (settings.DiscoveryEnabled)
         {
@@ -86,7 +95,9 @@ internal static class NodeSetup
                 settings.MemberDeadAfter,
                 settings.MemberForgetAfter,
                 CacheAppSettings.MaxMembers));
-            services.AddSingleton<IPeerRing>(sp => new HttpPoolRing(sp.GetRequiredService<HttpPool>()));
+            services.AddSingleton<GossipPeerSource>();
+            services.AddSingleton<IPeerRing>(sp => sp.GetRequiredService<GossipPeerSource>());
+            groupCache.AddPeerSource<GossipPeerSource>();
             services.AddSingleton(_ => new ClusterClient(settings.ClusterSecret, localAddress: settings.OutgoingBindAddress));
             services.AddSingleton<MembershipService>();
             services.AddHostedService(sp => sp.GetRequiredService<MembershipService>());
@@ -97,24 +108,15 @@ internal static class NodeSetup
 
     public static WebApplication UseCacheNode(this WebApplication app, CacheAppSettings settings)
     {
-        var registry = app.Services.GetRequiredService<GroupRegistry>();
-        var pool = app.Services.GetRequiredService<HttpPool>();
         var group = app.Services.GetRequiredService<Group>();
         _ = app.Services.GetRequiredService<NodeInfo>(); // its start time is now, not the first status request
-        if (!settings.DiscoveryEnabled)
-        {
-            pool.SetPeers(settings.StaticPeers!);
-        }
 
-        // The groupcache port serves the peer protocol and nothing else; the API port never serves it.
+        // The groupcache port serves the peer protocol and nothing else; the API port never serves
+        // it. The counter wraps the peer protocol, to count the removals peers asked for.
         app.UseWhen(
             ctx => ctx.Connection.LocalPort == settings.GroupCachePort,
-            branch =>
-            {
-                branch.UseInvalidationCounter(app.Services.GetRequiredService<InvalidationStats>());
-                branch.UseGroupCachePeerProtocol(registry, pool.Options);
-                branch.Run(ctx => JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status404NotFound, "not a groupcache path"));
-            });
+            branch => branch.UseInvalidationCounter(app.Services.GetRequiredService<InvalidationStats>()));
+        app.MapGroupCache();
         var apiLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CacheApp.Api");
         ClusterExposure.WarnIfOpen(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CacheApp.Security"), settings);
         app.UseDataReads(group, apiLogger);

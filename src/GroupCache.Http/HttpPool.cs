@@ -4,6 +4,8 @@ using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using GroupCache.ConsistentHash;
 using GroupCache.Peers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GroupCache.Http;
 
@@ -18,20 +20,23 @@ namespace GroupCache.Http;
 /// <see cref="SetPeers"/> builds a new ring and swaps it in whole, so that lookups — one volatile
 /// read — never lock and never see half a ring.
 /// </remarks>
-public sealed class HttpPool : IPeerPicker, IDisposable
+public sealed partial class HttpPool : IPeerPicker, IDisposable
 {
     private readonly HttpClient _http;
     private readonly TimeoutSources _timeouts;
     private readonly PeerBodyBudget _budget;
     private readonly ConcurrentDictionary<string, HttpPeerClient> _clients = new(StringComparer.Ordinal);
     private readonly Lock _setLock = new(); // serialises SetPeers; readers use _ring without it
+    private readonly ILogger _logger;
     private Ring _ring;
 
     /// <param name="self">This node's base URL, as the other nodes name it.</param>
     /// <param name="options">Null for groupcache's defaults.</param>
     /// <param name="handler">The HTTP handler under the client (tests pass fakes); null for a pooled <see cref="SocketsHttpHandler"/>, which the pool owns.</param>
-    public HttpPool(string self, HttpPoolOptions? options = null, HttpMessageHandler? handler = null)
+    /// <param name="logger">Where ring changes are logged; null for none.</param>
+    public HttpPool(string self, HttpPoolOptions? options = null, HttpMessageHandler? handler = null, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         Self = PeerAddress.Normalize(self);
         Options = options ?? new HttpPoolOptions();
         Options.Validate();
@@ -42,8 +47,10 @@ public sealed class HttpPool : IPeerPicker, IDisposable
         _ring = Ring.Empty;
     }
 
+    /// <summary>This node's canonical base URL.</summary>
     public string Self { get; }
 
+    /// <summary>The pool's settings, validated.</summary>
     public HttpPoolOptions Options { get; }
 
     /// <summary>The ring's members: normalised, distinct, sorted ordinally.</summary>
@@ -65,8 +72,14 @@ public sealed class HttpPool : IPeerPicker, IDisposable
         hashRing.Add(sorted);
         lock (_setLock)
         {
-            var clients = sorted.Where(p => p != Self).ToFrozenDictionary(p => p, ClientFor, StringComparer.Ordinal);
-            Volatile.Write(ref _ring, new Ring(hashRing, sorted, clients));
+            var old = _ring;
+            var others = sorted.Where(p => p != Self).ToArray();
+            var clients = others.ToFrozenDictionary(p => p, ClientFor, StringComparer.Ordinal);
+            Volatile.Write(ref _ring, new Ring(hashRing, sorted, clients, [.. others.Select(p => (IPeerClient)clients[p])]));
+            if (!old.Peers.SequenceEqual(sorted, StringComparer.Ordinal))
+            {
+                LogRingChanged(_logger, sorted.Length, string.Join(", ", sorted.Except(old.Peers)), string.Join(", ", old.Peers.Except(sorted)));
+            }
 
             // Forget the clients of peers that left, so that the pool does not grow with every
             // peer it ever had. Their kept-alive connections, idle from now on, are closed by the
@@ -80,6 +93,9 @@ public sealed class HttpPool : IPeerPicker, IDisposable
             }
         }
     }
+
+    /// <summary>The clients of the ring's members other than this node, sorted by address.</summary>
+    public IReadOnlyList<IPeerClient> GetAllPeers() => Volatile.Read(ref _ring).Others;
 
     /// <summary>The base URL of the peer that owns <paramref name="key"/> (maybe <see cref="Self"/>); null when the ring is empty.</summary>
     public string? OwnerOf(string key)
@@ -148,9 +164,12 @@ public sealed class HttpPool : IPeerPicker, IDisposable
         ActivityHeadersPropagator = null,
     };
 
-    private sealed class Ring(HashRing hashRing, string[] peers, FrozenDictionary<string, HttpPeerClient> clients)
+    [LoggerMessage(1101, LogLevel.Information, "Ring changed: {Count} members (added: {Added}; removed: {Removed})")]
+    private static partial void LogRingChanged(ILogger logger, int count, string added, string removed);
+
+    private sealed class Ring(HashRing hashRing, string[] peers, FrozenDictionary<string, HttpPeerClient> clients, IPeerClient[] others)
     {
-        public static readonly Ring Empty = new(new HashRing(1), [], FrozenDictionary<string, HttpPeerClient>.Empty);
+        public static readonly Ring Empty = new(new HashRing(1), [], FrozenDictionary<string, HttpPeerClient>.Empty, []);
 
         public HashRing HashRing { get; } = hashRing;
 
@@ -158,5 +177,7 @@ public sealed class HttpPool : IPeerPicker, IDisposable
 
         /// <summary>The clients of the members other than this node.</summary>
         public FrozenDictionary<string, HttpPeerClient> Clients { get; } = clients;
+
+        public IReadOnlyList<IPeerClient> Others { get; } = Array.AsReadOnly(others);
     }
 }

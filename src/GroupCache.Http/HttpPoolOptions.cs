@@ -12,6 +12,10 @@ public sealed class HttpPoolOptions
     /// <summary>Where peer requests are served; must start and end with '/'.</summary>
     public string BasePath { get; set; } = DefaultBasePath;
 
+    /// <summary>The largest <see cref="MaxValueBytes"/>: one array must hold a value and its framing.</summary>
+    public const long MaxValueBytesLimit = 0x7FFFFFC7 - 64;
+
+    /// <summary>Points per peer on the consistent-hash ring; every node must use the same number.</summary>
     public int Replicas { get; set; } = DefaultReplicas;
 
     /// <summary>The longest a whole peer request (headers and body) may take before it counts as a peer error.</summary>
@@ -52,34 +56,48 @@ public sealed class HttpPoolOptions
     /// <summary>Throws when a setting cannot work; called where the options are first used.</summary>
     internal void Validate()
     {
+        foreach (var (setting, problem) in FindProblems())
+        {
+            throw new ArgumentException($"{setting} {problem}", setting);
+        }
+    }
+
+    /// <summary>
+    /// Every setting that cannot work, as (its name, what is allowed and what it is). The one place
+    /// of these rules: <see cref="Validate"/> throws on the first, configuration validation reports all.
+    /// </summary>
+    internal IEnumerable<(string Setting, string Problem)> FindProblems()
+    {
         if (string.IsNullOrEmpty(BasePath) || BasePath[0] != '/' || BasePath[^1] != '/')
         {
-            throw new ArgumentException($"BasePath must start and end with '/', got '{BasePath}'.");
+            yield return (nameof(BasePath), $"must start and end with '/', got '{BasePath}'.");
         }
-
-        foreach (char c in BasePath)
+        else if (BasePath.Any(c => !PeerPath.IsUnreserved(c) && c != '/'))
         {
             // The endpoint compares the raw request target with BasePath, so BasePath must be
             // spelled the same escaped and unescaped.
-            if (!PeerPath.IsUnreserved(c) && c != '/')
-            {
-                throw new ArgumentException($"BasePath may hold only letters, digits, '-', '.', '_', '~' and '/', got '{BasePath}'.");
-            }
+            yield return (nameof(BasePath), $"may hold only letters, digits, '-', '.', '_', '~' and '/', got '{BasePath}'.");
         }
 
         if (Replicas <= 0)
         {
-            throw new ArgumentException($"Replicas must be positive, got {Replicas}.");
+            yield return (nameof(Replicas), $"must be positive, got {Replicas}.");
         }
 
         if (PeerTimeout <= TimeSpan.Zero && PeerTimeout != Timeout.InfiniteTimeSpan)
         {
-            throw new ArgumentException($"PeerTimeout must be positive, got {PeerTimeout}.");
+            yield return (nameof(PeerTimeout), $"must be positive (or {Timeout.InfiniteTimeSpan} for none), got {PeerTimeout}.");
         }
 
-        if (MaxValueBytes < 0 || MaxValueBytes > Array.MaxLength - 64)
+        if (MaxValueBytes < 0 || MaxValueBytes > MaxValueBytesLimit)
         {
-            throw new ArgumentException($"MaxValueBytes must be between 0 and {Array.MaxLength - 64}, got {MaxValueBytes}.");
+            yield return (nameof(MaxValueBytes), $"must be between 0 and {MaxValueBytesLimit}, got {MaxValueBytes}.");
+        }
+
+        if (ClusterSecret is not null && ClusterSecret.Any(c => c < 0x20 || c > 0x7E))
+        {
+            // It travels as a header value: a line break would end the header.
+            yield return (nameof(ClusterSecret), "may hold only printable ASCII characters (no line breaks or other control characters).");
         }
     }
 }

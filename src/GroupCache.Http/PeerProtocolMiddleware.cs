@@ -199,7 +199,7 @@ internal sealed partial class PeerProtocolMiddleware
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static Task ErrorAsync(HttpContext context, int status, string message)
+    internal static Task ErrorAsync(HttpContext context, int status, string message)
     {
         var response = context.Response;
         response.StatusCode = status;

@@ -7,7 +7,7 @@ namespace GroupCache;
 /// bytes: the cache hands out the very memory it holds, so callers must not mutate what
 /// <see cref="AsMemory"/> exposes through unsafe means. Use <see cref="ToArray"/> for a private copy.
 /// </summary>
-public readonly struct ByteView : IEquatable<ByteView>
+public readonly partial struct ByteView : IEquatable<ByteView>
 {
     private readonly ReadOnlyMemory<byte> _bytes;
 

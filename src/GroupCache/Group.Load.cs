@@ -82,7 +82,7 @@ public sealed partial class Group
             catch (Exception ex)
             {
                 Interlocked.Increment(ref Stats._peerErrors);
-                _options.OnPeerError?.Invoke(key, ex);
+                _log.PeerFailed(Name, key, ex);
                 response = default;
                 peer = null;
             }
@@ -107,9 +107,14 @@ public sealed partial class Group
         {
             value = await GetFromGetterAsync(key).ConfigureAwait(false);
         }
-        catch
+        catch (Exception ex)
         {
             Interlocked.Increment(ref Stats._localLoadErrs);
+            if (ex is not NotFoundException)
+            {
+                _log.LoadFailed(Name, key, ex);
+            }
+
             throw;
         }
 

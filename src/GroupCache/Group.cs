@@ -1,3 +1,4 @@
+using GroupCache.Logging;
 using GroupCache.Lru;
 using GroupCache.Peers;
 using GroupCache.SingleFlight;
@@ -16,6 +17,7 @@ public sealed partial class Group
     private readonly GroupOptions _options;
     private readonly ConcurrentLru _main;
     private readonly ConcurrentLru _hot;
+    private readonly GroupLog _log;
     private readonly FlightGroup<Loaded> _flight = new();
 
     // Loads of keys a peer asked for although this node's ring names another owner: they run in
@@ -29,6 +31,8 @@ public sealed partial class Group
     /// <param name="cacheBytes">The budget for the main and hot caches together; 0 caches nothing.</param>
     /// <param name="getter">Loads keys that no cache holds.</param>
     /// <param name="peers">Names each key's owner; null for a node on its own.</param>
+    /// <param name="options">Null for groupcache's defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="GroupOptions.Validate"/>).</exception>
     public Group(string name, long cacheBytes, IGetter getter, IPeerPicker? peers = null, GroupOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -39,21 +43,26 @@ public sealed partial class Group
         _getter = getter;
         _peers = peers ?? NoPeers.Instance;
         _options = options ?? new GroupOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.Ttl, TimeSpan.Zero, nameof(options));
+        _options.Validate();
+        _log = new GroupLog(_options.Logger, _options.TimeProvider);
         _main = new ConcurrentLru(_options.TimeProvider);
         _hot = new ConcurrentLru(_options.TimeProvider);
         _metrics.Attach(this); // the shared meter until a registry with a meter factory takes the group
     }
 
+    /// <summary>The group's name, as peers address it.</summary>
     public string Name { get; }
 
     /// <summary>The byte budget shared by the main and hot caches.</summary>
     public long CacheBytes { get; }
 
+    /// <summary>How long a loaded value lives; zero is forever.</summary>
     public TimeSpan Ttl => _options.Ttl;
 
+    /// <summary>The group's counters.</summary>
     public GroupStats Stats { get; } = new();
 
+    /// <summary>The counters of the main or the hot cache.</summary>
     public CacheStats GetCacheStats(CacheType which) => (which == CacheType.Hot ? _hot : _main).Stats();
 
     /// <summary>The value of <paramref name="key"/>: from a cache, the owner peer, or the getter.</summary>

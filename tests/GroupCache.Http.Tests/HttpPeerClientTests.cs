@@ -17,11 +17,11 @@ public class HttpPeerClientTests
     [MemberData(nameof(BrokenAnswers))]
     public async Task GroupGet_PeerAnswersBadly_CountsPeerErrorAndLoadsLocally(string answer)
     {
-        var errors = new List<Exception>();
+        var log = new ListLogger();
         await using var rogue = await RoguePeer.StartAsync(
             context => BrokenAsync(context, answer),
             new HttpPoolOptions { MaxValueBytes = 1024 },
-            new GroupOptions { OnPeerError = (_, ex) => { lock (errors) { errors.Add(ex); } } });
+            new GroupOptions { Logger = log });
         string key = rogue.KeyOwnedByRogue();
 
         var value = await rogue.Node.Group.GetAsync(key);
@@ -30,21 +30,22 @@ public class HttpPeerClientTests
         Assert.Equal(1, rogue.Node.Group.Stats.PeerErrors);
         Assert.Equal(0, rogue.Node.Group.Stats.PeerLoads);
         Assert.Equal(1, rogue.Node.Getter.CallsFor(key));
-        Assert.IsNotType<NotFoundException>(Assert.Single(errors));
+        var failure = Assert.Single(log.Entries, e => e.EventId == 1001);
+        Assert.IsNotType<NotFoundException>(failure.Exception);
     }
 
     [Fact]
     public async Task GroupGet_PeerTimesOut_CountsPeerErrorAndLoadsLocally()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Exception? error = null;
+        var log = new ListLogger();
         await using var rogue = await RoguePeer.StartAsync(
             async context =>
             {
                 await release.Task.WaitAsync(context.RequestAborted);
             },
             new HttpPoolOptions { PeerTimeout = TimeSpan.FromMilliseconds(300) },
-            new GroupOptions { OnPeerError = (_, ex) => error = ex });
+            new GroupOptions { Logger = log });
         string key = rogue.KeyOwnedByRogue();
 
         try
@@ -53,7 +54,7 @@ public class HttpPeerClientTests
 
             Assert.Equal("v:" + key, value.ToString());
             Assert.Equal(1, rogue.Node.Group.Stats.PeerErrors);
-            Assert.IsType<TimeoutException>(error);
+            Assert.IsType<TimeoutException>(Assert.Single(log.Entries, e => e.EventId == 1001).Exception);
         }
         finally
         {

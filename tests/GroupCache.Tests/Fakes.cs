@@ -42,7 +42,11 @@ internal sealed class FakePeer : IPeerClient
 {
     private int _hits;
 
+    private int _removes;
+
     public int Hits => Volatile.Read(ref _hits);
+
+    public int Removes => Volatile.Read(ref _removes);
 
     public bool Fail { get; set; }
 
@@ -67,6 +71,12 @@ internal sealed class FakePeer : IPeerClient
 
         return ValueTask.FromResult(new PeerResponse(ByteView.FromString(Value(key)), ExpiresAt));
     }
+
+    public Task<bool> RemoveAsync(string group, string key, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _removes);
+        return Task.FromResult(!Fail);
+    }
 }
 
 /// <summary>Names <see cref="Peer"/> as the owner of the keys <see cref="OwnedByPeer"/> accepts; this node owns the rest.</summary>
@@ -81,6 +91,8 @@ internal sealed class FakePicker(FakePeer peer, Func<string, bool> ownedByPeer) 
         peer = OwnedByPeer(key) ? Peer : null;
         return peer is not null;
     }
+
+    public IReadOnlyList<IPeerClient> GetAllPeers() => [Peer];
 }
 
 /// <summary>A random source that always draws the same number, to decide hot-cache population in tests.</summary>

@@ -62,8 +62,8 @@ public class GroupTests
     {
         var getter = new CountingGetter();
         var picker = new FakePicker(new FakePeer { Fail = true }, _ => true);
-        var errors = new List<string>();
-        var group = new Group("g", Budget, getter, picker, new GroupOptions { OnPeerError = (key, _) => errors.Add(key) });
+        var log = new ListLogger();
+        var group = new Group("g", Budget, getter, picker, new GroupOptions { Logger = log });
 
         var value = await group.GetAsync("k");
 
@@ -71,7 +71,10 @@ public class GroupTests
         Assert.Equal(1, group.Stats.PeerErrors);
         Assert.Equal(0, group.Stats.PeerLoads);
         Assert.Equal(1, group.Stats.LocalLoads);
-        Assert.Equal(["k"], errors);
+        var entry = Assert.Single(log.Entries);
+        Assert.Equal(1001, entry.EventId);
+        Assert.Equal("k", entry.Values["Key"]);
+        Assert.IsType<HttpRequestException>(entry.Exception);
     }
 
     [Fact]

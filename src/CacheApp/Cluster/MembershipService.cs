@@ -81,11 +81,9 @@ public sealed partial class MembershipService : BackgroundService, IHostedLifecy
                 return;
             }
 
-            var added = ring.Except(_published, StringComparer.Ordinal).ToArray();
-            var removed = _published.Except(ring, StringComparer.Ordinal).ToArray();
+            // The pool logs the change (GroupCache.Http.HttpPool, event 1101) when it takes the ring.
             _ring.SetPeers(ring);
             _published = ring;
-            LogRingChanged(ring.Count, string.Join(' ', added), string.Join(' ', removed));
         }
     }
 
@@ -225,9 +223,6 @@ public sealed partial class MembershipService : BackgroundService, IHostedLifecy
     }
 
     Task IHostedLifecycleService.StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(100, LogLevel.Information, "Ring changed: {Count} members (added: {Added}; removed: {Removed})")]
-    private partial void LogRingChanged(int count, string added, string removed);
 
     [LoggerMessage(101, LogLevel.Information, "Joined through {Peer}; it knows {Count} members")]
     private partial void LogJoined(string peer, int count);

@@ -46,9 +46,9 @@ public sealed class InvalidationStats
 
     internal void OnRequested() => Interlocked.Increment(ref _requested);
 
-    internal void OnSent() => Interlocked.Increment(ref _sent);
+    internal void OnSent(int count) => Interlocked.Add(ref _sent, count);
 
-    internal void OnFailed() => Interlocked.Increment(ref _failed);
+    internal void OnFailed(int count) => Interlocked.Add(ref _failed, count);
 
     internal void OnReceived() => Interlocked.Increment(ref _received);
 }

@@ -1,6 +1,6 @@
 namespace GroupCache.Peers;
 
-/// <summary>Fetches a key of a group from the peer that owns it (Go's <c>ProtoGetter</c>).</summary>
+/// <summary>Talks to one peer about the keys it owns (Go's <c>ProtoGetter</c>).</summary>
 public interface IPeerClient
 {
     /// <summary>
@@ -8,6 +8,12 @@ public interface IPeerClient
     /// no such key; any other exception is a peer failure and the caller loads the key itself.
     /// </summary>
     ValueTask<PeerResponse> GetAsync(string group, string key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asks the peer to forget <paramref name="key"/> of <paramref name="group"/>. True when it
+    /// confirmed; false when it failed, refused or did not answer in time (never throws for that).
+    /// </summary>
+    Task<bool> RemoveAsync(string group, string key, CancellationToken cancellationToken);
 }
 
 /// <summary>What a peer answers for a key.</summary>

@@ -3,7 +3,6 @@ using System.Net;
 using CacheApp.Freshness;
 using GroupCache;
 using GroupCache.Http;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CacheApp.Tests.Freshness;
 
@@ -47,7 +46,7 @@ public class ClusterInvalidatorTests
         pool.SetPeers(Ring);
         var group = new Group("data", 1 << 20, new GetterFunc((key, _) => ValueTask.FromResult(ByteView.FromString("v:" + key))), pool);
         var stats = new InvalidationStats();
-        return (new ClusterInvalidator(group, pool, stats, NullLogger<ClusterInvalidator>.Instance), stats, pool, group);
+        return (new ClusterInvalidator(group, stats), stats, pool, group);
     }
 
     private static string KeyOwnedBy(HttpPool pool, Func<string, bool> owner) =>
