@@ -49,6 +49,7 @@ public sealed class HttpPeerClient : IPeerClient
     /// <summary>The peer's canonical base URL.</summary>
     public string Peer { get; }
 
+    /// <inheritdoc/>
     public ValueTask<PeerResponse> GetAsync(string group, string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(group);
@@ -114,6 +115,7 @@ public sealed class HttpPeerClient : IPeerClient
         }
     }
 
+    /// <summary>The peer's base URL (<see cref="Peer"/>).</summary>
     public override string ToString() => Peer;
 
     internal void CloseConnections() => _connections?.Dispose();
