@@ -1,3 +1,6 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace GroupCache.Http;
@@ -6,7 +9,7 @@ namespace GroupCache.Http;
 /// Checks <see cref="GroupCacheOptions"/> when the host starts and names every bad setting by its
 /// configuration path. The pool's and the groups' own rules are asked, not repeated.
 /// </summary>
-internal sealed class GroupCacheOptionsValidator(GroupRegistrations registrations) : IValidateOptions<GroupCacheOptions>
+internal sealed class GroupCacheOptionsValidator(GroupRegistrations registrations, IServiceProvider services) : IValidateOptions<GroupCacheOptions>
 {
     private const string Section = GroupCacheOptions.SectionName + ":";
 
@@ -45,7 +48,32 @@ internal sealed class GroupCacheOptionsValidator(GroupRegistrations registration
             ValidateGroup(group, settings, failures);
         }
 
+        FindUnreadableGroupValues(failures);
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>
+    /// The binder leaves a dictionary entry's value that does not parse at its default instead of
+    /// failing (a TTL of "soon" would mean forever), so the groups' raw values are read here.
+    /// </summary>
+    private void FindUnreadableGroupValues(List<string> failures)
+    {
+        var groups = services.GetService<IConfiguration>()?.GetSection(Section + "Groups");
+        foreach (var group in groups?.GetChildren() ?? [])
+        {
+            string? ttl = group[nameof(GroupCacheGroupOptions.Ttl)];
+            if (!string.IsNullOrEmpty(ttl) && !TimeSpan.TryParse(ttl, CultureInfo.InvariantCulture, out _))
+            {
+                failures.Add($"{group.Path}:Ttl must be a duration like 00:05:00 (hh:mm:ss) or 1.00:00:00 (one day), got '{ttl}'.");
+            }
+
+            string? bytes = group[nameof(GroupCacheGroupOptions.CacheBytes)];
+            if (!string.IsNullOrEmpty(bytes) && !long.TryParse(bytes, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+            {
+                failures.Add($"{group.Path}:CacheBytes must be a whole number of bytes, got '{bytes}'.");
+            }
+        }
     }
 
     private void ValidateGroup(string group, GroupCacheGroupOptions? settings, List<string> failures)

@@ -43,7 +43,8 @@ public class GroupCacheOptionsValidationTests
         { "GroupCache:Groups:products:Ttl", "-00:00:01", "GroupCache:Groups:products:Ttl must be between 00:00:00 (forever) and 36500.00:00:00" },
         { "GroupCache:Groups:products:Ttl", "36500.00:00:01", "GroupCache:Groups:products:Ttl must be between 00:00:00 (forever) and 36500.00:00:00" },
         { "GroupCache:Groups:products:Ttl", TimeSpan.MaxValue.ToString(), "GroupCache:Groups:products:Ttl must be between" },
-        { "GroupCache:Groups:products:Ttl", "soon", "GroupCache:Groups:products:Ttl" },
+        { "GroupCache:Groups:products:Ttl", "soon", "GroupCache:Groups:products:Ttl must be a duration" },
+        { "GroupCache:Groups:products:CacheBytes", "64MB", "GroupCache:Groups:products:CacheBytes must be a whole number" },
         { "GroupCache:Groups:orders:CacheBytes", "1024", "GroupCache:Groups:orders configures a group that is not registered" },
     };
 
