@@ -45,7 +45,10 @@ else
 fi
 
 # A fresh prerelease version each time, so that NuGet's cache never serves an older build of the same number.
+# Earlier local builds are dropped from that cache, where each would otherwise stay.
 suffix="local.$(date +%Y%m%d%H%M%S)"
+nuget_cache=${NUGET_PACKAGES:-$HOME/.nuget/packages}
+rm -rf "$nuget_cache"/groupcache/*-local.* "$nuget_cache"/groupcache.http/*-local.*
 rm -f "$packages"/GroupCache*.nupkg "$packages"/GroupCache*.snupkg
 for library in GroupCache GroupCache.Http; do
   dotnet pack "$repo/src/$library/$library.csproj" -c Release -nologo -v q -o "$packages" \
