@@ -1,7 +1,10 @@
-using Microsoft.Extensions.DependencyInjection;
+using GroupCache;
+using GroupCache.Http;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace GroupCache.Http;
+// In the namespace of AddGroupCache, as IHttpClientBuilder's extensions are: the snippet in the
+// README needs no using for them.
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds groups and a peer source to <c>AddGroupCache</c>.</summary>
 public static class GroupCacheBuilderExtensions

@@ -1,4 +1,5 @@
 using GroupCache.Http.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GroupCache.Http.Tests.Hosting;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using GroupCache.Http.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GroupCache.Http.Tests.Hosting;
 
