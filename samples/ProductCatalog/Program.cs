@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using GroupCache;
-using GroupCache.Http;
 using Microsoft.Data.Sqlite;
 
 // A product catalogue on a three-node groupcache: each product is read from SQLite once across
