@@ -53,6 +53,7 @@ public sealed class HttpPeerClient : IPeerClient
     /// <summary>The peer's canonical base URL.</summary>
     public string Peer { get; }
 
+    /// <inheritdoc/>
     public async ValueTask<PeerResponse> GetAsync(string group, string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(group);
@@ -136,6 +137,7 @@ public sealed class HttpPeerClient : IPeerClient
         }
     }
 
+    /// <summary>The peer's base URL (<see cref="Peer"/>).</summary>
     public override string ToString() => Peer;
 
     internal string UrlOf(string group, string key) => Peer + PathOf(group, key);

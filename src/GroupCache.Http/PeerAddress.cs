@@ -22,6 +22,11 @@ public static class PeerAddress
         return normalized;
     }
 
+    /// <summary>Like <see cref="Normalize"/>, but says what is wrong instead of throwing.</summary>
+    /// <param name="url">The peer's base URL as given.</param>
+    /// <param name="normalized">The canonical form when the URL is valid; otherwise empty.</param>
+    /// <param name="error">Why the URL is not a valid peer address, when it is not.</param>
+    /// <returns>True when <paramref name="url"/> is a valid peer address.</returns>
     public static bool TryNormalize([NotNullWhen(true)] string? url, out string normalized, [NotNullWhen(false)] out string? error)
     {
         normalized = string.Empty;

@@ -14,6 +14,7 @@ public readonly partial struct ByteView : IEquatable<ByteView>
     /// <summary>Wraps <paramref name="bytes"/> without copying; the caller gives up the right to change them.</summary>
     public ByteView(ReadOnlyMemory<byte> bytes) => _bytes = bytes;
 
+    /// <summary>A view of no bytes (the default value).</summary>
     public static ByteView Empty => default;
 
     /// <summary>A view over a private copy of <paramref name="bytes"/>.</summary>
@@ -26,18 +27,25 @@ public readonly partial struct ByteView : IEquatable<ByteView>
         return new(Encoding.UTF8.GetBytes(text));
     }
 
+    /// <summary>The number of bytes.</summary>
     public int Length => _bytes.Length;
 
+    /// <summary>True when the view holds no bytes.</summary>
     public bool IsEmpty => _bytes.IsEmpty;
 
+    /// <summary>The bytes, read-only, without a copy.</summary>
     public ReadOnlySpan<byte> Span => _bytes.Span;
 
+    /// <summary>The bytes as read-only memory, without a copy.</summary>
     public ReadOnlyMemory<byte> AsMemory() => _bytes;
 
+    /// <summary>The byte at <paramref name="index"/>.</summary>
     public byte this[int index] => _bytes.Span[index];
 
+    /// <summary>A view of the bytes from <paramref name="start"/> on, without a copy.</summary>
     public ByteView Slice(int start) => new(_bytes[start..]);
 
+    /// <summary>A view of <paramref name="length"/> bytes from <paramref name="start"/>, without a copy.</summary>
     public ByteView Slice(int start, int length) => new(_bytes.Slice(start, length));
 
     /// <summary>A fresh copy of the bytes, safe to mutate.</summary>
@@ -54,8 +62,10 @@ public readonly partial struct ByteView : IEquatable<ByteView>
     /// <summary>The bytes decoded as UTF-8.</summary>
     public override string ToString() => Encoding.UTF8.GetString(_bytes.Span);
 
+    /// <summary>True when both views hold the same bytes.</summary>
     public bool Equals(ByteView other) => _bytes.Span.SequenceEqual(other._bytes.Span);
 
+    /// <summary>True when the view holds the same bytes as <paramref name="other"/>.</summary>
     public bool Equals(ReadOnlySpan<byte> other) => _bytes.Span.SequenceEqual(other);
 
     /// <summary>True when the bytes are the UTF-8 encoding of <paramref name="text"/>.</summary>
@@ -65,8 +75,10 @@ public readonly partial struct ByteView : IEquatable<ByteView>
         return Encoding.UTF8.GetByteCount(text) == _bytes.Length && ToString() == text;
     }
 
+    /// <summary>True when <paramref name="obj"/> is a <see cref="ByteView"/> with the same bytes.</summary>
     public override bool Equals(object? obj) => obj is ByteView other && Equals(other);
 
+    /// <summary>A hash of the bytes, consistent with <see cref="Equals(ByteView)"/>.</summary>
     public override int GetHashCode()
     {
         var hash = new HashCode();
@@ -74,7 +86,9 @@ public readonly partial struct ByteView : IEquatable<ByteView>
         return hash.ToHashCode();
     }
 
+    /// <summary>True when both views hold the same bytes.</summary>
     public static bool operator ==(ByteView left, ByteView right) => left.Equals(right);
 
+    /// <summary>True when the views hold different bytes.</summary>
     public static bool operator !=(ByteView left, ByteView right) => !left.Equals(right);
 }

@@ -20,6 +20,7 @@ public sealed class GroupRegistry
     /// <summary>Where this registry's groups report their metrics.</summary>
     public GroupCacheMetrics Metrics { get; }
 
+    /// <summary>A snapshot of the registered groups.</summary>
     public IReadOnlyCollection<Group> Groups => [.. _groups.Values];
 
     /// <summary>Registers <paramref name="group"/>; a second group of the same name is an error.</summary>
@@ -40,5 +41,6 @@ public sealed class GroupRegistry
     public Group NewGroup(string name, long cacheBytes, IGetter getter, IPeerPicker? peers = null, GroupOptions? options = null) =>
         Add(new Group(name, cacheBytes, getter, peers, options));
 
+    /// <summary>Finds the group named <paramref name="name"/> (Go's <c>GetGroup</c>); false when there is none.</summary>
     public bool TryGet(string name, [NotNullWhen(true)] out Group? group) => _groups.TryGetValue(name, out group);
 }

@@ -7,6 +7,9 @@ namespace GroupCache;
 /// </remarks>
 public interface IGetter
 {
+    /// <summary>Loads <paramref name="key"/>'s value; throws <see cref="NotFoundException"/> when the source has none.</summary>
+    /// <param name="key">The key to load.</param>
+    /// <param name="cancellationToken">Cancelled when no caller waits for the load any more.</param>
     ValueTask<ByteView> GetAsync(string key, CancellationToken cancellationToken);
 }
 
@@ -15,5 +18,6 @@ public sealed class GetterFunc(Func<string, CancellationToken, ValueTask<ByteVie
 {
     private readonly Func<string, CancellationToken, ValueTask<ByteView>> _get = get ?? throw new ArgumentNullException(nameof(get));
 
+    /// <inheritdoc/>
     public ValueTask<ByteView> GetAsync(string key, CancellationToken cancellationToken) => _get(key, cancellationToken);
 }

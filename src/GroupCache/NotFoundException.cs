@@ -7,16 +7,19 @@ namespace GroupCache;
 /// </summary>
 public sealed class NotFoundException : Exception
 {
+    /// <summary>An exception with the message "not found".</summary>
     public NotFoundException()
         : base("not found")
     {
     }
 
+    /// <summary>An exception with <paramref name="message"/>.</summary>
     public NotFoundException(string message)
         : base(message)
     {
     }
 
+    /// <summary>An exception with <paramref name="message"/>, caused by <paramref name="innerException"/>.</summary>
     public NotFoundException(string message, Exception innerException)
         : base(message, innerException)
     {

@@ -38,6 +38,7 @@ public sealed class HashRing
         _hash = hash ?? Crc32.HashToUInt32;
     }
 
+    /// <summary>True when the ring has no peers.</summary>
     public bool IsEmpty => _state.Hashes.Length == 0;
 
     /// <summary>The peers' names, in no particular order.</summary>

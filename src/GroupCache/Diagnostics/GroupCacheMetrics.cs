@@ -13,6 +13,7 @@ namespace GroupCache.Diagnostics;
 /// </summary>
 public sealed class GroupCacheMetrics
 {
+    /// <summary>The meter's name, to hand to OpenTelemetry (<c>AddMeter("GroupCache")</c>).</summary>
     public const string MeterName = "GroupCache";
 
     private static readonly ConditionalWeakTable<Meter, GroupCacheMetrics> ByMeter = new();
@@ -54,6 +55,7 @@ public sealed class GroupCacheMetrics
     /// <summary>The metrics of the process-wide <c>GroupCache</c> meter, for groups outside a host.</summary>
     public static GroupCacheMetrics Shared => SharedInstance.Value;
 
+    /// <summary>The meter the instruments belong to.</summary>
     public Meter Meter { get; }
 
     internal Histogram<double> LoadDuration { get; }

@@ -9,15 +9,22 @@ namespace GroupCache.Diagnostics;
 /// </summary>
 public static class GroupCacheTracing
 {
+    /// <summary>The activity source's name, to hand to OpenTelemetry (<c>AddSource("GroupCache")</c>).</summary>
     public const string SourceName = "GroupCache";
 
+    /// <summary>The span of a load through the group's getter.</summary>
     public const string LoadSpan = "groupcache.load";
+
+    /// <summary>The client span of a fetch from the owner peer.</summary>
     public const string PeerGetSpan = "groupcache.peer.get";
+
+    /// <summary>The server span of a peer's request served by this node.</summary>
     public const string PeerServeSpan = "groupcache.peer.serve";
 
     /// <summary>The W3C trace-context header that carries a trace from one node to the next.</summary>
     public const string TraceParentHeader = "traceparent";
 
+    /// <summary>The activity source every span of the library starts from.</summary>
     public static ActivitySource Source { get; } = new(SourceName);
 
     /// <summary>

@@ -33,10 +33,14 @@ public sealed class ConcurrentLru
     private long _evictions;
     private long _expirations;
 
+    /// <summary>An empty cache.</summary>
+    /// <param name="time">The clock expiry is measured with; null for the system clock.</param>
     public ConcurrentLru(TimeProvider? time = null) => _time = time ?? TimeProvider.System;
 
+    /// <summary>The bytes the entries weigh (keys and values).</summary>
     public long Bytes => Volatile.Read(ref _bytes);
 
+    /// <summary>The number of entries.</summary>
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>
@@ -102,6 +106,7 @@ public sealed class ConcurrentLru
         }
     }
 
+    /// <summary>Removes <paramref name="key"/>; false when it was not cached.</summary>
     public bool Remove(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -145,6 +150,7 @@ public sealed class ConcurrentLru
         }
     }
 
+    /// <summary>A snapshot of the cache's counters.</summary>
     public CacheStats Stats()
     {
         lock (_lock)

@@ -24,19 +24,27 @@ public sealed class LruCache
     /// <summary>Called after an entry leaves the cache by eviction or removal (not on replacement).</summary>
     public Action<string, ByteView>? OnEvicted { get; set; }
 
+    /// <summary>The byte budget; zero means no limit.</summary>
     public long MaxBytes { get; }
 
+    /// <summary>The number of entries.</summary>
     public int Count => _entries.Count;
 
+    /// <summary>The bytes the entries weigh (keys and values).</summary>
     public long Bytes { get; private set; }
 
+    /// <summary>How many lookups were made.</summary>
     public long Gets { get; private set; }
 
+    /// <summary>How many lookups found their key.</summary>
     public long Hits { get; private set; }
 
+    /// <summary>How many oldest entries left the cache to stay within <see cref="MaxBytes"/>.</summary>
     public long Evictions { get; private set; }
 
     /// <summary>Adds or replaces <paramref name="key"/>, marks it newest, then evicts the oldest entries over budget.</summary>
+    /// <param name="key">The entry's key.</param>
+    /// <param name="value">The entry's value.</param>
     /// <param name="expiresAt">Opaque to the cache: stored and returned by <see cref="TryGet(string, out ByteView, out long)"/>.</param>
     public void Add(string key, ByteView value, long expiresAt = 0)
     {
@@ -64,6 +72,7 @@ public sealed class LruCache
         }
     }
 
+    /// <summary>Looks <paramref name="key"/> up and, when found, marks it newest.</summary>
     public bool TryGet(string key, out ByteView value) => TryGet(key, out value, out _);
 
     /// <summary>Looks <paramref name="key"/> up and, when found, marks it newest.</summary>
@@ -110,6 +119,7 @@ public sealed class LruCache
         return Remove(_list.Oldest.Key);
     }
 
+    /// <summary>Removes every entry (calling <see cref="OnEvicted"/> for each).</summary>
     public void Clear()
     {
         while (_list.Oldest is not null)

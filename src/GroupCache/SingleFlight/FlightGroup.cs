@@ -30,7 +30,11 @@ public sealed class FlightGroup<T>
     public Task<T> DoAsync(string key, Func<Task<T>> work, CancellationToken cancellationToken = default) =>
         DoAsync(key, work, out _, cancellationToken);
 
+    /// <summary>Runs <paramref name="work"/> for <paramref name="key"/> unless a call for it is already in flight, and tells which caller ran it.</summary>
+    /// <param name="key">The call's key.</param>
+    /// <param name="work">The work that runs once for all overlapping callers.</param>
     /// <param name="shared">False for the one caller whose call runs the work; true for those who joined it.</param>
+    /// <param name="cancellationToken">Cancels this caller's wait only, not the shared work.</param>
     public Task<T> DoAsync(string key, Func<Task<T>> work, out bool shared, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
