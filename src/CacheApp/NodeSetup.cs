@@ -40,6 +40,7 @@ internal static class NodeSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeInfo>();
         services.AddFreshness();
+        services.AddSingleton(new ClusterSecretCheck(settings.ClusterSecret));
 
         // One client for the source: many connections, because every cold key is a request.
         services.AddSingleton(_ => new SourceHttp(new HttpClient(new SocketsHttpHandler
@@ -121,9 +122,9 @@ internal static class NodeSetup
         ClusterExposure.WarnIfOpen(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CacheApp.Security"), settings);
         app.UseDataReads(group, apiLogger);
         app.UseRouting();
-        app.MapCacheApi(apiLogger);
+        app.MapCacheApi();
         app.MapAdminApi();
-        app.MapClusterApi(settings);
+        app.MapClusterApi();
         return app;
     }
 }

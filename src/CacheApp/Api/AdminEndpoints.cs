@@ -16,8 +16,9 @@ internal static class AdminEndpoints
             TypedResults.Json(new HealthResponse("ok", node.Settings.NodeName), CacheAppJsonContext.Default.HealthResponse));
         app.MapGet("/api/admin/status", (NodeInfo node, Group group, HttpPool pool, SourceHealth source, InvalidationStats invalidations) =>
             TypedResults.Json(Status(node, group, pool, source, invalidations), CacheAppJsonContext.Default.StatusResponse));
-        app.MapGet("/api/admin/peers", (NodeInfo node, HttpPool pool, IServiceProvider services) =>
-            TypedResults.Json(Peers(node, pool, services.GetService<MemberTable>()), CacheAppJsonContext.Default.PeersResponse));
+        // The member table is registered only when discovery is on: without it the parameter is null.
+        app.MapGet("/api/admin/peers", (NodeInfo node, HttpPool pool, MemberTable? table) =>
+            TypedResults.Json(Peers(node, pool, table), CacheAppJsonContext.Default.PeersResponse));
         return app;
     }
 

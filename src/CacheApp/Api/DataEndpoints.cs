@@ -8,9 +8,9 @@ namespace CacheApp.Api;
 internal static partial class DataEndpoints
 {
     /// <summary>PUT and DELETE of a key, and the 400 for a GET without one; <see cref="UseDataReads"/> answers every GET of a key.</summary>
-    public static IEndpointRouteBuilder MapCacheApi(this IEndpointRouteBuilder app, ILogger logger)
+    public static IEndpointRouteBuilder MapCacheApi(this IEndpointRouteBuilder app)
     {
-        app.MapWriteApi(logger);
+        app.MapWriteApi();
         app.MapGet("/api/data", ctx => JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, "key is empty"));
         return app;
     }
@@ -19,7 +19,9 @@ internal static partial class DataEndpoints
     /// Answers GET /api/data/{key} ahead of routing, and is its only handler: the data API's reads are
     /// nearly all the traffic, and endpoint routing would cost each of them a match and a route-value
     /// dictionary for a key we read from the raw target anyway (the decoded path has already lost the
-    /// difference between "/" and "%2F"). Everything else goes on to routing.
+    /// difference between "/" and "%2F"). Everything else goes on to routing. Being middleware, not
+    /// an endpoint, it takes its dependencies once when the pipeline is built; every endpoint takes
+    /// its own as handler parameters.
     /// </summary>
     public static IApplicationBuilder UseDataReads(this IApplicationBuilder app, Group group, ILogger logger) =>
         app.Use((ctx, next) =>

@@ -1,7 +1,6 @@
-using CacheApp.Configuration;
+using CacheApp.Cluster;
 using CacheApp.Freshness;
 using CacheApp.Source;
-using GroupCache.Http;
 using ServiceCommon;
 
 namespace CacheApp.Api;
@@ -18,12 +17,10 @@ internal static partial class WriteEndpoints
     /// <summary>"confirmed/ringSize" of the invalidation that followed a write.</summary>
     public const string InvalidatedHeader = "X-Cache-Invalidated";
 
-    public static IEndpointRouteBuilder MapWriteApi(this IEndpointRouteBuilder app, ILogger logger)
+    public static IEndpointRouteBuilder MapWriteApi(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/api/data/{**key}", ctx => PutAsync(ctx, logger));
-        // Making every node forget a key is a cluster operation: with a secret, it takes the secret.
-        var secret = SharedSecret.From(app.ServiceProvider.GetRequiredService<CacheAppSettings>().ClusterSecret);
-        app.MapDelete("/api/data/{**key}", ctx => DeleteAsync(ctx, secret));
+        app.MapPut("/api/data/{**key}", PutAsync);
+        app.MapDelete("/api/data/{**key}", DeleteAsync);
         return app;
     }
 
@@ -32,7 +29,7 @@ internal static partial class WriteEndpoints
     /// so that once the client has its 2xx every node serves the new value. The source's status and
     /// body are passed on (201, 200, 400, 401, 413, 415…); a failing source is 502, a slow one 504.
     /// </summary>
-    private static async Task PutAsync(HttpContext ctx, ILogger logger)
+    private static async Task PutAsync(HttpContext ctx, SourceWriter writer, ClusterInvalidator invalidator, InvalidationStats stats, ILogger<SourceWriter> logger)
     {
         if (!DataKey.TryRead(ctx, out string? key, out string? error))
         {
@@ -47,13 +44,11 @@ internal static partial class WriteEndpoints
             return;
         }
 
-        var services = ctx.RequestServices;
-        var stats = services.GetRequiredService<InvalidationStats>();
         SourceWriteResult result;
         try
         {
             stats.OnWrite();
-            result = await services.GetRequiredService<SourceWriter>().PutAsync(key, body, ctx.Request.Headers.Authorization.ToString());
+            result = await writer.PutAsync(key, body, ctx.Request.Headers.Authorization.ToString());
         }
         catch (SourceTimeoutException ex)
         {
@@ -79,7 +74,7 @@ internal static partial class WriteEndpoints
 
         if (result.Status is >= 200 and < 300)
         {
-            var invalidation = await services.GetRequiredService<ClusterInvalidator>().InvalidateAsync(key);
+            var invalidation = await invalidator.InvalidateAsync(key);
             ctx.Response.Headers[InvalidatedHeader] = $"{invalidation.Confirmed}/{invalidation.RingSize}";
         }
 
@@ -93,13 +88,14 @@ internal static partial class WriteEndpoints
     /// Forgets the key on every ring member, owner first (the source's -notify sends this after
     /// each write). Answers once each member confirmed or timed out: 200 {"key", "confirmed",
     /// "ringSize", "unreached"}. A key nobody holds is fine. With a cluster secret, a request
-    /// without it in X-GroupCache-Secret gets 401: anyone could otherwise empty the caches key by key.
+    /// without it in X-GroupCache-Secret gets 401: making every node forget a key is a cluster
+    /// operation, and anyone could otherwise empty the caches key by key.
     /// </summary>
-    private static async Task DeleteAsync(HttpContext ctx, SharedSecret? secret)
+    private static async Task DeleteAsync(HttpContext ctx, ClusterSecretCheck secret, ClusterInvalidator invalidator)
     {
-        if (secret is not null && !secret.IsPresentedBy(ctx.Request))
+        if (!secret.Allows(ctx.Request))
         {
-            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status401Unauthorized, $"missing or wrong {PeerProtocolHeaders.Secret}");
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status401Unauthorized, ClusterSecretCheck.Refusal);
             return;
         }
 
@@ -109,7 +105,7 @@ internal static partial class WriteEndpoints
             return;
         }
 
-        var result = await ctx.RequestServices.GetRequiredService<ClusterInvalidator>().InvalidateAsync(key);
+        var result = await invalidator.InvalidateAsync(key);
         ctx.Response.StatusCode = StatusCodes.Status200OK;
         await ctx.Response.WriteAsJsonAsync(
             new RemoveResponse(key, result.Confirmed, result.RingSize, result.Unreached),

@@ -14,29 +14,28 @@ internal static class ClusterEndpoints
 {
     private const long MaxBodyBytes = 1 << 20;
 
-    public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app, CacheAppSettings settings)
+    public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
     {
-        var secret = SharedSecret.From(settings.ClusterSecret);
         foreach (string verb in new[] { "join", "gossip", "leave" })
         {
-            app.MapPost($"/api/cluster/{verb}", ctx => HandleAsync(ctx, secret));
+            app.MapPost($"/api/cluster/{verb}", HandleAsync);
         }
 
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext ctx, SharedSecret? secret)
+    // Membership is registered only when discovery is on: without it the parameter is null.
+    private static async Task HandleAsync(HttpContext ctx, ClusterSecretCheck secret, MembershipService? membership)
     {
-        var membership = ctx.RequestServices.GetService<MembershipService>();
         if (membership is null)
         {
             await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status409Conflict, "discovery is off on this node: its ring is fixed by GROUPCACHE_PEERS");
             return;
         }
 
-        if (secret is not null && !secret.IsPresentedBy(ctx.Request))
+        if (!secret.Allows(ctx.Request))
         {
-            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status401Unauthorized, $"missing or wrong {PeerProtocolHeaders.Secret}");
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status401Unauthorized, ClusterSecretCheck.Refusal);
             return;
         }
 
