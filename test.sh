@@ -29,6 +29,10 @@ trap 'rm -rf "$results"' EXIT
 
 dotnet build GroupCache.slnx -c Debug -nologo -v q
 
+# The style is part of the build (EnforceCodeStyleInBuild, .editorconfig); this is our gofmt on top:
+# formatting the whole tree must change nothing.
+dotnet format GroupCache.slnx --verify-no-changes -v q || { echo "test.sh: run 'dotnet format GroupCache.slnx' and commit the result" >&2; exit 1; }
+
 # Every *.Tests project in the solution (tests/ and bench/) runs, one after another: the integration suites start real processes and ports,
 # and on a 2-core machine running them side by side only makes them slower and flakier.
 status=0

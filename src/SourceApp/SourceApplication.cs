@@ -1,6 +1,6 @@
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using SourceApp.Api;
 using SourceApp.Notify;
 using SourceApp.Options;
@@ -29,11 +29,17 @@ public static class SourceApplication
             kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http1);
             var listen = options.Listen;
             if (listen.IsAnyHost)
+            {
                 kestrel.ListenAnyIP(listen.Port);
+            }
             else if (listen.IsLocalhost && listen.Port != 0)
+            {
                 kestrel.ListenLocalhost(listen.Port);
+            }
             else
+            {
                 kestrel.Listen(listen.Ip ?? System.Net.IPAddress.Loopback, listen.Port);
+            }
         });
 
         builder.Services.AddSingleton(options);
@@ -43,7 +49,10 @@ public static class SourceApplication
             var logger = services.GetRequiredService<ILogger<RecordStore>>();
             var store = RecordStore.Open(options.DatabasePath, logger);
             if (store.Seeded)
+            {
                 Log.Seeded(logger, store.Path, SampleRecords.All.Count);
+            }
+
             return store;
         });
 

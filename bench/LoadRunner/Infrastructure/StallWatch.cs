@@ -53,9 +53,14 @@ public sealed class StallWatch : IDisposable
             double gap = now - last - 1;
             last = now;
             if (gap > _maxGapMs)
+            {
                 _maxGapMs = gap;
+            }
+
             if (gap > StallMs)
+            {
                 _stalls++;
+            }
         }
     }
 

@@ -31,10 +31,10 @@ internal static class JsonResponses
     private static readonly ArrayBufferWriter<byte> Detached = new(1);
 
     [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
+    private static Utf8JsonWriter? ThreadWriter;
 
     [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
+    private static ArrayBufferWriter<byte>? ThreadBuffer;
 
     /// <summary>200 {"key": key, "value": value}.</summary>
     public static void WriteValue(HttpResponse response, string key, ByteView value)
@@ -80,18 +80,18 @@ internal static class JsonResponses
 
     private static Utf8JsonWriter RentBuffered()
     {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        var buffer = ThreadBuffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
         return Rent(buffer);
     }
 
     private static Utf8JsonWriter Rent(IBufferWriter<byte> output)
     {
-        var writer = t_writer;
+        var writer = ThreadWriter;
         if (writer is null)
         {
             writer = new Utf8JsonWriter(output, Options);
-            t_writer = writer;
+            ThreadWriter = writer;
         }
         else
         {
@@ -111,7 +111,7 @@ internal static class JsonResponses
         writer.Reset(Detached);
         if (buffered is not null)
         {
-            var body = t_buffer!.WrittenSpan;
+            var body = ThreadBuffer!.WrittenSpan;
             buffered.ContentLength = body.Length;
             buffered.BodyWriter.Write(body);
         }

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Globalization;
-using System.Numerics;
 using System.IO.Hashing;
+using System.Numerics;
 using System.Text;
 
 namespace GroupCache.ConsistentHash;

@@ -29,7 +29,9 @@ public static class DataApi
         HttpContext context, IRecordStore store, SourceMetrics metrics)
     {
         if (!DataKey.TryRead(context, out var key, out var error))
+        {
             return ApiResults.Error(StatusCodes.Status400BadRequest, error);
+        }
 
         var record = await store.GetAsync(key, context.RequestAborted);
         metrics.OnRead(record is not null);
@@ -42,13 +44,20 @@ public static class DataApi
         HttpContext context, IRecordStore store, IWriteNotifier notifier, WriteToken token, SourceOptions options, SourceMetrics metrics)
     {
         if (!token.IsAuthorized(context.Request.Headers.Authorization))
+        {
             return Unauthorized(context);
+        }
+
         if (!DataKey.TryRead(context, out var key, out var error))
+        {
             return ApiResults.Error(StatusCodes.Status400BadRequest, error);
+        }
 
         var body = await PutBody.ReadAsync(context.Request, options.MaxBodyBytes, context.RequestAborted);
         if (body.Value is null)
+        {
             return ApiResults.Error(body.StatusCode, body.Error!);
+        }
 
         // Not the request's token: once queued, the write is applied whether or not the client waits.
         var result = await store.PutAsync(key, body.Value, CancellationToken.None);
@@ -62,12 +71,20 @@ public static class DataApi
         HttpContext context, IRecordStore store, IWriteNotifier notifier, WriteToken token, SourceMetrics metrics)
     {
         if (!token.IsAuthorized(context.Request.Headers.Authorization))
+        {
             return Unauthorized(context);
+        }
+
         if (!DataKey.TryRead(context, out var key, out var error))
+        {
             return ApiResults.Error(StatusCodes.Status400BadRequest, error);
+        }
 
         if (!await store.DeleteAsync(key, CancellationToken.None))
+        {
             return ApiResults.Error(StatusCodes.Status404NotFound, "key not found");
+        }
+
         metrics.OnDelete();
         var unreached = NameUnreached(context, await notifier.KeyChangedAsync(key));
         return unreached is null
@@ -79,7 +96,10 @@ public static class DataApi
     private static string[]? NameUnreached(HttpContext context, IReadOnlyList<Uri> unreached)
     {
         if (unreached.Count == 0)
+        {
             return null;
+        }
+
         var names = unreached.Select(node => node.ToString()).ToArray();
         context.Response.Headers[NotifyUnreachedHeader] = string.Join(',', names);
         return names;

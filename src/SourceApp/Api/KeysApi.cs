@@ -33,20 +33,27 @@ public static class KeysApi
         if (query.TryGetValue("limit", out var limitText))
         {
             if (!int.TryParse(limitText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1)
+            {
                 return ApiResults.Error(StatusCodes.Status400BadRequest, $"limit must be a whole number from 1 to {MaxLimit}");
+            }
+
             limit = Math.Min(limit, MaxLimit); // larger asks get the largest page, as documented
         }
 
         var prefix = query.TryGetValue("prefix", out var prefixText) ? prefixText.ToString() : "";
         if (prefix.Length > 0 && !DataKey.IsValidText(prefix))
+        {
             return ApiResults.Error(StatusCodes.Status400BadRequest, $"prefix must be at most {DataKey.MaxBytes} bytes of UTF-8");
+        }
 
         string? after = null;
         if (query.TryGetValue("after", out var afterText) && afterText.ToString().Length > 0)
         {
             after = DecodeCursor(afterText.ToString());
             if (after is null)
+            {
                 return ApiResults.Error(StatusCodes.Status400BadRequest, "after must be a cursor from a previous page's \"next\"");
+            }
         }
 
         var page = await store.ListKeysAsync(prefix, after, limit, context.RequestAborted);
@@ -61,11 +68,17 @@ public static class KeysApi
     public static string? DecodeCursor(string cursor)
     {
         if (cursor.Length > 400 || !Base64Url.IsValid(cursor))
+        {
             return null;
+        }
+
         Span<byte> bytes = stackalloc byte[300];
         if (!Base64Url.TryDecodeFromChars(cursor, bytes, out var written) || written == 0 || written > DataKey.MaxBytes
             || !System.Text.Unicode.Utf8.IsValid(bytes[..written]))
+        {
             return null;
+        }
+
         return Encoding.UTF8.GetString(bytes[..written]);
     }
 }

@@ -24,9 +24,15 @@ public static class PutBody
     public static bool IsAcceptedContentType(string? contentType)
     {
         if (string.IsNullOrWhiteSpace(contentType))
+        {
             return true;
+        }
+
         if (!MediaTypeHeaderValue.TryParse(contentType, out var media))
+        {
             return false;
+        }
+
         var type = media.MediaType.Value ?? "";
         return type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || type.Equals("text/json", StringComparison.OrdinalIgnoreCase)
@@ -38,15 +44,21 @@ public static class PutBody
     public static async Task<Result> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
         if (!IsAcceptedContentType(request.ContentType))
+        {
             return Result.Fail(StatusCodes.Status415UnsupportedMediaType, "the body must be JSON (Content-Type application/json)");
+        }
 
         if (request.ContentLength > maxBytes)
+        {
             return TooLarge(maxBytes);
+        }
 
         // Let the server stop an oversized chunked body early too, not only our own count below.
         var sizeFeature = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false })
+        {
             sizeFeature.MaxRequestBodySize = maxBytes;
+        }
 
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 4096, maxBytes) + 1);
         try
@@ -73,10 +85,15 @@ public static class PutBody
                 }
 
                 if (read == 0)
+                {
                     break;
+                }
+
                 length += read;
                 if (length > maxBytes)
+                {
                     return TooLarge(maxBytes);
+                }
             }
 
             return Parse(buffer.AsSpan(0, length));
@@ -96,9 +113,14 @@ public static class PutBody
         {
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
             if (!reader.Read())
+            {
                 return Result.Fail(StatusCodes.Status400BadRequest, "the body is empty; want {\"value\": \"...\"}");
+            }
+
             if (reader.TokenType != JsonTokenType.StartObject)
+            {
                 return Result.Fail(StatusCodes.Status400BadRequest, "the body must be a JSON object like {\"value\": \"...\"}");
+            }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
@@ -111,14 +133,19 @@ public static class PutBody
                 }
 
                 if (reader.TokenType != JsonTokenType.String)
+                {
                     return Result.Fail(StatusCodes.Status400BadRequest, "\"value\" must be a string");
+                }
+
                 value = reader.GetString();
                 seen = true;
             }
 
             // Reject anything after the object (a second value, garbage).
             if (reader.Read())
+            {
                 return Result.Fail(StatusCodes.Status400BadRequest, "malformed JSON: unexpected data after the object");
+            }
         }
         catch (JsonException)
         {
@@ -131,7 +158,10 @@ public static class PutBody
         }
 
         if (!seen || value is null)
+        {
             return Result.Fail(StatusCodes.Status400BadRequest, "the body needs a string \"value\"");
+        }
+
         return new Result(value, StatusCodes.Status200OK, null);
     }
 

@@ -20,10 +20,15 @@ public sealed class WriteToken
     public bool IsAuthorized(string? authorizationHeader)
     {
         if (_token is null)
+        {
             return true;
+        }
+
         const string scheme = "Bearer ";
         if (authorizationHeader is null || !authorizationHeader.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
             return false;
+        }
 
         // The one constant-time comparison of secrets (hashes of both sides), as the cache nodes compare theirs.
         return _token.Matches(authorizationHeader[scheme.Length..].Trim());

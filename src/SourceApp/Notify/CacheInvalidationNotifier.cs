@@ -78,7 +78,9 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
         try
         {
             await foreach (var key in _queue.Reader.ReadAllAsync(stoppingToken))
+            {
                 await DeliverAsync(key, stoppingToken);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -92,7 +94,9 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
         for (var round = 0; round < _rounds; round++)
         {
             if (round > 0)
+            {
                 await Task.Delay(_backoff * (1 << (round - 1)), stoppingToken);
+            }
 
             for (var n = 0; n < _nodes.Count; n++)
             {

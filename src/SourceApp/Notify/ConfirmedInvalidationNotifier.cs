@@ -45,13 +45,19 @@ public sealed class ConfirmedInvalidationNotifier : IWriteNotifier
         for (var i = 0; i < _nodes.Count; i++)
         {
             if (confirmed[i])
+            {
                 continue;
+            }
+
             (unreached ??= []).Add(_nodes[i]);
             _retries.Add(_nodes[i], key);
         }
 
         if (unreached is null)
+        {
             return [];
+        }
+
         Log.NotifyUnreached(_logger, key, string.Join(", ", unreached));
         return unreached;
     }

@@ -110,9 +110,15 @@ public sealed class InvalidationRetryQueue : BackgroundService
             lock (_lock)
             {
                 if (_set.Contains(key))
+                {
                     return true;
+                }
+
                 if (_set.Count >= capacity)
+                {
                     return false;
+                }
+
                 _set.Add(key);
                 _order.AddLast(key);
             }
@@ -129,7 +135,9 @@ public sealed class InvalidationRetryQueue : BackgroundService
                 lock (_lock)
                 {
                     if (_order.First is { } first)
+                    {
                         return first.Value;
+                    }
                 }
 
                 await _added.WaitAsync(cancellationToken);
@@ -141,7 +149,9 @@ public sealed class InvalidationRetryQueue : BackgroundService
             lock (_lock)
             {
                 if (_set.Remove(key))
+                {
                     _order.Remove(key);
+                }
             }
         }
     }

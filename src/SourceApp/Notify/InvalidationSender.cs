@@ -46,12 +46,18 @@ public sealed class InvalidationSender : IDisposable
         {
             using var request = new HttpRequestMessage(HttpMethod.Delete, InvalidationUri(node, key));
             if (_nodeSecret is not null)
+            {
                 request.Headers.TryAddWithoutValidation(PeerProtocolHeaders.Secret, _nodeSecret);
+            }
+
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             bool confirmed = response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.NotFound;
             _metrics?.OnNotified(confirmed);
             if (confirmed)
+            {
                 return true;
+            }
+
             Log.NotifyNodeFailed(_logger, node.ToString(), key, $"HTTP {(int)response.StatusCode}");
             return false;
         }

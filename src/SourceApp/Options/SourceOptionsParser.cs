@@ -62,7 +62,9 @@ public static class SourceOptionsParser
         {
             var arg = args[i];
             if (arg.Length < 2 || arg[0] != '-' || arg == "--")
+            {
                 return Fail($"unexpected argument \"{arg}\"");
+            }
 
             var body = arg.StartsWith("--", StringComparison.Ordinal) ? arg[2..] : arg[1..];
             string name;
@@ -86,13 +88,18 @@ public static class SourceOptionsParser
             if (HostKeys.Contains(name))
             {
                 if (value is null && !TryTakeValue(args, ref i, out value))
+                {
                     return Fail($"flag needs an argument: -{name}");
+                }
+
                 hostArgs.Add($"--{name}={value}");
                 continue;
             }
 
             if (name is not ("db" or "http" or "name" or "max-body" or "notify" or "notify-secret" or "notify-timeout" or "notify-async" or "token"))
+            {
                 return Fail($"flag provided but not defined: -{name}");
+            }
 
             // A boolean flag takes no separate value, as in Go: -notify-async or -notify-async=false.
             if (name == "notify-async")
@@ -104,17 +111,24 @@ public static class SourceOptionsParser
                 }
 
                 if (!bool.TryParse(value, out var notifyAsync))
+                {
                     return Fail($"invalid boolean value \"{value}\" for flag -notify-async: want true or false");
+                }
+
                 options.NotifyAsync = notifyAsync;
                 continue;
             }
 
             if (value is null && !TryTakeValue(args, ref i, out value))
+            {
                 return Fail($"flag needs an argument: -{name}");
+            }
 
             var error = Apply(options, name, value, ref token);
             if (error is not null)
+            {
                 return Fail(error);
+            }
         }
 
         options.WriteToken = string.IsNullOrEmpty(token) ? null : token;
@@ -128,22 +142,34 @@ public static class SourceOptionsParser
         {
             case "db":
                 if (value.Length == 0)
+                {
                     return "invalid value \"\" for flag -db: empty path";
+                }
+
                 options.DatabasePath = value;
                 return null;
             case "http":
                 if (!ListenAddress.TryParse(value, out var address, out var error))
+                {
                     return $"invalid value \"{value}\" for flag -http: {error}";
+                }
+
                 options.Listen = address;
                 return null;
             case "name":
                 if (value.Length == 0)
+                {
                     return "invalid value \"\" for flag -name: empty name";
+                }
+
                 options.Name = value;
                 return null;
             case "max-body":
                 if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) || bytes < 1)
+                {
                     return $"invalid value \"{value}\" for flag -max-body: want a positive number of bytes";
+                }
+
                 options.MaxBodyBytes = bytes;
                 return null;
             case "notify":
@@ -152,7 +178,10 @@ public static class SourceOptionsParser
                 {
                     if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
                         || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
+                    {
                         return $"invalid value \"{value}\" for flag -notify: \"{part}\" is not an http(s) base URL";
+                    }
+
                     urls.Add(uri);
                 }
 
@@ -163,7 +192,10 @@ public static class SourceOptionsParser
                 return null;
             case "notify-timeout":
                 if (!TryParseDuration(value, out var timeout) || timeout <= TimeSpan.Zero)
+                {
                     return $"invalid value \"{value}\" for flag -notify-timeout: want a positive duration such as 1s, 250ms or 1.5s";
+                }
+
                 options.NotifyTimeout = timeout;
                 return null;
             case "token":
@@ -180,10 +212,16 @@ public static class SourceOptionsParser
         duration = default;
         var unitStart = text.Length;
         while (unitStart > 0 && char.IsAsciiLetter(text[unitStart - 1]))
+        {
             unitStart--;
+        }
+
         var unit = text[unitStart..];
         if (!double.TryParse(text.AsSpan(0, unitStart), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
+        {
             return false;
+        }
+
         double? milliseconds = unit switch
         {
             "ms" => amount,
@@ -192,7 +230,10 @@ public static class SourceOptionsParser
             _ => null,
         };
         if (milliseconds is not { } ms || ms > TimeSpan.FromHours(1).TotalMilliseconds)
+        {
             return false;
+        }
+
         duration = TimeSpan.FromMilliseconds(ms);
         return true;
     }

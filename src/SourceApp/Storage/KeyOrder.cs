@@ -19,10 +19,15 @@ public static class KeyOrder
             var hasA = ea.MoveNext();
             var hasB = eb.MoveNext();
             if (!hasA || !hasB)
+            {
                 return hasA.CompareTo(hasB);
+            }
+
             var c = ea.Current.Value.CompareTo(eb.Current.Value);
             if (c != 0)
+            {
                 return c;
+            }
         }
     }
 
@@ -35,19 +40,27 @@ public static class KeyOrder
     {
         var runes = new List<Rune>();
         foreach (var rune in prefix.EnumerateRunes())
+        {
             runes.Add(rune);
+        }
 
         while (runes.Count > 0)
         {
             var last = runes[^1].Value;
             runes.RemoveAt(runes.Count - 1);
             if (last == 0x10FFFF)
+            {
                 continue;
+            }
+
             var next = last == 0xD7FF ? 0xE000 : last + 1; // skip the surrogate range: not scalar values
             runes.Add(new Rune(next));
             var sb = new StringBuilder(prefix.Length + 1);
             foreach (var r in runes)
+            {
                 sb.Append(r.ToString());
+            }
+
             return sb.ToString();
         }
 

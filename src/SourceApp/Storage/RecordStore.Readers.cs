@@ -14,9 +14,15 @@ public sealed partial class RecordStore
     private async ValueTask<Reader> RentReaderAsync(CancellationToken cancellationToken)
     {
         if (!_readerSlots.Wait(0))
+        {
             await _readerSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (_idleReaders.TryTake(out var reader))
+        {
             return reader;
+        }
+
         try
         {
             return new Reader(_connectionString);
@@ -37,7 +43,9 @@ public sealed partial class RecordStore
     private void CloseReaders()
     {
         while (_idleReaders.TryTake(out var reader))
+        {
             reader.Dispose();
+        }
     }
 
     /// <summary>One read-only connection with its prepared statements; used by one request at a time.</summary>
@@ -72,7 +80,10 @@ public sealed partial class RecordStore
             _getKey.Value = key;
             using var row = _get.ExecuteReader();
             if (!row.Read())
+            {
                 return null;
+            }
+
             return new DataRecord(key, row.GetString(0), row.GetString(1), row.GetInt64(2));
         }
 
@@ -82,7 +93,10 @@ public sealed partial class RecordStore
             var command = _list[shape] ??= CreateList(exclusive, upper is not null);
             command.Parameters["$lower"].Value = lower;
             if (upper is not null)
+            {
                 command.Parameters["$upper"].Value = upper;
+            }
+
             command.Parameters["$limit"].Value = limit + 1; // one extra row says whether there is a next page
 
             var keys = new List<string>(Math.Min(limit, 1024));
@@ -111,7 +125,10 @@ public sealed partial class RecordStore
                 $"SELECT key FROM records WHERE key {(exclusive ? ">" : ">=")} $lower{(bounded ? " AND key < $upper" : "")} ORDER BY key LIMIT $limit;";
             command.Parameters.Add("$lower", SqliteType.Text);
             if (bounded)
+            {
                 command.Parameters.Add("$upper", SqliteType.Text);
+            }
+
             command.Parameters.Add("$limit", SqliteType.Integer);
             return command;
         }
@@ -121,7 +138,10 @@ public sealed partial class RecordStore
             _get.Dispose();
             _ping.Dispose();
             foreach (var command in _list)
+            {
                 command?.Dispose();
+            }
+
             _connection.Dispose();
         }
     }

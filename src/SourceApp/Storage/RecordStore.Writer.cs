@@ -40,7 +40,9 @@ public sealed partial class RecordStore
             wal.CommandText = "PRAGMA journal_mode = WAL;";
             var mode = wal.ExecuteScalar() as string;
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
                 Log.WalUnavailable(_logger, Path, mode ?? "?");
+            }
         }
 
         // synchronous=FULL: COMMIT returns only after the WAL is fsynced, so an acknowledged write
@@ -79,7 +81,10 @@ public sealed partial class RecordStore
     private Task<WriteOutcome> EnqueueWrite(WriteOp op)
     {
         if (!_writes.Writer.TryWrite(op))
+        {
             throw new ObjectDisposedException(nameof(RecordStore));
+        }
+
         return op.Done.Task;
     }
 
@@ -89,7 +94,10 @@ public sealed partial class RecordStore
         while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var op))
+            {
                 batch.Add(op);
+            }
+
             CommitBatch(batch);
             batch.Clear();
         }
@@ -105,7 +113,10 @@ public sealed partial class RecordStore
             try
             {
                 for (var i = 0; i < batch.Count; i++)
+                {
                     outcomes[i] = Apply(batch[i]);
+                }
+
                 _commit!.ExecuteNonQuery();
             }
             catch
@@ -118,12 +129,17 @@ public sealed partial class RecordStore
         {
             Log.WriteFailed(_logger, batch.Count, ex);
             foreach (var op in batch)
+            {
                 op.Done.TrySetException(ex);
+            }
+
             return;
         }
 
         for (var i = 0; i < batch.Count; i++)
+        {
             batch[i].Done.TrySetResult(outcomes[i]);
+        }
     }
 
     private WriteOutcome Apply(WriteOp op)
@@ -157,7 +173,10 @@ public sealed partial class RecordStore
     private void CloseWriter()
     {
         foreach (var command in new[] { _begin, _commit, _rollback, _upsert, _delete })
+        {
             command?.Dispose();
+        }
+
         _writer?.Dispose();
         _writer = null;
     }

@@ -54,7 +54,9 @@ public sealed partial class RecordStore : IRecordStore, IAsyncDisposable, IDispo
         var full = System.IO.Path.GetFullPath(path);
         var folder = System.IO.Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(folder))
+        {
             Directory.CreateDirectory(folder);
+        }
 
         var store = new RecordStore(full, logger);
         try

@@ -46,10 +46,14 @@ internal static class Schema
             var brandNew = version == 0 && objects == 0;
 
             for (var step = version + 1; step <= CurrentVersion; step++)
+            {
                 Execute(connection, Steps[step]);
+            }
 
             if (brandNew)
+            {
                 SampleRecords.Insert(connection, now());
+            }
 
             if (version != CurrentVersion)
             {

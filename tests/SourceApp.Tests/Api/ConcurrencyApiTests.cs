@@ -27,7 +27,9 @@ public class ConcurrencyApiTests
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT count(*) FROM records;";
             while (!stop.IsCancellationRequested)
+            {
                 command.ExecuteScalar();
+            }
         });
 
         var workers = Enumerable.Range(0, tasks).Select(t => Task.Run(async () =>
@@ -40,7 +42,10 @@ public class ConcurrencyApiTests
                     var value = $"{t}-{i}";
                     var put = await client.PutAsync(Keys.DataPath(key), Keys.ValueBody(value));
                     if (put.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
+                    {
                         failures.Enqueue($"PUT {key}: {(int)put.StatusCode} {await put.Content.ReadAsStringAsync()}");
+                    }
+
                     last[key] = value;
                 }
                 else
@@ -48,7 +53,9 @@ public class ConcurrencyApiTests
                     // Read another task's key: present or not yet written, never an error.
                     var get = await client.GetAsync(Keys.DataPath($"c{(t + 1) % tasks}/{i % 8}"));
                     if (get.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.NotFound))
+                    {
                         failures.Enqueue($"GET: {(int)get.StatusCode} {await get.Content.ReadAsStringAsync()}");
+                    }
                 }
             }
         })).ToArray();

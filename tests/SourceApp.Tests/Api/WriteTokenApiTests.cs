@@ -26,9 +26,15 @@ public sealed class WriteTokenApiTests : IAsyncLifetime
     {
         var request = new HttpRequestMessage(method, path);
         if (method == HttpMethod.Put)
+        {
             request.Content = Keys.ValueBody("v");
+        }
+
         if (authorization is not null)
+        {
             request.Headers.Authorization = AuthenticationHeaderValue.Parse(authorization);
+        }
+
         return request;
     }
 

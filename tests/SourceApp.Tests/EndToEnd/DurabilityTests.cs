@@ -58,7 +58,9 @@ public sealed class DurabilityTests : IDisposable
             }
 
             foreach (var key in deleted)
+            {
                 Assert.Equal(HttpStatusCode.NotFound, (await reader.GetAsync(Keys.DataPath(key))).StatusCode);
+            }
         }
     }
 

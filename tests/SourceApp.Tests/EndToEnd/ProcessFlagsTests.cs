@@ -149,9 +149,13 @@ public sealed class ProcessFlagsTests : IDisposable
             Assert.Equal(status, code);
             var json = JsonDocument.Parse(text).RootElement;
             if (status >= 400)
+            {
                 Assert.False(string.IsNullOrEmpty(json.GetProperty("error").GetString()));
+            }
             else
+            {
                 Assert.Equal("a/b++c ?#", json.GetProperty("key").GetString());
+            }
         }
     }
 
@@ -170,7 +174,10 @@ public sealed class ProcessFlagsTests : IDisposable
         var head = response[..headerEnd];
         var rest = response[(headerEnd + 4)..];
         if (head.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
+        {
             rest = Dechunk(rest);
+        }
+
         return (status, rest);
     }
 
@@ -183,7 +190,9 @@ public sealed class ProcessFlagsTests : IDisposable
             var lineEnd = chunked.IndexOf("\r\n", position, StringComparison.Ordinal);
             var size = Convert.ToInt32(chunked[position..lineEnd], 16);
             if (size == 0)
+            {
                 return result.ToString();
+            }
             // Sizes count bytes; the bodies here are ASCII or short UTF-8, read back as chars.
             var chunk = Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(chunked[(lineEnd + 2)..])[..size]);
             result.Append(chunk);

@@ -39,7 +39,9 @@ public class CacheInvalidationNotifierTests
         {
             outcomes[key] = delivered;
             if (outcomes.Count == 2)
+            {
                 settled.TrySetResult();
+            }
         };
         await notifier.StartAsync(CancellationToken.None);
 

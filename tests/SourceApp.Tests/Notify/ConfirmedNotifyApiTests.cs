@@ -97,7 +97,10 @@ public class ConfirmedNotifyApiTests
         Assert.Equal("DELETE /api/data/k", await node.NextRequestAsync(0));
         var deadline = DateTime.UtcNow + Patience;
         while (retries.PendingFor(dead) > 0 && DateTime.UtcNow < deadline)
+        {
             await Task.Delay(20);
+        }
+
         Assert.Equal(0, retries.PendingFor(dead));
         Assert.Equal(0, retries.Dropped);
     }

@@ -61,9 +61,13 @@ public class NotifyApiTests
         using var client = app.CreateClient();
 
         for (var i = 0; i < 20; i++)
+        {
             Assert.Equal(HttpStatusCode.Created, (await client.PutAsync($"/api/data/k{i}", Keys.ValueBody("v"))).StatusCode);
+        }
 
         for (var i = 0; i < 20; i++)
+        {
             Assert.Equal("v", (await app.Store.GetAsync($"k{i}"))?.Value);
+        }
     }
 }

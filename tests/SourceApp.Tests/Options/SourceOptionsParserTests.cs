@@ -184,6 +184,8 @@ public class SourceOptionsParserTests
     public void Usage_NamesEveryFlag()
     {
         foreach (var flag in new[] { "-db", "-http", "-name", "-max-body", "-notify", "-notify-secret", "-token", "--help" })
+        {
             Assert.Contains(flag, SourceOptionsParser.Usage);
+        }
     }
 }

@@ -20,7 +20,10 @@ public sealed class RecordStoreTests : IDisposable
 
         Assert.True(store.Seeded);
         foreach (var (key, value) in SampleRecords.All)
+        {
             Assert.Equal(value, (await store.GetAsync(key))?.Value);
+        }
+
         Assert.Contains(SampleRecords.All, r => r.Key == "apple");
         Assert.Contains(SampleRecords.All, r => r.Key == "banana");
         Assert.Contains(SampleRecords.All, r => r.Key == "orange");
@@ -93,7 +96,9 @@ public sealed class RecordStoreTests : IDisposable
         var path = _folder.File("a", "b", "c.db");
 
         await using (var store = RecordStore.Open(path, NullLogger.Instance))
+        {
             Assert.Equal(Path.GetFullPath(path), store.Path);
+        }
 
         Assert.True(File.Exists(path));
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
@@ -149,10 +154,15 @@ public sealed class RecordStoreTests : IDisposable
     {
         await using var store = Open("empty.db");
         foreach (var key in SampleRecords.All)
+        {
             await store.DeleteAsync(key.Key);
+        }
+
         string[] keys = ["a", "ab", "ab\0", "abc", "ab\U0010FFFF", "ab😀", "ab\uffff", "ac", "b"];
         foreach (var key in keys)
+        {
             await store.PutAsync(key, "v");
+        }
 
         var all = await store.ListKeysAsync("", null, 100);
         var withPrefix = await store.ListKeysAsync("ab", null, 100);
@@ -216,7 +226,9 @@ public sealed class RecordStoreTests : IDisposable
         for (var t = 0; t < tasks; t++)
         {
             for (var slot = 0; slot < lastWritten[t].Length; slot++)
+            {
                 Assert.Equal(lastWritten[t][slot], (await reopened.GetAsync($"w{t}-{slot}"))?.Value);
+            }
         }
     }
 }

@@ -46,7 +46,10 @@ public sealed class FakeCacheNode : IAsyncDisposable
             node._requests.Enqueue($"{context.Request.Method} {raw}");
             node._arrived.Release();
             if (node.Gate is { } gate)
+            {
                 await gate;
+            }
+
             context.Response.StatusCode = node.Status;
         });
         await app.StartAsync();

@@ -25,7 +25,10 @@ public sealed class SourceAppFactory : WebApplicationFactory<Program>
         _flags["name"] = "test-node";
         _flags["http"] = "127.0.0.1:0";
         foreach (var (key, value) in flags ?? new Dictionary<string, string>())
+        {
             _flags[key] = value;
+        }
+
         _services = services;
         // The service's own -http flag says where Kestrel listens; nothing to add here.
         UseKestrel(_ => { });
@@ -39,16 +42,23 @@ public sealed class SourceAppFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in _flags)
+        {
             builder.UseSetting(key, value);
+        }
+
         if (_services is not null)
+        {
             builder.ConfigureTestServices(_services);
+        }
     }
 
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
         if (disposing)
+        {
             _folder.Dispose();
+        }
     }
 
     public override async ValueTask DisposeAsync()

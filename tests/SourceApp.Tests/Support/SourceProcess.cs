@@ -65,7 +65,9 @@ public sealed partial class SourceProcess : IDisposable
         finally
         {
             if (!process.HasExited)
+            {
                 process.Kill();
+            }
         }
     }
 
@@ -105,25 +107,35 @@ public sealed partial class SourceProcess : IDisposable
         };
         info.ArgumentList.Add(DllPath);
         foreach (var arg in args)
+        {
             info.ArgumentList.Add(arg);
+        }
         // Nothing from the test runner's environment may redirect the service elsewhere.
         info.Environment.Remove("ASPNETCORE_URLS");
         info.Environment.Remove("ASPNETCORE_HTTP_PORTS");
         info.Environment.Remove("SOURCEAPP_TOKEN");
         info.Environment["DOTNET_NOLOGO"] = "1";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
             info.Environment[key] = value;
+        }
+
         return info;
     }
 
     private void OnLine(string? line)
     {
         if (line is null)
+        {
             return;
+        }
+
         _output.Enqueue(line);
         var match = ListeningLine().Match(line);
         if (match.Success)
+        {
             _listening.TrySetResult(new Uri(match.Groups[1].Value));
+        }
     }
 
     [GeneratedRegex(@"listening on (http://[^\s,]+)")]
