@@ -2,6 +2,7 @@ using System.Net;
 using Google.Protobuf;
 using GroupCache.Http.Protocol;
 using GroupCache.Http.Tests.Support;
+using GroupCache.Tests;
 using Microsoft.AspNetCore.Http;
 
 namespace GroupCache.Http.Tests;

@@ -12,17 +12,7 @@ public sealed class PeerRetryTests
     [Fact]
     public async Task GetAsync_KeptAliveConnectionClosedCleanlyBeforeAnyAnswer_AsksAgainOnANewConnection()
     {
-        await using var peer = ScriptedPeer.Start(async exchange =>
-        {
-            if (exchange.Connection == 0 && exchange.OnConnection == 1)
-            {
-                exchange.Close(); // read the second request, then FIN without a byte of answer
-                return false;
-            }
-
-            await exchange.SendAsync(HostilePeerTests.Answer(HostilePeerTests.ValueOf(exchange.Key)));
-            return true;
-        });
+        await using var peer = BreakingSecondRequest(exchange => exchange.Close()); // FIN without a byte of answer
         using var pool = new HttpPool("http://127.0.0.1:1", new HttpPoolOptions { PeerTimeout = TimeSpan.FromSeconds(10) });
         var client = pool.ClientFor(peer.Url);
 
@@ -56,17 +46,7 @@ public sealed class PeerRetryTests
     [Fact]
     public async Task GetAsync_KeptAliveConnectionReset_IsNotAskedAgain()
     {
-        await using var peer = ScriptedPeer.Start(async exchange =>
-        {
-            if (exchange.Connection == 0 && exchange.OnConnection == 1)
-            {
-                exchange.Reset(); // read the second request, then RST
-                return false;
-            }
-
-            await exchange.SendAsync(HostilePeerTests.Answer(HostilePeerTests.ValueOf(exchange.Key)));
-            return true;
-        });
+        await using var peer = BreakingSecondRequest(exchange => exchange.Reset()); // RST
         using var pool = new HttpPool("http://127.0.0.1:1", new HttpPoolOptions { PeerTimeout = TimeSpan.FromSeconds(10) });
         var client = pool.ClientFor(peer.Url);
 
@@ -78,4 +58,18 @@ public sealed class PeerRetryTests
         Assert.Equal(2, peer.RequestCount);
         Assert.Equal(1, peer.Connections);
     }
+
+    /// <summary>A peer that answers every request rightly, but breaks the first connection when its second request has been read.</summary>
+    private static ScriptedPeer BreakingSecondRequest(Action<ScriptedExchange> breakConnection) =>
+        ScriptedPeer.Start(async exchange =>
+        {
+            if (exchange.Connection == 0 && exchange.OnConnection == 1)
+            {
+                breakConnection(exchange);
+                return false;
+            }
+
+            await exchange.SendAsync(HostilePeerTests.Answer(HostilePeerTests.ValueOf(exchange.Key)));
+            return true;
+        });
 }

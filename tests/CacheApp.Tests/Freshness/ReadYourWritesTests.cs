@@ -3,29 +3,12 @@ using Xunit.Abstractions;
 
 namespace CacheApp.Tests.Freshness;
 
-/// <summary>A source started with <c>-notify</c> (synchronous, the default) naming three nodes.</summary>
-public sealed class ReadYourWritesFixture : IAsyncLifetime
-{
-    private FreshnessCluster? _cluster;
-
-    internal FreshnessCluster Cluster => _cluster ?? throw new InvalidOperationException("not started");
-
-    public async Task InitializeAsync() =>
-        _cluster = await FreshnessCluster.StartAsync(3, notify: true, new Dictionary<string, string> { ["MEMBER_DEAD_AFTER"] = "15s" });
-
-    public Task DisposeAsync()
-    {
-        _cluster?.Dispose();
-        return Task.CompletedTask;
-    }
-}
-
 /// <summary>
 /// After a write was answered, no read through any node that started after the answer returns an older
 /// value: for writes through a cache node, and for writes at the source (whose -notify waits for the
 /// nodes). Figures are in docs/RELIABILITY.md.
 /// </summary>
-public class ReadYourWritesTests(ReadYourWritesFixture fixture, ITestOutputHelper output) : IClassFixture<ReadYourWritesFixture>
+public class ReadYourWritesTests(NotifyClusterFixture fixture, ITestOutputHelper output) : IClassFixture<NotifyClusterFixture>
 {
     private const int Keys = 4;
     private const int ReadersPerNode = 4;
