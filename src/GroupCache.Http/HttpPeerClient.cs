@@ -13,9 +13,9 @@ namespace GroupCache.Http;
 /// Any answer but a 200 with a decodable body — a non-200, a transport error, a timeout, a body
 /// that is cut short, undecodable or too large — throws, and the group loads the key itself;
 /// except a 404 marked <see cref="PeerProtocolHeaders.NotFound"/>, which throws <see cref="NotFoundException"/>.
-/// Requests go through the pool's <see cref="HttpClient"/> (a <see cref="SocketsHttpHandler"/>
-/// unless the pool was given a handler): its HTTP/1.1 framing is the platform's, which skips
-/// interim 1xx answers and drops any connection whose framing is in doubt.
+/// Requests go through an <see cref="HttpClient"/> over a <see cref="SocketsHttpHandler"/> of this
+/// peer's own (unless the pool was given a handler): its HTTP/1.1 framing is the platform's, which
+/// skips interim 1xx answers; an answer whose framing is in doubt closes every connection to the peer.
 /// While a trace runs, a fetch carries it in <c>traceparent</c>; with none, no header is added
 /// (the pool's handler injects no trace headers of its own: see <see cref="HttpPool"/>).
 /// </summary>
@@ -35,18 +35,18 @@ public sealed class HttpPeerClient : IPeerClient
     // through Uri.GetComponents (ASP.NET Core's TestServer does) refuse such Uris.
     private static readonly UriCreationOptions RawPath = new() { DangerousDisablePathAndQueryCanonicalization = true };
 
-    private readonly HttpClient _http;
+    private readonly PeerTransport _transport;
     private readonly HttpPoolOptions _options;
     private readonly TimeoutSources _timeouts;
     private readonly PeerBodyBudget _budget;
     private readonly ConcurrentDictionary<string, string> _groupPrefixes = new(StringComparer.Ordinal);
 
-    internal HttpPeerClient(string peer, HttpClient http, HttpPoolOptions options, TimeoutSources timeouts, PeerBodyBudget budget)
+    internal HttpPeerClient(string peer, PeerTransport transport, HttpPoolOptions options, TimeoutSources timeouts, PeerBodyBudget budget)
     {
         _budget = budget;
         _timeouts = timeouts;
         Peer = peer;
-        _http = http;
+        _transport = transport;
         _options = options;
     }
 
@@ -69,11 +69,13 @@ public sealed class HttpPeerClient : IPeerClient
         using var timeout = _timeouts.Rent(cancellationToken);
         try
         {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            using var response = await _transport.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             if (FramingDoubt(response) is { } doubt)
             {
-                // Not a byte of the body is read: the handler, which drains nothing, then closes
-                // the connection instead of pooling it (RFC 9112 6.3).
+                // Not a byte of the body is read, and every connection to the peer is closed (RFC
+                // 9112 6.3): the handler may already hold the doubtful body, and with it the bytes
+                // of what it would take for the next answer.
+                _transport.Recycle();
                 throw new HttpRequestException($"Peer {Peer} sent an answer whose framing is in doubt: {doubt}.");
             }
 
@@ -124,7 +126,7 @@ public sealed class HttpPeerClient : IPeerClient
         using var timeout = _timeouts.Rent(cancellationToken);
         try
         {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            using var response = await _transport.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             return response.StatusCode is HttpStatusCode.OK or HttpStatusCode.NoContent;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -136,6 +138,9 @@ public sealed class HttpPeerClient : IPeerClient
             return false;
         }
     }
+
+    /// <summary>Closes the client's connections; the pool calls it when the peer leaves the ring or the pool is disposed.</summary>
+    internal void Close() => _transport.Dispose();
 
     /// <summary>The peer's base URL (<see cref="Peer"/>).</summary>
     public override string ToString() => Peer;

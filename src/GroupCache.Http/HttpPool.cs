@@ -22,7 +22,7 @@ namespace GroupCache.Http;
 /// </remarks>
 public sealed partial class HttpPool : IPeerPicker, IDisposable
 {
-    private readonly HttpClient _http;
+    private readonly HttpClient? _sharedHttp; // the client over a handler passed in; null: each peer gets a handler of its own
     private readonly TimeoutSources _timeouts;
     private readonly PeerBodyBudget _budget;
     private readonly ConcurrentDictionary<string, HttpPeerClient> _clients = new(StringComparer.Ordinal);
@@ -40,8 +40,7 @@ public sealed partial class HttpPool : IPeerPicker, IDisposable
         Self = PeerAddress.Normalize(self);
         Options = options ?? new HttpPoolOptions();
         Options.Validate();
-        _http = handler is null ? new HttpClient(NewHandler(Options), disposeHandler: true) : new HttpClient(handler, disposeHandler: false);
-        _http.Timeout = Timeout.InfiniteTimeSpan; // each request times itself, body included
+        _sharedHttp = handler is null ? null : new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         _timeouts = new TimeoutSources(Options.PeerTimeout);
         _budget = new PeerBodyBudget(Options.BodyBudgetBytes);
         _ring = Ring.Empty;
@@ -82,13 +81,12 @@ public sealed partial class HttpPool : IPeerPicker, IDisposable
             }
 
             // Forget the clients of peers that left, so that the pool does not grow with every
-            // peer it ever had. Their kept-alive connections, idle from now on, are closed by the
-            // handler after its idle timeout.
+            // peer it ever had, and close their connections once no request can still use them.
             foreach (string peer in _clients.Keys)
             {
-                if (!clients.ContainsKey(peer))
+                if (!clients.ContainsKey(peer) && _clients.TryRemove(peer, out var departed))
                 {
-                    _clients.TryRemove(peer, out _);
+                    CloseWhenDone(departed);
                 }
             }
         }
@@ -128,14 +126,38 @@ public sealed partial class HttpPool : IPeerPicker, IDisposable
         return _clients.TryGetValue(name, out var client)
             ? client
             : _clients.GetOrAdd(name, static (n, pool) => new HttpPeerClient(
-                n, pool._http, pool.Options, pool._timeouts, pool._budget), this);
+                n, pool.NewTransport(), pool.Options, pool._timeouts, pool._budget), this);
     }
+
+    /// <summary>
+    /// Closes a departed peer's client after the peer timeout, which no request to it outlives, so
+    /// that requests in flight while the ring changed still complete. With no peer timeout, the
+    /// handler's idle timeout closes its connections.
+    /// </summary>
+    private void CloseWhenDone(HttpPeerClient departed)
+    {
+        if (Options.PeerTimeout != Timeout.InfiniteTimeSpan)
+        {
+            _ = Task.Delay(Options.PeerTimeout + TimeSpan.FromSeconds(1))
+                .ContinueWith(static (_, client) => ((HttpPeerClient)client!).Close(), departed, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+    }
+
+    private PeerTransport NewTransport() =>
+        _sharedHttp is not null
+            ? new PeerTransport(_sharedHttp)
+            : new PeerTransport(() => new HttpClient(NewHandler(Options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan }); // each request times itself, body included
 
     /// <summary>Closes the pool's connections (those of a handler passed in stay with their owner).</summary>
     public void Dispose()
     {
+        foreach (var client in _clients.Values)
+        {
+            client.Close();
+        }
+
         _clients.Clear();
-        _http.Dispose();
+        _sharedHttp?.Dispose();
     }
 
     private static SocketsHttpHandler NewHandler(HttpPoolOptions options) => new()
