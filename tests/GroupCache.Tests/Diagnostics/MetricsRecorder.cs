@@ -51,14 +51,17 @@ internal sealed class MetricsRecorder : IDisposable
         _listener.Start();
     }
 
-    /// <summary>Reads the observable instruments now and returns them by (instrument, tags).</summary>
+    /// <summary>
+    /// Reads the observable instruments now and returns them by (instrument, tags), summed: on the
+    /// shared meter, groups of the same name made by tests running at the same time each report.
+    /// </summary>
     public Dictionary<string, double> Observe()
     {
         Clear();
         _listener.RecordObservableInstruments();
         lock (_recorded)
         {
-            return _recorded.ToDictionary(r => Key(r), r => r.Value);
+            return _recorded.GroupBy(Key).ToDictionary(g => g.Key, g => g.Sum(r => r.Value));
         }
     }
 
