@@ -4,6 +4,7 @@ using CacheApp.Freshness;
 using CacheApp.Source;
 using GroupCache;
 using GroupCache.Http;
+using Microsoft.AspNetCore.Mvc;
 
 namespace CacheApp.Api;
 
@@ -16,8 +17,9 @@ internal static class AdminEndpoints
             TypedResults.Json(new HealthResponse("ok", node.Settings.NodeName), CacheAppJsonContext.Default.HealthResponse));
         app.MapGet("/api/admin/status", (NodeInfo node, Group group, HttpPool pool, SourceHealth source, InvalidationStats invalidations) =>
             TypedResults.Json(Status(node, group, pool, source, invalidations), CacheAppJsonContext.Default.StatusResponse));
-        // The member table is registered only when discovery is on: without it the parameter is null.
-        app.MapGet("/api/admin/peers", (NodeInfo node, HttpPool pool, MemberTable? table) =>
+        // The member table is registered only when discovery is on: without it the parameter is null
+        // ([FromServices], or a missing service would be taken for a body).
+        app.MapGet("/api/admin/peers", (NodeInfo node, HttpPool pool, [FromServices] MemberTable? table) =>
             TypedResults.Json(Peers(node, pool, table), CacheAppJsonContext.Default.PeersResponse));
         return app;
     }

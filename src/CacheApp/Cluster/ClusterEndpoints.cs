@@ -3,6 +3,7 @@ using CacheApp.Api;
 using CacheApp.Configuration;
 using GroupCache.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
 
 namespace CacheApp.Cluster;
 
@@ -24,8 +25,9 @@ internal static class ClusterEndpoints
         return app;
     }
 
-    // Membership is registered only when discovery is on: without it the parameter is null.
-    private static async Task HandleAsync(HttpContext ctx, ClusterSecretCheck secret, MembershipService? membership)
+    // Membership is registered only when discovery is on: without it the parameter is null
+    // ([FromServices], or a missing service would be taken for a body).
+    private static async Task HandleAsync(HttpContext ctx, ClusterSecretCheck secret, [FromServices] MembershipService? membership)
     {
         if (membership is null)
         {

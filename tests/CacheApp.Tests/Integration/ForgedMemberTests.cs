@@ -33,7 +33,14 @@ public class ForgedMemberTests
         var keys = fake.KeysItWouldOwn([node.GcAddr], 5);
 
         var (status, _) = await PostJoinAsync(node.ApiUrl, fake, secret: null);
+
+        // Membership hands its rings to the pool through the peer source, a moment after the join's answer.
         string[] ring = await node.RingAsync();
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); !ring.Contains(fake.Url) && DateTime.UtcNow < deadline; ring = await node.RingAsync())
+        {
+            await Task.Delay(50);
+        }
+
         var answers = await AnswersAsync(node, keys);
 
         Assert.Equal(HttpStatusCode.OK, status);
