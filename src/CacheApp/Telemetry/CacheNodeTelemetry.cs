@@ -1,6 +1,6 @@
 using CacheApp.Configuration;
 using GroupCache.Diagnostics;
-using ServiceDefaults;
+using ServiceCommon;
 
 namespace CacheApp.Telemetry;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using ServiceDefaults;
+using ServiceCommon;
 using SourceApp.Storage;
 
 namespace SourceApp.Telemetry;

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace ServiceDefaults;
+namespace ServiceCommon;
 
 /// <summary>
 /// <c>GET /health/live</c> (the process serves requests) and <c>GET /health/ready</c> (its

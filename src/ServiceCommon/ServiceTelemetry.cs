@@ -6,7 +6,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace ServiceDefaults;
+namespace ServiceCommon;
 
 /// <summary>
 /// OpenTelemetry for a service: its own meters, ASP.NET Core, HttpClient, runtime and process
