@@ -1,25 +1,32 @@
 #!/usr/bin/env bash
 # Restores, builds and runs every test project, then prints one line: "N passed, N failed".
-# The interop tests need Go and golang/groupcache, the observability tests Prometheus, all from Debian;
-# run as root, this installs them.
+# Some suites need tools from Debian (listed below); run as root, this installs the missing ones.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-need_go_packages() {
-  command -v go >/dev/null 2>&1 || return 0
-  [ -d /usr/share/gocode/src/github.com/golang/groupcache ] || return 0
-  [ -d /usr/share/gocode/src/github.com/golang/protobuf ] || return 0
-  return 1
-}
-# The observability tests scrape a real cluster with Debian's Prometheus.
-need_prometheus() { ! command -v prometheus >/dev/null 2>&1; }
-if need_go_packages || need_prometheus; then
+# What the tests need from Debian, each with the test suite that needs it. As root this installs the
+# missing ones; otherwise it names them and stops (nothing is skipped for a missing tool).
+packages=()
+# Interop with the real golang/groupcache (tests/GoPeer, tests/GoVectors).
+command -v go >/dev/null 2>&1 && [ -d /usr/share/gocode/src/github.com/golang/groupcache ] \
+  && [ -d /usr/share/gocode/src/github.com/golang/protobuf ] \
+  || packages+=(golang-go golang-github-golang-groupcache-dev golang-goprotobuf-dev)
+# The observability tests scrape a real cluster with Prometheus.
+command -v prometheus >/dev/null 2>&1 || packages+=(prometheus)
+# The dashboard is checked in a real headless Chromium.
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+# DNS discovery is tested against a real DNS server on loopback; dnsmasq-base is the binary alone,
+# without the system service that would listen on port 53.
+command -v dnsmasq >/dev/null 2>&1 || packages+=(dnsmasq-base)
+# The Native AOT build of CacheApp links with clang against zlib.
+{ command -v clang >/dev/null 2>&1 && [ -f /usr/include/zlib.h ]; } || packages+=(clang zlib1g-dev)
+if [ "${#packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo "test.sh: installing Go and golang/groupcache (interop tests) and Prometheus (observability tests) from Debian"
+    echo "test.sh: installing from Debian: ${packages[*]}"
     apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-go golang-github-golang-groupcache-dev golang-goprotobuf-dev prometheus >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${packages[@]}" >/dev/null
   else
-    echo "test.sh: the tests need: sudo apt-get install golang-go golang-github-golang-groupcache-dev golang-goprotobuf-dev prometheus" >&2
+    echo "test.sh: the tests need: sudo apt-get install ${packages[*]}" >&2
     exit 1
   fi
 fi
