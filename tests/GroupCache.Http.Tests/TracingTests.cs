@@ -26,6 +26,9 @@ public class TracingTests
 
         await a.Group.GetAsync(key);
 
+        // The server's span ends after its answer is written, so it can be reported a moment
+        // after the client already has the value.
+        await WaitForAsync(() => spans.Any(s => s.OperationName == GroupCacheTracing.PeerServeSpan));
         var client = Assert.Single(spans, s => s.OperationName == GroupCacheTracing.PeerGetSpan && Equals(s.GetTagItem("groupcache.peer"), b.Url));
         var server = Assert.Single(spans, s => s.OperationName == GroupCacheTracing.PeerServeSpan && s.TraceId == client.TraceId);
         var load = Assert.Single(spans, s => s.OperationName == GroupCacheTracing.LoadSpan && s.TraceId == client.TraceId);
@@ -62,6 +65,15 @@ public class TracingTests
         Assert.Equal(2, seen.Count);
         Assert.Null(seen.First());
         Assert.StartsWith("00-", seen.Last());
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
     }
 
     private static ActivityListener Listen(ConcurrentQueue<Activity> spans)

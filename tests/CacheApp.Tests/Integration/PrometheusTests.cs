@@ -63,7 +63,15 @@ public class PrometheusTests
             TimeSpan.FromSeconds(30),
             TimeSpan.FromMilliseconds(500));
         Assert.True(invalidated, "Prometheus did not see the two invalidations received");
-        Assert.Equal(2, await prometheus.QueryAsync("sum(cacheapp_invalidations_sent_total)"));
+
+        // The sender counts its sends when the answers are back, and Prometheus scrapes each node on
+        // its own schedule: the receivers' counts can be scraped before the sender's.
+        double? sent = null;
+        bool sentCounted = await TestHttp.EventuallyAsync(
+            async () => (sent = await prometheus.QueryAsync("sum(cacheapp_invalidations_sent_total)")) == 2,
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(500));
+        Assert.True(sentCounted, $"Prometheus counted {sent} invalidations sent, not 2");
         Assert.Equal(3, await prometheus.QueryAsync("min(cacheapp_ring_size)"));
         Assert.Equal(3, await prometheus.QueryAsync("min(cacheapp_members{state=\"alive\"})"));
         Assert.True(await prometheus.QueryAsync("min(cacheapp_gossip_bytes_total)") > 0);

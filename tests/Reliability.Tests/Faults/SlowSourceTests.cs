@@ -72,13 +72,29 @@ public sealed class SlowSourceTests(ITestOutputHelper output)
         long cachedItems = status.GetProperty("group").GetProperty("mainCache").GetProperty("items").GetInt64() + status.GetProperty("group").GetProperty("hotCache").GetProperty("items").GetInt64();
 
         Volatile.Write(ref slow, false);
-        int servedWhole = 0;
+        int servedWhole = 0, servedWrong = 0;
         foreach (string key in keys)
         {
-            var (code, body) = await node.GetAsync(key);
-            if (code == HttpStatusCode.OK && body.GetProperty("value").GetString() == Values.Of(key))
+            // A fast answer can still miss the 500 ms timeout on a loaded machine: that is a 504,
+            // asked again. What must never happen is a 200 with anything but the whole value.
+            for (int attempt = 0; attempt < 3; attempt++)
             {
-                servedWhole++;
+                var (code, body) = await node.GetAsync(key);
+                if (code != HttpStatusCode.OK)
+                {
+                    continue;
+                }
+
+                if (body.GetProperty("value").GetString() == Values.Of(key))
+                {
+                    servedWhole++;
+                }
+                else
+                {
+                    servedWrong++;
+                }
+
+                break;
             }
         }
 
@@ -88,12 +104,14 @@ public sealed class SlowSourceTests(ITestOutputHelper output)
             .Add("whileSlow", slowCounts)
             .Add("cachedItemsAfterTimeouts", cachedItems)
             .Add("servedWholeOnceFast", servedWhole)
+            .Add("servedWrongOnceFast", servedWrong)
             .Write();
 
         Assert.Equal(Passes * keys.Count, slowCounts.Sent);
         Assert.Equal(slowCounts.Sent, slowCounts.ByStatus.GetValueOrDefault("504"));
         Assert.True(slowCounts.MaxLatencyMs < (SourceTimeout + TimeSpan.FromSeconds(1)).TotalMilliseconds, $"a 504 took {slowCounts.MaxLatencyMs}ms");
         Assert.Equal(0, cachedItems);
+        Assert.Equal(0, servedWrong);
         Assert.Equal(keys.Count, servedWhole);
         Assert.All(keys, k => Assert.True(asked[k] >= 2, $"{k} was not asked again once the source was fast"));
     }
