@@ -323,6 +323,7 @@ cmd_start() {
   for ((i = 0; i < NODES; i++)); do
     echo "  node$((i + 1)):    API ${api_addrs[$i]}, groupcache http://$url_host:$((BASE_PORT + 2 * i + 1))    (log $LOG_DIR/node$((i + 1)).log)"
   done
+  echo "  dashboard: ${api_addrs[0]}/dashboard    (the whole cluster, live; any node serves it)"
   if [[ -n "$SECRET" ]]; then
     echo "  cluster secret: on; a node you start by hand joins with CLUSTER_SECRET=\"$SECRET_READ\""
   else

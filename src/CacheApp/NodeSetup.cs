@@ -2,6 +2,7 @@ using System.Net;
 using CacheApp.Api;
 using CacheApp.Cluster;
 using CacheApp.Configuration;
+using CacheApp.Dashboard;
 using CacheApp.Freshness;
 using CacheApp.Source;
 using GroupCache;
@@ -41,6 +42,7 @@ internal static class NodeSetup
         services.AddSingleton<NodeInfo>();
         services.AddFreshness();
         services.AddSingleton(new ClusterSecretCheck(settings.ClusterSecret));
+        services.AddDashboard(settings);
 
         // One client for the source: many connections, because every cold key is a request.
         services.AddSingleton(_ => new SourceHttp(new HttpClient(new SocketsHttpHandler
@@ -125,6 +127,7 @@ internal static class NodeSetup
         app.MapCacheApi();
         app.MapAdminApi();
         app.MapClusterApi();
+        app.MapDashboard();
         return app;
     }
 }

@@ -24,7 +24,7 @@ internal static class AdminEndpoints
         return app;
     }
 
-    private static StatusResponse Status(NodeInfo node, Group group, HttpPool pool, SourceHealth source, InvalidationStats invalidations)
+    internal static StatusResponse Status(NodeInfo node, Group group, HttpPool pool, SourceHealth source, InvalidationStats invalidations)
     {
         var main = group.GetCacheStats(CacheType.Main);
         var hot = group.GetCacheStats(CacheType.Hot);

@@ -123,6 +123,36 @@ public sealed class HashRing
         return state.Owners[i == points.Length ? 0 : i];
     }
 
+    /// <summary>
+    /// How many of the 2^32 hash values each peer owns: for every point on the ring, the arc from the
+    /// previous point (exclusive) to it (inclusive), wrapping around past 2^32 - 1, summed per owner.
+    /// The counts add up to exactly 2^32; divide by 2^32 for a peer's share of the hash space.
+    /// </summary>
+    /// <returns>One entry per peer in <see cref="Peers"/> (an empty map for an empty ring); a peer whose points all collided with a later peer's owns no point and is not listed, as it is not in <see cref="Peers"/>.</returns>
+    public IReadOnlyDictionary<string, long> OwnedHashes()
+    {
+        var state = _state;
+        uint[] points = state.Hashes;
+        var owned = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (string peer in _ownerOfPoint.Values)
+        {
+            owned.TryAdd(peer, 0);
+        }
+
+        for (int i = 0; i < points.Length; i++)
+        {
+            // The key hashes a point owns are those after the previous point up to and including it;
+            // the first point also owns everything after the last one (wrap-around). A repeated
+            // point (a collision) owns nothing more: its twin took the arc.
+            long arc = i == 0
+                ? (1L << 32) - points[^1] + points[0]
+                : (long)points[i] - points[i - 1];
+            owned[state.Owners[i]] += arc;
+        }
+
+        return owned;
+    }
+
     private uint HashOf(string text)
     {
         int max = Encoding.UTF8.GetMaxByteCount(text.Length);

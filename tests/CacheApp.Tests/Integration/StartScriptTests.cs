@@ -158,6 +158,7 @@ public class StartScriptTests
             Assert.Equal(nodes + 1, pids.Count);
             Assert.Contains("ring converged", start.Output);
             Assert.Contains($"curl http://127.0.0.1:{basePort}/api/data/apple", start.Output);
+            Assert.Contains($"dashboard: http://127.0.0.1:{basePort}/dashboard", start.Output);
 
             for (int i = 0; i < nodes; i++)
             {
@@ -167,6 +168,9 @@ public class StartScriptTests
                 Assert.Equal("A crisp red apple", body.GetProperty("value").GetString());
                 var (_, peers) = await TestHttp.GetJsonAsync($"{api}/api/admin/peers");
                 Assert.Equal(nodes, peers.GetProperty("ring").GetArrayLength());
+                var (clusterStatus, cluster) = await TestHttp.GetJsonAsync($"{api}/api/admin/cluster");
+                Assert.Equal(HttpStatusCode.OK, clusterStatus);
+                Assert.Equal(nodes, cluster.GetProperty("members").GetArrayLength());
             }
 
             var status2 = await RunScriptAsync(dir, env, "status", TimeSpan.FromSeconds(30));
