@@ -12,7 +12,8 @@ namespace GroupCache.Lru;
 /// the front of the recency list would need a lock on every hit, so the list is instead reordered
 /// when something must be evicted: an oldest entry that was read since it last reached the end of
 /// the list gets a second chance (it moves to the front, unmarked) and the next one is looked at.
-/// This is the CLOCK approximation of least-recently-used; <see cref="LruCache"/> is the exact one.
+/// This is the CLOCK approximation of least-recently-used, with the work of one eviction bounded
+/// (see <see cref="RemoveOldest"/>); <see cref="LruCache"/> is the exact one.
 /// </para>
 /// <para>
 /// Writes (add, remove, evict) take one lock, which also keeps the byte count exact. An entry never
@@ -22,6 +23,9 @@ namespace GroupCache.Lru;
 /// </remarks>
 public sealed class ConcurrentLru
 {
+    /// <summary>The most entries one eviction gives a second chance to before it evicts regardless.</summary>
+    internal const int SweepLimit = 64;
+
     private readonly ConcurrentDictionary<string, Entry> _map = new(StringComparer.Ordinal);
     private readonly Lock _lock = new(); // guards every change to _map and _list, and the writes of _bytes and _count
     private readonly TimeProvider _time;
@@ -124,18 +128,24 @@ public sealed class ConcurrentLru
 
     /// <summary>
     /// Evicts the least recently used entry, as CLOCK approximates it: oldest entries read since
-    /// they last reached the end get a second chance first. False when the cache is empty.
+    /// they last reached the end get a second chance first, but at most <see cref="SweepLimit"/> of
+    /// them per call. False when the cache is empty.
     /// </summary>
     public bool RemoveOldest()
     {
         lock (_lock)
         {
-            // Each entry gets at most one second chance per call, so the loop ends even when every
-            // entry has been read.
-            for (int chances = _count; chances > 0 && _list.Oldest is { Referenced: true } spared; chances--)
+            // An unbounded sweep gives every entry read since the last one its second chance in a
+            // single call: when the whole cache was read, that walks millions of entries while
+            // every add, remove and expiry waits on this lock. Past the limit the oldest entry goes
+            // even though it was read; the entries spared so far keep their place at the front, so
+            // the next calls carry the sweep on where this one stopped.
+            int examined = 0;
+            while (examined < SweepLimit && _list.Oldest is { Referenced: true } spared)
             {
                 spared.Referenced = false;
                 _list.MoveToFront(spared);
+                examined++;
             }
 
             if (_list.Oldest is not { } victim)
@@ -143,12 +153,16 @@ public sealed class ConcurrentLru
                 return false;
             }
 
+            LastEvictionExamined = examined + 1;
             _map.TryRemove(victim.Key, out _);
             UnlinkAndUncount(victim);
             _evictions++;
             return true;
         }
     }
+
+    /// <summary>How many entries the last eviction looked at (spared ones and the victim); for tests.</summary>
+    internal int LastEvictionExamined { get; private set; }
 
     /// <summary>A snapshot of the cache's counters.</summary>
     public CacheStats Stats()
