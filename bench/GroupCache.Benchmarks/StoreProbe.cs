@@ -18,11 +18,62 @@ internal static class StoreProbe
     public static void Run(IEnumerable<string> counts)
     {
         Console.WriteLine($"{DateTime.UtcNow:u} .NET {Environment.Version}, server GC {GCSettings.IsServerGC}, concurrent {GCSettings.LatencyMode}, {Environment.ProcessorCount} cores");
+        bool control = false;
         foreach (string text in counts)
         {
+            if (text == "hits")
+            {
+                HitPath();
+                continue;
+            }
+
+            // "control" first: the same misses through a group that caches nothing, to show the
+            // pauses this machine gives a workload whose live set does not grow.
+            if (text == "control")
+            {
+                control = true;
+                continue;
+            }
+
             int n = int.Parse(text, CultureInfo.InvariantCulture);
-            EvictionLockHold(n);
-            MissWorkload(n);
+            if (!control)
+            {
+                EvictionLockHold(n);
+            }
+
+            MissWorkload(n, control);
+        }
+    }
+
+    /// <summary>
+    /// The hit path as <c>GroupBenchmarks</c> runs it, timed in processor time as well as wall time:
+    /// on a machine shared with other work the processor time of this thread is the steadier figure.
+    /// </summary>
+    private static void HitPath()
+    {
+        var group = new Group("hits", 64 << 20, new GetterFunc((key, _) => ValueTask.FromResult(ByteView.FromString("value-of-" + key))));
+        string[] keys = [.. Enumerable.Range(0, 1024).Select(i => "key-" + i.ToString(CultureInfo.InvariantCulture))];
+        foreach (string key in keys)
+        {
+            group.GetAsync(key).AsTask().GetAwaiter().GetResult();
+        }
+
+        const int Reads = 20_000_000;
+        for (int round = 0; round < 4; round++)
+        {
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var watch = Stopwatch.StartNew();
+            long sum = 0;
+            for (int i = 0; i < Reads; i++)
+            {
+                sum += group.GetAsync(keys[i & 1023]).Result.Length;
+            }
+
+            double wall = watch.Elapsed.TotalNanoseconds / Reads;
+            double processor = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalNanoseconds / Reads;
+            long bytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
+            Console.WriteLine($"hit round {round}: {wall:F1} ns wall, {processor:F1} ns processor per hit, {bytes} B allocated in {Reads:N0} hits ({sum})");
         }
     }
 
@@ -42,9 +93,14 @@ internal static class StoreProbe
 
         var cache = new ConcurrentLru();
         var value = new ByteView(new byte[ValueBytes]);
+        var addWatch = new Stopwatch();
+        double longestAdd = 0;
         for (int i = 0; i < n; i++)
         {
-            cache.Add(KeyOf(i), value);
+            string key = KeyOf(i);
+            addWatch.Restart();
+            cache.Add(key, value);
+            longestAdd = Math.Max(longestAdd, addWatch.Elapsed.TotalMilliseconds);
         }
 
         for (int i = 0; i < n; i++)
@@ -69,7 +125,7 @@ internal static class StoreProbe
             longest = Math.Max(longest, ms);
         }
 
-        Console.WriteLine($"evict n={n:N0}: first eviction {first:F3} ms, longest of 1,000 {longest:F3} ms");
+        Console.WriteLine($"evict n={n:N0}: first eviction {first:F3} ms, longest of 1,000 {longest:F3} ms; longest add while filling {longestAdd:F1} ms (index growth)");
     }
 
     /// <summary>
@@ -77,7 +133,7 @@ internal static class StoreProbe
     /// miss evicts) for n/2 more; each miss leaves ~4 KB of short-lived garbage, as a request would.
     /// Records every collection's pause.
     /// </summary>
-    private static void MissWorkload(int n)
+    private static void MissWorkload(int n, bool control)
     {
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
@@ -85,7 +141,7 @@ internal static class StoreProbe
         int gcBefore = GC.CollectionCount(0);
 
         long entryBytes = 20 + ValueBytes;
-        var group = new Group("probe-" + n, entryBytes * n, new GetterFunc((_, _) =>
+        var group = new Group("probe-" + n, control ? 0 : entryBytes * n, new GetterFunc((_, _) =>
             ValueTask.FromResult(new ByteView(new byte[ValueBytes]))));
 
         var pauses = new List<double>();
@@ -121,7 +177,7 @@ internal static class StoreProbe
         pauses.Sort();
         double p99 = pauses.Count == 0 ? 0 : pauses[(int)(pauses.Count * 0.99)];
         Console.WriteLine(
-            $"miss n={n:N0}: {total:N0} misses in {watch.Elapsed.TotalSeconds:F1} s; {pauses.Count} GCs (gen0 count {GC.CollectionCount(0) - gcBefore}), " +
+            $"miss{(control ? " (control, nothing cached)" : string.Empty)} n={n:N0}: {total:N0} misses in {watch.Elapsed.TotalSeconds:F1} s; {pauses.Count} GCs (gen0 count {GC.CollectionCount(0) - gcBefore}), " +
             $"longest pause {(pauses.Count == 0 ? 0 : pauses[^1]):F1} ms, p99 {p99:F1} ms, total pause {((long)GC.GetTotalPauseDuration().TotalMicroseconds - pauseBefore) / 1000.0:F0} ms; " +
             $"longest by generation {longestByGeneration[0]:F1}/{longestByGeneration[1]:F1}/{longestByGeneration[2]:F1} ms; " +
             $"heap at n entries {perEntry:F0} B/entry (overhead over key+value {perEntry - entryBytes:F0} B); items {stats.Items:N0}, evictions {stats.Evictions:N0}");

@@ -63,20 +63,19 @@ public sealed partial class ConcurrentLru
         ArgumentNullException.ThrowIfNull(key);
         Interlocked.Increment(ref _gets);
         int hash = key.GetHashCode();
-        int keyBytes = KeyWeight.Of(key);
         Found found = default;
         bool hit = false;
         bool settled = false;
         for (int attempt = 0; attempt < OptimisticTries && !settled; attempt++)
         {
-            settled = TryFindOptimistic(key, hash, keyBytes, out hit, out found);
+            settled = TryFindOptimistic(key, hash, out hit, out found);
         }
 
         if (!settled)
         {
             lock (_lock)
             {
-                hit = TryFindLocked(key, hash, keyBytes, out found);
+                hit = TryFindLocked(key, hash, KeyWeight.Of(key), out found);
             }
         }
 
@@ -136,7 +135,7 @@ public sealed partial class ConcurrentLru
     /// One pass over the key's chain without the lock. False when a writer changed an entry while it
     /// was read (try again); otherwise <paramref name="hit"/> says whether the key was found.
     /// </summary>
-    private bool TryFindOptimistic(string key, int hash, int keyBytes, out bool hit, out Found found)
+    private bool TryFindOptimistic(string key, int hash, out bool hit, out Found found)
     {
         hit = false;
         found = default;
@@ -162,14 +161,17 @@ public sealed partial class ConcurrentLru
             // cannot happen before them: equal versions mean the fields belong together.
             int next = Volatile.Read(ref e.NextInBucket);
             bool match = false;
-            if (Volatile.Read(ref e.Hash) == hash && Volatile.Read(ref e.KeyBytes) == keyBytes && Volatile.Read(ref e.InUse))
+            // The key's UTF-8 length is not worked out up front: the stored length is compared
+            // with the string's by KeyEquals, which only encodes for keys that are not ASCII.
+            if (Volatile.Read(ref e.Hash) == hash && Volatile.Read(ref e.InUse))
             {
+                int keyBytes = Volatile.Read(ref e.KeyBytes);
                 int slab = Volatile.Read(ref e.Slab);
                 int offset = Volatile.Read(ref e.Offset);
                 int valueBytes = Volatile.Read(ref e.ValueBytes);
                 long expiresAt = Volatile.Read(ref e.ExpiresAt);
                 byte[]? bytes = (uint)slab < (uint)slabs.Length ? Volatile.Read(ref slabs[slab]) : null;
-                if (bytes is null || offset < 0 || valueBytes < 0 || (long)offset + keyBytes + valueBytes > bytes.Length)
+                if (bytes is null || offset < 0 || keyBytes < 0 || valueBytes < 0 || (long)offset + keyBytes + valueBytes > bytes.Length)
                 {
                     return false; // torn: a writer is moving this entry
                 }
@@ -230,18 +232,26 @@ public sealed partial class ConcurrentLru
     /// <summary>True when <paramref name="stored"/> is the UTF-8 encoding of <paramref name="key"/>.</summary>
     private static bool KeyEquals(ReadOnlySpan<byte> stored, string key, int keyBytes)
     {
-        // A UTF-8 length equal to the char count means every char is ASCII.
+        // A UTF-8 length equal to the char count means ASCII on the stored side; Ascii.Equals
+        // is false when the string has any other char, as it then encodes to more bytes.
         if (keyBytes == key.Length)
         {
             return Ascii.Equals(stored, key);
         }
 
+        // Every char takes at least one byte and at most three.
+        if (keyBytes < key.Length || keyBytes > 3L * key.Length)
+        {
+            return false;
+        }
+
         const int StackLimit = 256;
         if (keyBytes <= StackLimit)
         {
+            // The string may encode to more than the stored length (another key, same hash): then
+            // it does not fit, and is not equal.
             Span<byte> encoded = stackalloc byte[StackLimit];
-            int n = Encoding.UTF8.GetBytes(key, encoded);
-            return stored.SequenceEqual(encoded[..n]);
+            return Encoding.UTF8.TryGetBytes(key, encoded, out int n) && stored.SequenceEqual(encoded[..n]);
         }
 
         return stored.SequenceEqual(Encoding.UTF8.GetBytes(key));
