@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Text;
 
 namespace GroupCache.Lru;
 
@@ -8,24 +8,32 @@ namespace GroupCache.Lru;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A read is a lock-free dictionary lookup that marks the entry as referenced. Moving the entry to
-/// the front of the recency list would need a lock on every hit, so the list is instead reordered
-/// when something must be evicted: an oldest entry that was read since it last reached the end of
-/// the list gets a second chance (it moves to the front, unmarked) and the next one is looked at.
-/// This is the CLOCK approximation of least-recently-used; <see cref="LruCache"/> is the exact one.
+/// Keys and values are copied into large slabs and indexed by an array of structs, so the collector
+/// sees a few objects per megabyte cached rather than several per entry (docs/STORAGE.md). A value
+/// handed out is a view of its slab: slabs are only appended to, never rewritten, and a slab that
+/// the cache gives up stays alive for as long as a caller holds a view of it.
 /// </para>
 /// <para>
-/// Writes (add, remove, evict) take one lock, which also keeps the byte count exact. An entry never
-/// changes once published: replacing a key publishes a new entry, so a reader sees a value and its
-/// expiry together.
+/// A read is a lock-free lookup that marks the entry as referenced. Eviction is CLOCK: an oldest
+/// entry read since it last reached the end of the list gets a second chance (it moves to the
+/// front, unmarked), at most <see cref="SweepLimit"/> of them per eviction, so that the work of one
+/// eviction does not grow with the cache. <see cref="LruCache"/> is the exact LRU.
+/// </para>
+/// <para>
+/// Writes (add, remove, evict, expire) take one lock, which also keeps the byte count exact.
 /// </para>
 /// </remarks>
-public sealed class ConcurrentLru
+public sealed partial class ConcurrentLru
 {
-    private readonly ConcurrentDictionary<string, Entry> _map = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new(); // guards every change to _map and _list, and the writes of _bytes and _count
+    /// <summary>The most entries one eviction gives a second chance to before it evicts regardless.</summary>
+    internal const int SweepLimit = 64;
+
+    // Optimistic reads that keep meeting a writer give up and look under the lock.
+    private const int OptimisticTries = 4;
+
+    private readonly Lock _lock = new(); // guards every write to the index, the list, the slabs and the counts
     private readonly TimeProvider _time;
-    private RecencyList<Entry> _list;
+    private EntryTable _table = new(16);
     private long _bytes;
     private int _count;
     private long _gets;
@@ -43,111 +51,58 @@ public sealed class ConcurrentLru
     /// <summary>The number of entries.</summary>
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>How many entries the last eviction looked at (spared ones and the victim); for tests.</summary>
+    internal int LastEvictionExamined { get; private set; }
+
     /// <summary>
     /// Looks <paramref name="key"/> up without locking. An entry past its expiry (Unix nanoseconds;
-    /// 0 is never) is a miss, and is dropped.
+    /// 0 is never) is a miss, and is dropped. The value stays valid for as long as it is held.
     /// </summary>
     public bool TryGet(string key, out ByteView value, out long expiresAt)
     {
+        ArgumentNullException.ThrowIfNull(key);
         Interlocked.Increment(ref _gets);
-        if (_map.TryGetValue(key, out var entry))
+        int hash = key.GetHashCode();
+        Found found = default;
+        bool hit = false;
+        bool settled = false;
+        for (int attempt = 0; attempt < OptimisticTries && !settled; attempt++)
         {
-            if (entry.ExpiresAt == 0 || entry.ExpiresAt > UnixNanos.Now(_time))
+            settled = TryFindOptimistic(key, hash, out hit, out found);
+        }
+
+        if (!settled)
+        {
+            lock (_lock)
+            {
+                hit = TryFindLocked(key, hash, KeyWeight.Of(key), out found);
+            }
+        }
+
+        if (hit)
+        {
+            if (found.ExpiresAt == 0 || found.ExpiresAt > UnixNanos.Now(_time))
             {
                 // Written only when it changes, so that hot keys read by every core do not keep
-                // their entry's cache line bouncing between them.
-                if (!entry.Referenced)
+                // their entry's cache line bouncing between them. A lost update costs one second chance.
+                ref byte referenced = ref found.Table.Entries[found.Index].Referenced;
+                if (referenced == 0)
                 {
-                    entry.Referenced = true;
+                    referenced = 1;
                 }
 
                 Interlocked.Increment(ref _hits);
-                value = entry.Value;
-                expiresAt = entry.ExpiresAt;
+                value = found.Value;
+                expiresAt = found.ExpiresAt;
                 return true;
             }
 
-            RemoveExpired(entry);
+            RemoveExpired(found.Index, found.Version);
         }
 
         value = default;
         expiresAt = 0;
         return false;
-    }
-
-    /// <summary>Adds or replaces <paramref name="key"/> as the newest entry. The owner evicts (see <see cref="RemoveOldest"/>).</summary>
-    public void Add(string key, ByteView value, long expiresAt = 0)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        lock (_lock)
-        {
-            AddLocked(key, value, expiresAt);
-        }
-    }
-
-    /// <summary>
-    /// Adds unless <paramref name="stillValid"/>, asked under the lock that removals take, says
-    /// otherwise: a removal either happens before the check (and the add is skipped) or after the add
-    /// (and removes it).
-    /// </summary>
-    public bool AddIf(string key, ByteView value, long expiresAt, Func<bool> stillValid)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(stillValid);
-        lock (_lock)
-        {
-            if (!stillValid())
-            {
-                return false;
-            }
-
-            AddLocked(key, value, expiresAt);
-            return true;
-        }
-    }
-
-    /// <summary>Removes <paramref name="key"/>; false when it was not cached.</summary>
-    public bool Remove(string key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        lock (_lock)
-        {
-            if (!_map.TryRemove(key, out var entry))
-            {
-                return false;
-            }
-
-            UnlinkAndUncount(entry);
-            return true;
-        }
-    }
-
-    /// <summary>
-    /// Evicts the least recently used entry, as CLOCK approximates it: oldest entries read since
-    /// they last reached the end get a second chance first. False when the cache is empty.
-    /// </summary>
-    public bool RemoveOldest()
-    {
-        lock (_lock)
-        {
-            // Each entry gets at most one second chance per call, so the loop ends even when every
-            // entry has been read.
-            for (int chances = _count; chances > 0 && _list.Oldest is { Referenced: true } spared; chances--)
-            {
-                spared.Referenced = false;
-                _list.MoveToFront(spared);
-            }
-
-            if (_list.Oldest is not { } victim)
-            {
-                return false;
-            }
-
-            _map.TryRemove(victim.Key, out _);
-            UnlinkAndUncount(victim);
-            _evictions++;
-            return true;
-        }
     }
 
     /// <summary>A snapshot of the cache's counters.</summary>
@@ -165,60 +120,143 @@ public sealed class ConcurrentLru
         lock (_lock)
         {
             var keys = new List<string>(_count);
-            for (var e = _list.Newest; e is not null; e = e.Older)
+            var entries = _table.Entries;
+            for (int i = _newest; i >= 0; i = entries[i].Older)
             {
-                keys.Add(e.Key);
+                ref var e = ref entries[i];
+                keys.Add(Encoding.UTF8.GetString(_slabs[e.Slab]!, e.Offset, e.KeyBytes));
             }
 
             return keys;
         }
     }
 
-    private void AddLocked(string key, ByteView value, long expiresAt)
+    /// <summary>
+    /// One pass over the key's chain without the lock. False when a writer changed an entry while it
+    /// was read (try again); otherwise <paramref name="hit"/> says whether the key was found.
+    /// </summary>
+    private bool TryFindOptimistic(string key, int hash, out bool hit, out Found found)
     {
-        var entry = new Entry(key, value, expiresAt, KeyWeight.Of(key));
-        if (_map.TryGetValue(key, out var old))
+        hit = false;
+        found = default;
+        var table = Volatile.Read(ref _table);
+        var slabs = Volatile.Read(ref _slabs);
+        var entries = table.Entries;
+        int i = Volatile.Read(ref table.Buckets[table.BucketOf(hash)]);
+        for (int steps = 0; i >= 0; steps++)
         {
-            // Replacing: the old entry leaves the list, the new one counts its key once
-            // (groupcache counts it twice here: golang/groupcache#138).
-            UnlinkAndUncount(old);
+            if (steps > entries.Length)
+            {
+                return false; // chains were relinked under us
+            }
+
+            ref var e = ref entries[i];
+            int version = Volatile.Read(ref e.Version);
+            if ((version & 1) != 0)
+            {
+                return false;
+            }
+
+            // Every field is read with acquire semantics, so the second read of the version
+            // cannot happen before them: equal versions mean the fields belong together.
+            int next = Volatile.Read(ref e.NextInBucket);
+            bool match = false;
+            // The key's UTF-8 length is not worked out up front: the stored length is compared
+            // with the string's by KeyEquals, which only encodes for keys that are not ASCII.
+            if (Volatile.Read(ref e.Hash) == hash && Volatile.Read(ref e.InUse))
+            {
+                int keyBytes = Volatile.Read(ref e.KeyBytes);
+                int slab = Volatile.Read(ref e.Slab);
+                int offset = Volatile.Read(ref e.Offset);
+                int valueBytes = Volatile.Read(ref e.ValueBytes);
+                long expiresAt = Volatile.Read(ref e.ExpiresAt);
+                byte[]? bytes = (uint)slab < (uint)slabs.Length ? Volatile.Read(ref slabs[slab]) : null;
+                if (bytes is null || offset < 0 || keyBytes < 0 || valueBytes < 0 || (long)offset + keyBytes + valueBytes > bytes.Length)
+                {
+                    return false; // torn: a writer is moving this entry
+                }
+
+                match = KeyEquals(bytes.AsSpan(offset, keyBytes), key, keyBytes);
+                found = new Found(table, i, version, new ByteView(new ReadOnlyMemory<byte>(bytes, offset + keyBytes, valueBytes)), expiresAt);
+            }
+
+            if (Volatile.Read(ref e.Version) != version)
+            {
+                return false;
+            }
+
+            if (match)
+            {
+                hit = true;
+                return true;
+            }
+
+            i = next;
         }
 
-        _map[key] = entry;
-        _list.PushFront(entry);
-        Volatile.Write(ref _bytes, _bytes + entry.Weight);
-        Volatile.Write(ref _count, _count + 1);
+        found = default;
+        return true;
     }
 
-    private void RemoveExpired(Entry entry)
+    /// <summary>Finds the key's entry; the caller holds the lock.</summary>
+    private bool TryFindLocked(string key, int hash, int keyBytes, out Found found)
     {
-        lock (_lock)
+        int i = IndexOfLocked(key, hash, keyBytes);
+        if (i < 0)
         {
-            // Only this very entry: the key may have been loaded again since it was read.
-            if (_map.TryRemove(new KeyValuePair<string, Entry>(entry.Key, entry)))
+            found = default;
+            return false;
+        }
+
+        ref var e = ref _table.Entries[i];
+        var bytes = _slabs[e.Slab]!;
+        found = new Found(_table, i, e.Version, new ByteView(new ReadOnlyMemory<byte>(bytes, e.Offset + e.KeyBytes, e.ValueBytes)), e.ExpiresAt);
+        return true;
+    }
+
+    private int IndexOfLocked(string key, int hash, int keyBytes)
+    {
+        var entries = _table.Entries;
+        for (int i = _table.Buckets[_table.BucketOf(hash)]; i >= 0; i = entries[i].NextInBucket)
+        {
+            ref var e = ref entries[i];
+            if (e.InUse && e.Hash == hash && e.KeyBytes == keyBytes && KeyEquals(_slabs[e.Slab].AsSpan(e.Offset, keyBytes), key, keyBytes))
             {
-                UnlinkAndUncount(entry);
-                _expirations++;
+                return i;
             }
         }
+
+        return -1;
     }
 
-    private void UnlinkAndUncount(Entry entry)
+    /// <summary>True when <paramref name="stored"/> is the UTF-8 encoding of <paramref name="key"/>.</summary>
+    private static bool KeyEquals(ReadOnlySpan<byte> stored, string key, int keyBytes)
     {
-        _list.Unlink(entry);
-        Volatile.Write(ref _bytes, _bytes - entry.Weight);
-        Volatile.Write(ref _count, _count - 1);
+        // A UTF-8 length equal to the char count means ASCII on the stored side; Ascii.Equals
+        // is false when the string has any other char, as it then encodes to more bytes.
+        if (keyBytes == key.Length)
+        {
+            return Ascii.Equals(stored, key);
+        }
+
+        // Every char takes at least one byte and at most three.
+        if (keyBytes < key.Length || keyBytes > 3L * key.Length)
+        {
+            return false;
+        }
+
+        const int StackLimit = 256;
+        if (keyBytes <= StackLimit)
+        {
+            // The string may encode to more than the stored length (another key, same hash): then
+            // it does not fit, and is not equal.
+            Span<byte> encoded = stackalloc byte[StackLimit];
+            return Encoding.UTF8.TryGetBytes(key, encoded, out int n) && stored.SequenceEqual(encoded[..n]);
+        }
+
+        return stored.SequenceEqual(Encoding.UTF8.GetBytes(key));
     }
 
-    private sealed class Entry(string key, ByteView value, long expiresAt, int keyBytes) : RecencyNode<Entry>
-    {
-        public readonly string Key = key;
-        public readonly ByteView Value = value;
-        public readonly long ExpiresAt = expiresAt;
-        public readonly long Weight = keyBytes + (long)value.Length;
-
-        // Set by readers without the lock, cleared by eviction under it; a lost update only costs
-        // one second chance.
-        public volatile bool Referenced;
-    }
+    /// <summary>An entry as a read found it: where, at which version, and what it held.</summary>
+    private readonly record struct Found(EntryTable Table, int Index, int Version, ByteView Value, long ExpiresAt);
 }

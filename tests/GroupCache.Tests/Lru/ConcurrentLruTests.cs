@@ -85,6 +85,69 @@ public class ConcurrentLruTests
     }
 
     [Fact]
+    public void RemoveOldest_EveryEntryOfALargeCacheRead_LooksAtNoMoreThanTheSweepLimit()
+    {
+        const int n = 20_000;
+        var cache = new ConcurrentLru();
+        for (int i = 0; i < n; i++)
+        {
+            cache.Add("k" + i.ToString(CultureInfo.InvariantCulture), V("v"));
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            Assert.True(cache.TryGet("k" + i.ToString(CultureInfo.InvariantCulture), out _, out _));
+        }
+
+        // Without the bound the first eviction would walk all 20,000 entries.
+        int mostExamined = 0;
+        for (int evicted = 0; evicted < n; evicted++)
+        {
+            Assert.True(cache.RemoveOldest());
+            mostExamined = Math.Max(mostExamined, cache.LastEvictionExamined);
+        }
+
+        Assert.InRange(mostExamined, 2, ConcurrentLru.SweepLimit + 1);
+        Assert.Equal(0, cache.Count);
+        Assert.Equal(0, cache.Bytes);
+        Assert.Equal(n, cache.Stats().Evictions);
+        Assert.False(cache.RemoveOldest());
+    }
+
+    [Fact]
+    public void RemoveOldest_PastTheSweepLimit_EvictsTheOldestAndKeepsTheSparedOnesNewest()
+    {
+        int n = ConcurrentLru.SweepLimit + 10;
+        var cache = new ConcurrentLru();
+        for (int i = 0; i < n; i++)
+        {
+            cache.Add("k" + i.ToString(CultureInfo.InvariantCulture), V("v"));
+            cache.TryGet("k" + i.ToString(CultureInfo.InvariantCulture), out _, out _);
+        }
+
+        Assert.True(cache.RemoveOldest());
+
+        // k0..k(limit-1) were spared and moved to the front; k(limit), read too, went.
+        string victim = "k" + ConcurrentLru.SweepLimit.ToString(CultureInfo.InvariantCulture);
+        var keys = cache.KeysNewestFirst();
+        Assert.DoesNotContain(victim, keys);
+        Assert.Equal("k" + (ConcurrentLru.SweepLimit - 1).ToString(CultureInfo.InvariantCulture), keys[0]);
+        Assert.Equal(ConcurrentLru.SweepLimit + 1, cache.LastEvictionExamined);
+
+        // The next evictions carry the sweep on: the nine entries still marked get their chance,
+        // and the entries already spared (now unmarked) go in the order they were spared.
+        for (int i = 0; i < 9; i++)
+        {
+            Assert.True(cache.RemoveOldest());
+        }
+
+        keys = cache.KeysNewestFirst();
+        Assert.Equal(ConcurrentLru.SweepLimit, keys.Count);
+        Assert.All(Enumerable.Range(ConcurrentLru.SweepLimit + 1, 9), i => Assert.Contains("k" + i.ToString(CultureInfo.InvariantCulture), keys));
+        Assert.All(Enumerable.Range(0, 9), i => Assert.DoesNotContain("k" + i.ToString(CultureInfo.InvariantCulture), keys));
+    }
+
+    [Fact]
     public void TryGet_PastExpiry_IsAMissAndDropsTheEntry()
     {
         var clock = new ManualClock();

@@ -1,0 +1,180 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace GroupCache.Lru;
+
+public sealed partial class ConcurrentLru
+{
+    /// <summary>The size of an ordinary slab; a record larger than a quarter of it gets a slab of its own.</summary>
+    internal const int SlabSize = 1 << 20;
+
+    // A record is [entry index: 4][record length: 4][key][value], so that compaction can walk a slab.
+    private const int RecordHeader = 8;
+
+    private byte[]?[] _slabs = new byte[]?[4]; // replaced whole when it grows; readers index it
+    private int[] _slabLive = new int[4];      // bytes of live records per slab
+    private int[] _slabUsed = new int[4];      // bytes appended per slab
+    private readonly Queue<int> _filledSlabs = new(); // ordinary slabs in the order they filled: compaction's candidates
+    private readonly Stack<int> _freeSlabIds = new();
+    private int _current = -1;
+    private long _slabBytes;       // every slab held
+    private long _liveRecordBytes; // the live records in them
+
+    /// <summary>Bytes of slab memory held, including dead records not yet compacted away; for tests and the probe.</summary>
+    internal long SlabBytes => Volatile.Read(ref _slabBytes);
+
+    /// <summary>Compactions done so far; for tests.</summary>
+    internal long Compactions { get; private set; }
+
+    /// <summary>Appends a record for entry <paramref name="index"/>; returns its slab and where its key starts.</summary>
+    private (int Slab, int KeyOffset) AppendRecord(int index, string key, int keyBytes, ReadOnlySpan<byte> value)
+    {
+        int length = checked(RecordHeader + keyBytes + value.Length);
+        var (slab, start) = Reserve(length);
+        var bytes = _slabs[slab]!.AsSpan(start, length);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, index);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes[4..], length);
+        Encoding.UTF8.GetBytes(key, bytes.Slice(RecordHeader, keyBytes));
+        value.CopyTo(bytes[(RecordHeader + keyBytes)..]);
+        return (slab, start + RecordHeader);
+    }
+
+    /// <summary>Room for <paramref name="length"/> bytes at the end of the current slab, or in a new one.</summary>
+    private (int Slab, int Start) Reserve(int length)
+    {
+        int slab;
+        if (length > SlabSize / 4)
+        {
+            slab = NewSlab(length);
+        }
+        else
+        {
+            if (_current < 0 || _slabUsed[_current] + length > SlabSize)
+            {
+                int full = _current;
+                _current = NewSlab(SlabSize);
+                if (full >= 0)
+                {
+                    if (_slabLive[full] == 0)
+                    {
+                        DropSlab(full);
+                    }
+                    else
+                    {
+                        _filledSlabs.Enqueue(full);
+                    }
+                }
+            }
+
+            slab = _current;
+        }
+
+        int start = _slabUsed[slab];
+        _slabUsed[slab] = start + length;
+        _slabLive[slab] += length;
+        _liveRecordBytes += length;
+        return (slab, start);
+    }
+
+    private void ReleaseRecord(int slab, int length)
+    {
+        _slabLive[slab] -= length;
+        _liveRecordBytes -= length;
+        if (_slabLive[slab] == 0 && slab != _current)
+        {
+            // Nothing in the cache points into it any more; callers that still hold views of it
+            // keep the array alive themselves.
+            DropSlab(slab);
+        }
+    }
+
+    private int NewSlab(int size)
+    {
+        if (!_freeSlabIds.TryPop(out int id))
+        {
+            id = _slabs.Length;
+            int grown = _slabs.Length * 2;
+            var slabs = new byte[]?[grown];
+            Array.Copy(_slabs, slabs, _slabs.Length);
+            Array.Resize(ref _slabLive, grown);
+            Array.Resize(ref _slabUsed, grown);
+            for (int i = _slabs.Length + 1; i < grown; i++)
+            {
+                _freeSlabIds.Push(i);
+            }
+
+            Volatile.Write(ref _slabs, slabs);
+        }
+
+        // Never zeroed: a reader only reads what a record wrote before the entry was published.
+        Volatile.Write(ref _slabs[id], GC.AllocateUninitializedArray<byte>(size));
+        _slabLive[id] = 0;
+        _slabUsed[id] = 0;
+        Volatile.Write(ref _slabBytes, _slabBytes + size);
+        return id;
+    }
+
+    private void DropSlab(int slab)
+    {
+        Volatile.Write(ref _slabBytes, _slabBytes - _slabs[slab]!.Length);
+        Volatile.Write(ref _slabs[slab], null);
+        _slabUsed[slab] = 0;
+        _freeSlabIds.Push(slab);
+    }
+
+    /// <summary>
+    /// When dead records take more than a quarter of the live ones (and more than a few slabs),
+    /// copies the live records of the oldest filled slab to the current one and drops it. One slab
+    /// per call bounds the work under the lock (at most <see cref="SlabSize"/> bytes copied).
+    /// </summary>
+    private void CompactIfWasteful()
+    {
+        long dead = _slabBytes - _liveRecordBytes;
+        if (dead <= Math.Max(_liveRecordBytes / 4, 4L * SlabSize))
+        {
+            return;
+        }
+
+        while (_filledSlabs.TryDequeue(out int slab))
+        {
+            // A queued id may have been dropped (and even reused) since it filled.
+            if (slab != _current && _slabs[slab] is not null && _slabUsed[slab] > 0)
+            {
+                Compact(slab);
+                return;
+            }
+        }
+    }
+
+    private void Compact(int slab)
+    {
+        Compactions++;
+        var bytes = _slabs[slab]!;
+        int used = _slabUsed[slab];
+
+        // Stops at the last live record: once it moved, the slab is dropped and its id may be
+        // reused by the very next reservation, so the id no longer names these bytes.
+        int live = _slabLive[slab];
+        for (int start = 0; start < used && live > 0;)
+        {
+            int index = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(start));
+            int length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(start + 4));
+            ref var e = ref _table.Entries[index];
+            if (e.InUse && e.Slab == slab && e.Offset == start + RecordHeader)
+            {
+                // The record is copied whole (its header names the same entry); the old copy stays
+                // untouched for views already handed out.
+                var (to, toStart) = Reserve(length);
+                bytes.AsSpan(start, length).CopyTo(_slabs[to].AsSpan(toStart));
+                BeginWrite(ref e);
+                e.Slab = to;
+                e.Offset = toStart + RecordHeader;
+                EndWrite(ref e);
+                live -= length;
+                ReleaseRecord(slab, length); // drops the slab after its last live record
+            }
+
+            start += length;
+        }
+    }
+}

@@ -1,0 +1,270 @@
+namespace GroupCache.Lru;
+
+public sealed partial class ConcurrentLru
+{
+    private int _newest = -1;
+    private int _oldest = -1;
+    private int _free = -1; // entries given back, linked through Newer
+    private int _used;      // entries ever handed out (the rest of the array is untouched)
+
+    /// <summary>Adds or replaces <paramref name="key"/> as the newest entry. The owner evicts (see <see cref="RemoveOldest"/>).</summary>
+    public void Add(string key, ByteView value, long expiresAt = 0)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        lock (_lock)
+        {
+            AddLocked(key, value, expiresAt);
+        }
+    }
+
+    /// <summary>
+    /// Adds unless <paramref name="stillValid"/>, asked under the lock that removals take, says
+    /// otherwise: a removal either happens before the check (and the add is skipped) or after the add
+    /// (and removes it).
+    /// </summary>
+    public bool AddIf(string key, ByteView value, long expiresAt, Func<bool> stillValid)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(stillValid);
+        lock (_lock)
+        {
+            if (!stillValid())
+            {
+                return false;
+            }
+
+            AddLocked(key, value, expiresAt);
+            return true;
+        }
+    }
+
+    /// <summary>Removes <paramref name="key"/>; false when it was not cached.</summary>
+    public bool Remove(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        lock (_lock)
+        {
+            int i = IndexOfLocked(key, key.GetHashCode(), KeyWeight.Of(key));
+            if (i < 0)
+            {
+                return false;
+            }
+
+            RemoveEntry(i);
+            CompactIfWasteful();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Evicts the least recently used entry, as CLOCK approximates it: oldest entries read since
+    /// they last reached the end get a second chance first, but at most <see cref="SweepLimit"/> of
+    /// them per call. False when the cache is empty.
+    /// </summary>
+    public bool RemoveOldest()
+    {
+        lock (_lock)
+        {
+            // An unbounded sweep gives every entry read since the last one its second chance in a
+            // single call: when the whole cache was read, that walks millions of entries while
+            // every add, remove and expiry waits on this lock. Past the limit the oldest entry goes
+            // even though it was read; the entries spared so far keep their place at the front, so
+            // the next calls carry the sweep on where this one stopped.
+            var entries = _table.Entries;
+            int examined = 0;
+            while (examined < SweepLimit && _oldest >= 0 && entries[_oldest].Referenced != 0)
+            {
+                int spared = _oldest;
+                entries[spared].Referenced = 0;
+                Unlink(spared);
+                PushFront(spared);
+                examined++;
+            }
+
+            if (_oldest < 0)
+            {
+                return false;
+            }
+
+            LastEvictionExamined = examined + 1;
+            RemoveEntry(_oldest);
+            _evictions++;
+            CompactIfWasteful();
+            return true;
+        }
+    }
+
+    private void AddLocked(string key, ByteView value, long expiresAt)
+    {
+        int hash = key.GetHashCode();
+        int keyBytes = KeyWeight.Of(key);
+        int old = IndexOfLocked(key, hash, keyBytes);
+        if (old >= 0)
+        {
+            // Replacing: the old entry goes, the new one counts its key once
+            // (groupcache counts it twice here: golang/groupcache#138).
+            RemoveEntry(old);
+        }
+
+        int index = TakeEntry();
+        var (slab, offset) = AppendRecord(index, key, keyBytes, value.Span);
+        var table = _table;
+        ref var e = ref table.Entries[index];
+        BeginWrite(ref e);
+        e.ExpiresAt = expiresAt;
+        e.Hash = hash;
+        e.Slab = slab;
+        e.Offset = offset;
+        e.KeyBytes = keyBytes;
+        e.ValueBytes = value.Length;
+        e.Referenced = 0;
+        e.InUse = true;
+        int bucket = table.BucketOf(hash);
+        e.NextInBucket = table.Buckets[bucket];
+        EndWrite(ref e);
+        Volatile.Write(ref table.Buckets[bucket], index); // published whole
+        PushFront(index);
+        Volatile.Write(ref _bytes, _bytes + keyBytes + value.Length);
+        Volatile.Write(ref _count, _count + 1);
+        CompactIfWasteful();
+    }
+
+    private void RemoveExpired(int index, int version)
+    {
+        lock (_lock)
+        {
+            // Only this very entry: the key may have been loaded again since it was read.
+            ref var e = ref _table.Entries[index];
+            if (e.InUse && e.Version == version)
+            {
+                RemoveEntry(index);
+                _expirations++;
+                CompactIfWasteful();
+            }
+        }
+    }
+
+    /// <summary>Takes an entry out of the index, the list and its slab, and frees it; under the lock.</summary>
+    private void RemoveEntry(int index)
+    {
+        var table = _table;
+        var entries = table.Entries;
+        ref var e = ref entries[index];
+        int bucket = table.BucketOf(e.Hash);
+        if (table.Buckets[bucket] == index)
+        {
+            Volatile.Write(ref table.Buckets[bucket], e.NextInBucket);
+        }
+        else
+        {
+            int before = table.Buckets[bucket];
+            while (entries[before].NextInBucket != index)
+            {
+                before = entries[before].NextInBucket;
+            }
+
+            Volatile.Write(ref entries[before].NextInBucket, e.NextInBucket);
+        }
+
+        // NextInBucket is left as it was: a reader standing on this entry still reaches the rest
+        // of its chain (the changed version tells it that this entry itself is gone).
+        BeginWrite(ref e);
+        e.InUse = false;
+        EndWrite(ref e);
+        Unlink(index);
+        e.Newer = _free;
+        _free = index;
+        ReleaseRecord(e.Slab, RecordHeader + e.KeyBytes + e.ValueBytes);
+        Volatile.Write(ref _bytes, _bytes - e.KeyBytes - e.ValueBytes);
+        Volatile.Write(ref _count, _count - 1);
+    }
+
+    private int TakeEntry()
+    {
+        if (_free >= 0)
+        {
+            int index = _free;
+            _free = _table.Entries[index].Newer;
+            return index;
+        }
+
+        if (_used == _table.Entries.Length)
+        {
+            Grow();
+        }
+
+        return _used++;
+    }
+
+    /// <summary>
+    /// Doubles the index. Readers keep the old one until they next look, which stays consistent
+    /// because nothing writes to it any more.
+    /// </summary>
+    private void Grow()
+    {
+        var old = _table;
+        var grown = new EntryTable(old.Entries.Length * 2);
+        Array.Copy(old.Entries, grown.Entries, _used);
+        for (int i = 0; i < _used; i++)
+        {
+            ref var e = ref grown.Entries[i];
+            if (e.InUse)
+            {
+                int bucket = grown.BucketOf(e.Hash);
+                e.NextInBucket = grown.Buckets[bucket];
+                grown.Buckets[bucket] = i;
+            }
+        }
+
+        Volatile.Write(ref _table, grown);
+    }
+
+    /// <summary>Makes the version odd (readers will not trust the entry) before its fields change.</summary>
+    private static void BeginWrite(ref StoreEntry e) => Interlocked.Increment(ref e.Version);
+
+    /// <summary>Makes the version even again once every field is written.</summary>
+    private static void EndWrite(ref StoreEntry e) => Volatile.Write(ref e.Version, e.Version + 1);
+
+    private void PushFront(int index)
+    {
+        var entries = _table.Entries;
+        entries[index].Newer = -1;
+        entries[index].Older = _newest;
+        if (_newest >= 0)
+        {
+            entries[_newest].Newer = index;
+        }
+
+        _newest = index;
+        if (_oldest < 0)
+        {
+            _oldest = index;
+        }
+    }
+
+    private void Unlink(int index)
+    {
+        var entries = _table.Entries;
+        ref var e = ref entries[index];
+        if (e.Newer >= 0)
+        {
+            entries[e.Newer].Older = e.Older;
+        }
+        else
+        {
+            _newest = e.Older;
+        }
+
+        if (e.Older >= 0)
+        {
+            entries[e.Older].Newer = e.Newer;
+        }
+        else
+        {
+            _oldest = e.Newer;
+        }
+
+        e.Newer = -1;
+        e.Older = -1;
+    }
+}

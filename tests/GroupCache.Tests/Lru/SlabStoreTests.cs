@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Text;
+using GroupCache.Lru;
+
+namespace GroupCache.Tests.Lru;
+
+/// <summary>The slab storage under <see cref="ConcurrentLru"/>: accounting, compaction, and views that outlive their entries.</summary>
+public class SlabStoreTests
+{
+    private static string Key(int i) => "key-" + i.ToString("D8", CultureInfo.InvariantCulture);
+
+    /// <summary>A value that names its key and has a length of its own, so that a mixed-up value shows.</summary>
+    private static ByteView ValueOf(string key, int length)
+    {
+        var bytes = new byte[length];
+        var name = Encoding.UTF8.GetBytes(key + "=");
+        for (int i = 0; i < length; i++)
+        {
+            bytes[i] = i < name.Length ? name[i] : (byte)('a' + ((i + key.Length) % 26));
+        }
+
+        return new ByteView(bytes);
+    }
+
+    [Fact]
+    public void Bytes_StayExactThroughAddReplaceRemoveExpireAndEvict()
+    {
+        var clock = new ManualClock();
+        var cache = new ConcurrentLru(clock);
+        var model = new Dictionary<string, int>();
+        var random = new Random(7);
+        long soon = UnixNanos.From(clock.GetUtcNow() + TimeSpan.FromSeconds(5));
+
+        for (int step = 0; step < 8_000; step++)
+        {
+            string key = Key(random.Next(500));
+            switch (random.Next(5))
+            {
+                case 0:
+                    Assert.Equal(model.Remove(key), cache.Remove(key));
+                    break;
+                case 1:
+                    var before = cache.KeysNewestFirst();
+                    if (cache.RemoveOldest())
+                    {
+                        string gone = before.Except(cache.KeysNewestFirst()).Single();
+                        Assert.True(model.Remove(gone));
+                    }
+
+                    break;
+                default:
+                    int length = random.Next(0, 300);
+                    cache.Add(key, ValueOf(key, length), step % 97 == 0 ? soon : 0);
+                    model[key] = Encoding.UTF8.GetByteCount(key) + length;
+                    break;
+            }
+
+            if (step % 500 == 0)
+            {
+                Assert.Equal(model.Values.Sum(v => (long)v), cache.Bytes);
+                Assert.Equal(model.Count, cache.Count);
+            }
+        }
+
+        // Expiry takes its entries out of the count too, when a read finds them expired.
+        clock.Advance(TimeSpan.FromSeconds(5));
+        foreach (string key in model.Keys.ToArray())
+        {
+            if (cache.TryGet(key, out var value, out _))
+            {
+                Assert.Equal(ValueOf(key, model[key] - key.Length), value);
+            }
+            else
+            {
+                model.Remove(key);
+            }
+        }
+
+        Assert.True(cache.Stats().Expirations > 0);
+        Assert.Equal(model.Values.Sum(v => (long)v), cache.Bytes);
+        Assert.Equal(model.Count, cache.Count);
+        Assert.Equal(model.Count, cache.KeysNewestFirst().Count);
+    }
+
+    [Fact]
+    public void AView_HeldAcrossEvictionsAndCompactions_KeepsItsBytes()
+    {
+        var cache = new ConcurrentLru();
+        cache.Add("held", ValueOf("held", 200));
+        Assert.True(cache.TryGet("held", out var held, out _));
+        byte[] expected = held.ToArray();
+
+        // Churn many slabs' worth through a cache kept at ~2,000 entries: the held entry is
+        // evicted, its slab compacted or dropped, and fresh slabs are filled.
+        for (int i = 0; i < 200_000; i++)
+        {
+            string key = Key(i);
+            cache.Add(key, ValueOf(key, 150));
+            if (cache.Count > 2_000)
+            {
+                cache.RemoveOldest();
+            }
+        }
+
+        Assert.False(cache.TryGet("held", out _, out _));
+        Assert.True(cache.Compactions > 0 || cache.SlabBytes < 8L * ConcurrentLru.SlabSize);
+        Assert.Equal(expected, held.ToArray());
+    }
+
+    [Fact]
+    public void Compaction_MovesLiveRecordsIntact_AndBoundsTheSlabMemory()
+    {
+        var cache = new ConcurrentLru();
+        const int n = 200_000; // ~23 slabs
+        for (int i = 0; i < n; i++)
+        {
+            cache.Add(Key(i), ValueOf(Key(i), 100));
+        }
+
+        // Every other entry goes: each slab stays half live, so only compaction can give memory back.
+        for (int i = 0; i < n; i += 2)
+        {
+            Assert.True(cache.Remove(Key(i)));
+        }
+
+        Assert.True(cache.Compactions > 0);
+        long live = cache.Bytes + ((long)cache.Count * 8); // each record has an 8-byte header
+        long allowed = live + Math.Max(live / 4, 4L * ConcurrentLru.SlabSize) + ConcurrentLru.SlabSize;
+        Assert.True(cache.SlabBytes <= allowed, $"slab bytes {cache.SlabBytes}, allowed {allowed}");
+        Assert.Equal(n / 2, cache.Count);
+        for (int i = 1; i < n; i += 2)
+        {
+            Assert.True(cache.TryGet(Key(i), out var value, out _));
+            Assert.Equal(ValueOf(Key(i), 100), value);
+        }
+    }
+
+    [Fact]
+    public void NonAsciiKeysAndLargeValues_RoundTrip()
+    {
+        var cache = new ConcurrentLru();
+        string[] keys = ["clé", "ключ", "鍵", "🔑-key", "plain"];
+        foreach (string key in keys)
+        {
+            cache.Add(key, ValueOf(key, 10));
+        }
+
+        var large = ValueOf("large", ConcurrentLru.SlabSize + 17);
+        cache.Add("large", large);
+
+        foreach (string key in keys)
+        {
+            Assert.True(cache.TryGet(key, out var value, out _), key);
+            Assert.Equal(ValueOf(key, 10), value);
+        }
+
+        Assert.False(cache.TryGet("cle", out _, out _));
+        Assert.True(cache.TryGet("large", out var got, out _));
+        Assert.Equal(large, got);
+        Assert.Equal(keys.Sum(k => Encoding.UTF8.GetByteCount(k) + 10L) + 5 + large.Length, cache.Bytes);
+        Assert.Equal([.. keys.Reverse().Prepend("large")], cache.KeysNewestFirst());
+
+        Assert.True(cache.Remove("large"));
+        Assert.True(cache.SlabBytes < ConcurrentLru.SlabSize * 2L);
+    }
+
+    [Fact]
+    public async Task ParallelReadersWritersRemoversAndEvictors_KeepEveryInvariant()
+    {
+        var cache = new ConcurrentLru();
+        string[] keys = [.. Enumerable.Range(0, 4_000).Select(Key)];
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        long reads = 0;
+        long hits = 0;
+
+        var readers = Enumerable.Range(0, 2).Select(seed => Task.Run(() =>
+        {
+            var random = new Random(seed);
+            while (!stop.IsCancellationRequested)
+            {
+                string key = keys[random.Next(keys.Length)];
+                if (cache.TryGet(key, out var value, out _))
+                {
+                    // Whole and the key's own: names the key, and every byte after the name is as written.
+                    Assert.Equal(ValueOf(key, value.Length), value);
+                    Interlocked.Increment(ref hits);
+                }
+
+                Interlocked.Increment(ref reads);
+            }
+        }));
+        var writers = Enumerable.Range(10, 2).Select(seed => Task.Run(() =>
+        {
+            var random = new Random(seed);
+            while (!stop.IsCancellationRequested)
+            {
+                string key = keys[random.Next(keys.Length)];
+                switch (random.Next(6))
+                {
+                    case 0: cache.Remove(key); break;
+                    case 1: cache.RemoveOldest(); break;
+                    default: cache.Add(key, ValueOf(key, 20 + random.Next(400))); break;
+                }
+
+                while (cache.Bytes > 400_000)
+                {
+                    cache.RemoveOldest();
+                }
+            }
+        }));
+        await Task.WhenAll([.. readers, .. writers]);
+
+        long expectedBytes = 0;
+        int present = 0;
+        foreach (string key in keys)
+        {
+            if (cache.TryGet(key, out var value, out _))
+            {
+                Assert.Equal(ValueOf(key, value.Length), value);
+                expectedBytes += key.Length + value.Length;
+                present++;
+            }
+        }
+
+        Assert.True(reads > 0 && hits > 0);
+        Assert.Equal(present, cache.Count);
+        Assert.Equal(expectedBytes, cache.Bytes);
+        Assert.Equal(present, cache.KeysNewestFirst().Count);
+    }
+}
