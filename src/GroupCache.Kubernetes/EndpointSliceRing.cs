@@ -9,7 +9,7 @@ namespace GroupCache.Kubernetes;
 /// The peers that a Service's EndpointSlices name, slice by slice, so that a watch event replaces
 /// only its own slice. A peer is a ready endpoint's address with the port of the configured name.
 /// </summary>
-internal sealed class EndpointSliceRing(string self, string portName, string scheme, int maxPeers)
+internal sealed class EndpointSliceRing(string self, PortChoice port, string scheme, int maxPeers)
 {
     private readonly Dictionary<string, IReadOnlyList<string>> _bySlice = new(StringComparer.Ordinal);
 
@@ -29,7 +29,7 @@ internal sealed class EndpointSliceRing(string self, string portName, string sch
     {
         if (slice.Metadata?.Name is { } name)
         {
-            _bySlice[name] = PeersOf(slice, portName, scheme);
+            _bySlice[name] = PeersOf(slice, port, scheme);
         }
     }
 
@@ -53,18 +53,18 @@ internal sealed class EndpointSliceRing(string self, string portName, string sch
     }
 
     /// <summary>
-    /// The base URLs of a slice's ready endpoints on the named port. Ready as the API defines it:
+    /// The base URLs of a slice's ready endpoints on the chosen port. Ready as the API defines it:
     /// <c>conditions.ready</c>, where an absent value means ready. A slice without that port, or an
     /// address that is not an IP (FQDN slices), names no peer.
     /// </summary>
-    public static IReadOnlyList<string> PeersOf(V1EndpointSlice slice, string portName, string scheme)
+    public static IReadOnlyList<string> PeersOf(V1EndpointSlice slice, PortChoice choice, string scheme)
     {
         if (slice.AddressType is not ("IPv4" or "IPv6"))
         {
             return [];
         }
 
-        int? port = slice.Ports?.FirstOrDefault(p => string.Equals(p.Name, portName, StringComparison.Ordinal))?.Port;
+        int? port = slice.Ports?.FirstOrDefault(choice.Matches)?.Port;
         if (port is not (> 0 and <= 65535))
         {
             return [];
@@ -90,4 +90,13 @@ internal sealed class EndpointSliceRing(string self, string portName, string sch
 
         return peers;
     }
+}
+
+/// <summary>Which of a slice's ports is the peer protocol's: by name, or else by number.</summary>
+internal sealed record PortChoice(string? Name, int? Number)
+{
+    public static implicit operator PortChoice(string name) => new(name, null);
+
+    public bool Matches(Discoveryv1EndpointPort port) =>
+        Name is not null ? string.Equals(port.Name, Name, StringComparison.Ordinal) : port.Port == Number;
 }

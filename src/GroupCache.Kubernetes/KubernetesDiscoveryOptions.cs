@@ -23,8 +23,14 @@ public sealed class KubernetesDiscoveryOptions
     /// <summary>The file read for the namespace when <see cref="Namespace"/> is unset.</summary>
     public string NamespaceFile { get; set; } = ServiceAccountNamespaceFile;
 
-    /// <summary>The name of the Service port that serves the peer protocol; endpoint slices without it are ignored.</summary>
-    public string PortName { get; set; } = DefaultPortName;
+    /// <summary>
+    /// The name of the Service port that serves the peer protocol; endpoint slices without it are
+    /// ignored. Null chooses the port by number instead (<see cref="PortNumber"/>).
+    /// </summary>
+    public string? PortName { get; set; } = DefaultPortName;
+
+    /// <summary>The peer protocol's port number (the pods' container port), used only when <see cref="PortName"/> is null.</summary>
+    public int? PortNumber { get; set; }
 
     /// <summary>This node's base URL (<c>http://pod-ip:port</c>), always on the ring, also before the API lists the pod.</summary>
     public string? Self { get; set; }

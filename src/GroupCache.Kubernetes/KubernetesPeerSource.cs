@@ -42,10 +42,10 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
             throw new ArgumentException($"Kubernetes discovery needs this node's base URL (Self): {error}", nameof(options));
         }
 
-        if (string.IsNullOrWhiteSpace(options.PortName) || options.Scheme is not ("http" or "https") || options.MaxPeers < 1
+        if ((string.IsNullOrWhiteSpace(options.PortName) && options.PortNumber is not (> 0 and <= 65535)) || options.Scheme is not ("http" or "https") || options.MaxPeers < 1
             || options.MinBackoff <= TimeSpan.Zero || options.MaxBackoff < options.MinBackoff || options.WatchTimeout < TimeSpan.FromSeconds(1))
         {
-            throw new ArgumentException("Kubernetes discovery needs a port name, an http(s) scheme, MaxPeers of at least 1, a positive MinBackoff not above MaxBackoff, and a WatchTimeout of at least 1s.", nameof(options));
+            throw new ArgumentException("Kubernetes discovery needs a port name (or, without one, a port number), an http(s) scheme, MaxPeers of at least 1, a positive MinBackoff not above MaxBackoff, and a WatchTimeout of at least 1s.", nameof(options));
         }
 
         _options = options;
@@ -91,7 +91,7 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
     private async Task RunAsync(ChannelWriter<IReadOnlyList<string>> sets, CancellationToken stopping)
     {
         await Task.Yield();
-        var ring = new EndpointSliceRing(_self, _options.PortName, _options.Scheme, _options.MaxPeers);
+        var ring = new EndpointSliceRing(_self, new PortChoice(string.IsNullOrWhiteSpace(_options.PortName) ? null : _options.PortName, _options.PortNumber), _options.Scheme, _options.MaxPeers);
         IReadOnlyList<string> published = [_self];
 
         // The node is on its own ring before the API lists it (or when the API cannot be reached).

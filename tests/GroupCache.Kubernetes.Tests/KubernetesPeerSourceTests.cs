@@ -81,6 +81,21 @@ public sealed class KubernetesPeerSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PortName_Null_PortChosenByNumber()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")], [("http", 8080), ("peer", 7000)]));
+        _api.Apply(Of("cache-b", [Endpoint("127.0.0.12")], [("http", 8080)]));
+
+        await using var ring = new RingWatcher(Source(o =>
+        {
+            o.PortName = null;
+            o.PortNumber = 7000;
+        }));
+
+        await ring.WaitForAsync(Self, "http://127.0.0.11:7000");
+    }
+
+    [Fact]
     public async Task Watch_Answers410Expired_ListsAfreshWithoutWaitingForTheStreamToEnd()
     {
         _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));
@@ -212,6 +227,7 @@ public sealed class KubernetesPeerSourceTests : IAsyncLifetime
         Assert.Throws<ArgumentException>(() => Source(o => o.ServiceName = null));
         Assert.Throws<ArgumentException>(() => Source(o => o.Self = "not a url"));
         Assert.Throws<ArgumentException>(() => Source(o => o.MinBackoff = TimeSpan.Zero));
+        Assert.Throws<ArgumentException>(() => Source(o => o.PortName = null));
         var missing = Assert.Throws<InvalidOperationException>(() => Source(o =>
         {
             o.Namespace = null;
