@@ -19,6 +19,7 @@ namespace GroupCache.Kubernetes;
 internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStatus
 {
     private const string Mode = "kubernetes";
+    private static readonly TimeSpan MaxWatchGrace = TimeSpan.FromSeconds(30);
     private readonly KubernetesDiscoveryOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -170,7 +171,12 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
         // The client reports an ERROR event (a Status) through onError and reads on; the API server
         // ends the stream after one, and so does this watch, at once.
         Exception? streamError = null;
-        using var watchEnded = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+
+        // The server ends a watch after timeoutSeconds; a connection that died without a word would
+        // not, so the watch is also given up a little later on this side (and the source lists afresh).
+        var grace = _options.WatchTimeout / 2 < MaxWatchGrace ? _options.WatchTimeout / 2 : MaxWatchGrace;
+        using var deadline = new CancellationTokenSource(_options.WatchTimeout + grace, _time);
+        using var watchEnded = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token);
         void OnError(Exception ex)
         {
             streamError ??= ex;
@@ -207,9 +213,9 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
                 RecordSuccess();
             }
         }
-        catch (OperationCanceledException) when (streamError is not null && !stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested && (streamError is not null || deadline.IsCancellationRequested))
         {
-            // Reported below.
+            // An ERROR event (reported below) or the deadline (a watch that ended).
         }
         catch (JsonException) when (!delivered && streamError is null)
         {

@@ -131,6 +131,20 @@ public sealed class KubernetesPeerSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Watch_SilentPastItsTimeout_GivenUpAndListedAfresh()
+    {
+        // The stub never ends a watch by itself, as a dead connection would not: the source must.
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));
+        await using var ring = new RingWatcher(Source(o => o.WatchTimeout = TimeSpan.FromSeconds(1)));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+
+        await RingWatcher.EventuallyAsync(() => _api.Lists >= 3, "two more lists after silent watches");
+        Assert.Contains(_api.Queries, q => q.Contains("timeoutSeconds=1", StringComparison.Ordinal));
+        _api.Apply(Of("cache-b", [Endpoint("127.0.0.12")]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.12:8081");
+    }
+
+    [Fact]
     public async Task ApiOutage_RingKept_LoggedOncePerOutage_CountedAndRecovered()
     {
         _api.Apply(Of("cache-a", [Endpoint("127.0.0.11"), Endpoint("127.0.0.12")]));
