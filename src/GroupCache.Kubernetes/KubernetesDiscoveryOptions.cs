@@ -39,10 +39,17 @@ public sealed class KubernetesDiscoveryOptions
     public string Scheme { get; set; } = "http";
 
     /// <summary>
-    /// Makes the client's configuration; by default the pod's in-cluster one (service-account token,
-    /// CA and <c>KUBERNETES_SERVICE_HOST</c>). Called again after a failure until it succeeds.
+    /// Makes the client's configuration. By default: in a pod, the in-cluster one (service-account
+    /// token, CA and <c>KUBERNETES_SERVICE_HOST</c>); outside, the kubeconfig files that
+    /// <c>KUBECONFIG</c> names (a node run on a developer's machine); else the in-cluster one fails
+    /// and says what is missing. Called again after a failure until it succeeds.
     /// </summary>
-    public Func<KubernetesClientConfiguration> ClientConfiguration { get; set; } = KubernetesClientConfiguration.InClusterConfig;
+    public Func<KubernetesClientConfiguration> ClientConfiguration { get; set; } = DefaultClientConfiguration;
+
+    private static KubernetesClientConfiguration DefaultClientConfiguration() =>
+        !KubernetesClientConfiguration.IsInCluster() && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBECONFIG"))
+            ? KubernetesClientConfiguration.BuildDefaultConfig()
+            : KubernetesClientConfiguration.InClusterConfig();
 
     /// <summary>The first wait after a failed list or watch; each further failure doubles it, up to <see cref="MaxBackoff"/>.</summary>
     public TimeSpan MinBackoff { get; set; } = TimeSpan.FromSeconds(1);

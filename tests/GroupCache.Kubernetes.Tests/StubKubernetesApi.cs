@@ -58,6 +58,9 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
     /// <summary>Every query string the server got, in order, for assertions on what the client asked.</summary>
     public List<string> Queries { get; } = [];
 
+    /// <summary>Every Authorization header the server got, in order.</summary>
+    public List<string> Authorizations { get; } = [];
+
     public static async Task<StubKubernetesApi> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -228,6 +231,7 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
         lock (_gate)
         {
             Queries.Add(context.Request.QueryString.Value ?? "");
+            Authorizations.Add(context.Request.Headers.Authorization.ToString());
             if (_down)
             {
                 down = true;
