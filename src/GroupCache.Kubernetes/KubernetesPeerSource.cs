@@ -1,0 +1,335 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using GroupCache.Http;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using ApiClient = k8s.Kubernetes;
+
+namespace GroupCache.Kubernetes;
+
+/// <summary>
+/// The ring from a Service's EndpointSlices: a list, then a watch from the list's resource version;
+/// a watch that ends or answers 410 Gone is followed by a fresh list. A failed list or watch keeps
+/// the last good ring, is logged once per outage, counted, and retried with a growing backoff.
+/// </summary>
+internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStatus
+{
+    private const string Mode = "kubernetes";
+    private static readonly TimeSpan MaxWatchGrace = TimeSpan.FromSeconds(30);
+    private readonly KubernetesDiscoveryOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly string _self;
+    private readonly Lock _statusLock = new();
+    private DiscoverySnapshot _snapshot;
+    private bool _inOutage;
+    private int _outageFailures;
+
+    public KubernetesPeerSource(KubernetesDiscoveryOptions options, ILogger<KubernetesPeerSource> logger, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        if (string.IsNullOrWhiteSpace(options.ServiceName))
+        {
+            throw new ArgumentException("Kubernetes discovery needs the Service's name (ServiceName).", nameof(options));
+        }
+
+        if (!PeerAddress.TryNormalize(options.Self, out string self, out string? error))
+        {
+            throw new ArgumentException($"Kubernetes discovery needs this node's base URL (Self): {error}", nameof(options));
+        }
+
+        if ((string.IsNullOrWhiteSpace(options.PortName) && options.PortNumber is not (> 0 and <= 65535)) || options.Scheme is not ("http" or "https") || options.MaxPeers < 1
+            || options.MinBackoff <= TimeSpan.Zero || options.MaxBackoff < options.MinBackoff || options.WatchTimeout < TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentException("Kubernetes discovery needs a port name (or, without one, a port number), an http(s) scheme, MaxPeers of at least 1, a positive MinBackoff not above MaxBackoff, and a WatchTimeout of at least 1s.", nameof(options));
+        }
+
+        _options = options;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _self = self;
+        Namespace = ResolveNamespace(options);
+        _snapshot = new DiscoverySnapshot(Mode, null, null, null, 0, 0, [self]);
+    }
+
+    /// <summary>The namespace watched: the option, or the pod's own.</summary>
+    public string Namespace { get; }
+
+    public DiscoverySnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    private string LabelSelector => $"kubernetes.io/service-name={_options.ServiceName}";
+
+    public async IAsyncEnumerable<IReadOnlyCollection<string>> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The loop keeps only the newest set for the reader: a slow reader skips sets, never falls behind.
+        var sets = Channel.CreateBounded<IReadOnlyList<string>>(new BoundedChannelOptions(1)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var loop = RunAsync(sets.Writer, stop.Token);
+        try
+        {
+            await foreach (var set in sets.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return set;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task RunAsync(ChannelWriter<IReadOnlyList<string>> sets, CancellationToken stopping)
+    {
+        await Task.Yield();
+        var ring = new EndpointSliceRing(_self, new PortChoice(string.IsNullOrWhiteSpace(_options.PortName) ? null : _options.PortName, _options.PortNumber), _options.Scheme, _options.MaxPeers);
+        IReadOnlyList<string> published = [_self];
+
+        // The node is on its own ring before the API lists it (or when the API cannot be reached).
+        sets.TryWrite(published);
+        ApiClient? client = null;
+        int failuresInRow = 0;
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    client ??= new ApiClient(_options.ClientConfiguration());
+                    var list = await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(Namespace, labelSelector: LabelSelector, cancellationToken: stopping).ConfigureAwait(false);
+                    ring.Reset(list.Items ?? []);
+                    Publish(ring);
+                    RecordSuccess();
+                    failuresInRow = 0;
+                    var started = _time.GetTimestamp();
+                    bool delivered = await WatchAsync(client, list.Metadata?.ResourceVersion, ring, Publish, stopping).ConfigureAwait(false);
+
+                    // A watch that the server ends at once, with nothing in it, must not turn into a
+                    // list-watch loop against the API server: the next list waits a little.
+                    if (!delivered && _time.GetElapsedTime(started) < _options.MinBackoff)
+                    {
+                        await Task.Delay(_options.MinBackoff, _time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    }
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    RecordFailure(ex);
+                    failuresInRow++;
+                    await Task.Delay(Backoff(failuresInRow), _time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            }
+        }
+        finally
+        {
+            client?.Dispose();
+            sets.TryComplete();
+        }
+
+        void Publish(EndpointSliceRing current)
+        {
+            var peers = current.Peers();
+            if (current.Truncated > 0)
+            {
+                LogTruncated(_logger, current.Truncated, _options.MaxPeers);
+            }
+
+            if (!peers.SequenceEqual(published, StringComparer.Ordinal))
+            {
+                published = peers;
+                sets.TryWrite(peers);
+                LogRing(_logger, peers.Count, string.Join(", ", peers));
+            }
+
+            lock (_statusLock)
+            {
+                _snapshot = _snapshot with { Peers = peers };
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies watch events until the server ends the watch (return: list afresh), the resource
+    /// version has expired (410 Gone: list afresh at once) or something fails (throws).
+    /// </summary>
+    /// <returns>Whether the watch delivered any event.</returns>
+    private async Task<bool> WatchAsync(ApiClient client, string? resourceVersion, EndpointSliceRing ring, Action<EndpointSliceRing> publish, CancellationToken stopping)
+    {
+        // The client reports an ERROR event (a Status) through onError and reads on; the API server
+        // ends the stream after one, and so does this watch, at once.
+        Exception? streamError = null;
+
+        // The server ends a watch after timeoutSeconds; a connection that died without a word would
+        // not, so the watch is also given up a little later on this side (and the source lists afresh).
+        var grace = _options.WatchTimeout / 2 < MaxWatchGrace ? _options.WatchTimeout / 2 : MaxWatchGrace;
+        using var deadline = new CancellationTokenSource(_options.WatchTimeout + grace, _time);
+        using var watchEnded = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token);
+        void OnError(Exception ex)
+        {
+            streamError ??= ex;
+            watchEnded.Cancel();
+        }
+
+        bool delivered = false;
+        try
+        {
+            var events = client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(
+                Namespace,
+                allowWatchBookmarks: true,
+                labelSelector: LabelSelector,
+                resourceVersion: resourceVersion,
+                timeoutSeconds: (int)Math.Ceiling(_options.WatchTimeout.TotalSeconds),
+                onError: OnError,
+                cancellationToken: watchEnded.Token);
+            await foreach (var (type, slice) in events.ConfigureAwait(false))
+            {
+                delivered = true;
+                switch (type)
+                {
+                    case WatchEventType.Added or WatchEventType.Modified:
+                        ring.Upsert(slice);
+                        break;
+                    case WatchEventType.Deleted:
+                        ring.Remove(slice);
+                        break;
+                    default:
+                        continue; // bookmarks move the resource version only; a watch is never resumed here
+                }
+
+                publish(ring);
+                RecordSuccess();
+            }
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested && (streamError is not null || deadline.IsCancellationRequested))
+        {
+            // An ERROR event (reported below) or the deadline (a watch that ended).
+        }
+        catch (JsonException) when (!delivered && streamError is null)
+        {
+            // The client reads a watch's first line before it hands out the stream, and fails so
+            // when the server ends the watch with no line at all (its timeout, with no bookmark).
+        }
+
+        switch (streamError)
+        {
+            case null:
+                LogWatchEnded(_logger);
+                return delivered;
+            case KubernetesException { Status.Code: (int)HttpStatusCode.Gone }:
+                LogExpired(_logger, resourceVersion ?? "");
+                return true;
+            default:
+                throw new KubernetesDiscoveryException($"the watch of EndpointSlices failed: {streamError.Message}", streamError);
+        }
+    }
+
+    private TimeSpan Backoff(int failuresInRow)
+    {
+        double factor = Math.Pow(2, Math.Min(failuresInRow - 1, 16));
+        var delay = TimeSpan.FromTicks((long)Math.Min(_options.MinBackoff.Ticks * factor, _options.MaxBackoff.Ticks));
+
+        // Up to a fifth more, so that a Deployment's pods do not retry the API server in step.
+        return delay + TimeSpan.FromTicks((long)(delay.Ticks * 0.2 * Random.Shared.NextDouble()));
+    }
+
+    private void RecordSuccess()
+    {
+        var now = _time.GetUtcNow();
+        lock (_statusLock)
+        {
+            _snapshot = _snapshot with { LastRefresh = now, LastError = null, LastErrorAt = null, Refreshes = _snapshot.Refreshes + 1 };
+        }
+
+        if (_inOutage)
+        {
+            LogRecovered(_logger, _outageFailures);
+            _inOutage = false;
+            _outageFailures = 0;
+        }
+    }
+
+    private void RecordFailure(Exception ex)
+    {
+        string message = Describe(ex);
+        var now = _time.GetUtcNow();
+        lock (_statusLock)
+        {
+            _snapshot = _snapshot with { LastError = message, LastErrorAt = now, Failures = _snapshot.Failures + 1 };
+        }
+
+        _outageFailures++;
+        if (_inOutage)
+        {
+            LogStillFailing(_logger, message);
+            return;
+        }
+
+        _inOutage = true;
+        LogOutage(_logger, _options.ServiceName!, Namespace, message, ex);
+    }
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        HttpOperationException http => $"the API server answered {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}: {Shorten(http.Response.Content)}",
+        _ => ex.Message,
+    };
+
+    private static string Shorten(string? text) => text is null ? "" : text.Length <= 300 ? text : text[..300] + "...";
+
+    private static string ResolveNamespace(KubernetesDiscoveryOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.Namespace))
+        {
+            return options.Namespace.Trim();
+        }
+
+        try
+        {
+            string text = File.ReadAllText(options.NamespaceFile).Trim();
+            if (text.Length > 0)
+            {
+                return text;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new InvalidOperationException($"Kubernetes discovery has no namespace: none was given and {options.NamespaceFile} cannot be read ({ex.Message}).", ex);
+        }
+
+        throw new InvalidOperationException($"Kubernetes discovery has no namespace: none was given and {options.NamespaceFile} is empty.");
+    }
+
+    [LoggerMessage(1301, LogLevel.Warning, "Kubernetes discovery of service {Service} in {Namespace} failed; the ring stays as it last was and the watch retries with backoff: {Error}")]
+    private static partial void LogOutage(ILogger logger, string service, string @namespace, string error, Exception exception);
+
+    [LoggerMessage(1302, LogLevel.Debug, "Kubernetes discovery still failing: {Error}")]
+    private static partial void LogStillFailing(ILogger logger, string error);
+
+    [LoggerMessage(1303, LogLevel.Information, "Kubernetes discovery recovered after {Failures} failed attempts")]
+    private static partial void LogRecovered(ILogger logger, int failures);
+
+    [LoggerMessage(1304, LogLevel.Information, "Kubernetes discovery: the ring has {Count} peers: {Peers}")]
+    private static partial void LogRing(ILogger logger, int count, string peers);
+
+    [LoggerMessage(1305, LogLevel.Debug, "Kubernetes discovery: the watch ended; listing afresh")]
+    private static partial void LogWatchEnded(ILogger logger);
+
+    [LoggerMessage(1306, LogLevel.Information, "Kubernetes discovery: resource version {ResourceVersion} expired (410 Gone); listing afresh")]
+    private static partial void LogExpired(ILogger logger, string resourceVersion);
+
+    [LoggerMessage(1307, LogLevel.Warning, "Kubernetes discovery: {Count} endpoints left out of the ring, which takes at most {MaxPeers} peers")]
+    private static partial void LogTruncated(ILogger logger, int count, int maxPeers);
+}

@@ -1,0 +1,68 @@
+using k8s;
+using k8s.Models;
+using YamlDotNet.RepresentationModel;
+
+namespace Deploy.Tests;
+
+/// <summary>One Kubernetes object from a file under deploy/kubernetes.</summary>
+internal sealed record Manifest(string File, object Object)
+{
+    public override string ToString() => $"{Repository.Relative(File)}: {Object.GetType().Name}";
+}
+
+/// <summary>
+/// deploy/kubernetes read as typed objects (strict: a misspelt field fails), apart from the
+/// kustomization files, which are read as plain YAML. The base is the top folder; overlays are
+/// the folders below it, each a kustomization of the base plus patches.
+/// </summary>
+internal static class Manifests
+{
+    public static IReadOnlyList<string> Files { get; } = [.. Directory.GetFiles(Repository.KubernetesDir, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+
+    public static IReadOnlyList<string> Kustomizations => [.. Files.Where(f => Path.GetFileName(f) == "kustomization.yaml")];
+
+    public static IReadOnlyList<Manifest> All { get; } = Load();
+
+    /// <summary>The objects of the base (the top folder), which every overlay starts from.</summary>
+    public static IReadOnlyList<Manifest> Base => [.. All.Where(m => Path.GetDirectoryName(m.File) == Repository.KubernetesDir)];
+
+    public static IEnumerable<T> OfType<T>(IEnumerable<Manifest> manifests) => manifests.Select(m => m.Object).OfType<T>();
+
+    /// <summary>The namespace the base kustomization puts everything in.</summary>
+    public static string Namespace => ((YamlScalarNode)Kustomization(Path.Combine(Repository.KubernetesDir, "kustomization.yaml"))["namespace"]).Value!;
+
+    public static YamlMappingNode Kustomization(string file)
+    {
+        var stream = new YamlStream();
+        using var reader = new StringReader(File.ReadAllText(file));
+        stream.Load(reader);
+        return (YamlMappingNode)stream.Documents.Single().RootNode;
+    }
+
+    public static IEnumerable<string> ListOf(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlSequenceNode items
+            ? items.Select(i => i is YamlScalarNode s ? s.Value! : ((YamlScalarNode)((YamlMappingNode)i)["path"]).Value!)
+            : [];
+
+    /// <summary>Every container of every Deployment (patches included), with its file.</summary>
+    public static IEnumerable<(Manifest Manifest, V1Deployment Deployment, V1Container Container)> Containers(IEnumerable<Manifest> manifests) =>
+        from m in manifests
+        where m.Object is V1Deployment
+        let d = (V1Deployment)m.Object
+        from c in d.Spec?.Template?.Spec?.Containers ?? []
+        select (m, d, c);
+
+    private static List<Manifest> Load()
+    {
+        var all = new List<Manifest>();
+        foreach (string file in Files.Except(Kustomizations))
+        {
+            foreach (object obj in KubernetesYaml.LoadAllFromString(File.ReadAllText(file), strict: true))
+            {
+                all.Add(new Manifest(file, obj));
+            }
+        }
+
+        return all;
+    }
+}

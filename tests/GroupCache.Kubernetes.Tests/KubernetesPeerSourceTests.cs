@@ -1,0 +1,267 @@
+using Microsoft.Extensions.Logging;
+using static GroupCache.Kubernetes.Tests.Slices;
+
+namespace GroupCache.Kubernetes.Tests;
+
+/// <summary>The source against the stub API server: what moves the ring, what does not, and recovery.</summary>
+public sealed class KubernetesPeerSourceTests : IAsyncLifetime
+{
+    private const string Self = "http://127.0.0.10:8081";
+    private StubKubernetesApi _api = null!;
+
+    private RecordingLogger<KubernetesPeerSource> Logger { get; } = new();
+
+    public async Task InitializeAsync() => _api = await StubKubernetesApi.StartAsync();
+
+    public async Task DisposeAsync() => await _api.DisposeAsync();
+
+    [Fact]
+    public async Task Start_BeforeTheApiAnswers_SelfAloneIsTheFirstSet()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));
+        var source = Source();
+
+        await using var ring = new RingWatcher(source);
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+
+        Assert.Equal([Self], ring.Sets[0]);
+        Assert.Equal("kubernetes", source.Snapshot.Mode);
+        Assert.Equal([Self, "http://127.0.0.11:8081"], source.Snapshot.Peers);
+        Assert.NotNull(source.Snapshot.LastRefresh);
+        Assert.Null(source.Snapshot.LastError);
+    }
+
+    [Fact]
+    public async Task Endpoints_AddedNotReadyReadyAndDeleted_MoveTheRing()
+    {
+        await using var ring = new RingWatcher(Source());
+        await ring.WaitForAsync(Self);
+
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11"), Endpoint("127.0.0.12")]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.12:8081");
+
+        // Terminating (ready false) and not-yet-ready endpoints leave the ring.
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11"), Endpoint("127.0.0.12", ready: false, terminating: true), Endpoint("127.0.0.13", ready: false)]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+
+        // A second slice of the same Service; an endpoint without a ready condition counts as ready.
+        _api.Apply(Of("cache-b", [Endpoint("127.0.0.14", ready: null)]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.14:8081");
+
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11"), Endpoint("127.0.0.13")]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.13:8081", "http://127.0.0.14:8081");
+
+        _api.Delete(Namespace, "cache-a");
+        await ring.WaitForAsync(Self, "http://127.0.0.14:8081");
+        Assert.Equal(1, _api.Lists);
+    }
+
+    [Fact]
+    public async Task Ports_ChosenByName_SliceWithoutThatPortAndOtherServicesIgnored()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")], [("http", 8080), ("groupcache", 9091)]));
+        _api.Apply(Of("cache-b", [Endpoint("127.0.0.12")], [("http", 8080)]));
+        _api.Apply(Of("other-a", [Endpoint("127.0.0.13")], service: "other"));
+        _api.Apply(Of("cache-c", [Endpoint("127.0.0.14")], @namespace: "elsewhere"));
+
+        await using var ring = new RingWatcher(Source());
+
+        await ring.WaitForAsync(Self, "http://127.0.0.11:9091");
+        Assert.Contains(_api.Queries, q => q.Contains("labelSelector=kubernetes.io%2Fservice-name%3Dcache", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task PortName_Configured_ThatPortIsUsed()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")], [("peer", 7000), ("groupcache", 8081)]));
+
+        await using var ring = new RingWatcher(Source(o => o.PortName = "peer"));
+
+        await ring.WaitForAsync(Self, "http://127.0.0.11:7000");
+    }
+
+    [Fact]
+    public async Task PortName_Null_PortChosenByNumber()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")], [("http", 8080), ("peer", 7000)]));
+        _api.Apply(Of("cache-b", [Endpoint("127.0.0.12")], [("http", 8080)]));
+
+        await using var ring = new RingWatcher(Source(o =>
+        {
+            o.PortName = null;
+            o.PortNumber = 7000;
+        }));
+
+        await ring.WaitForAsync(Self, "http://127.0.0.11:7000");
+    }
+
+    [Fact]
+    public async Task Watch_Answers410Expired_ListsAfreshWithoutWaitingForTheStreamToEnd()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));
+        var source = Source();
+        await using var ring = new RingWatcher(source);
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+        await RingWatcher.EventuallyAsync(() => _api.OpenWatches == 1, "a watch is open");
+        int lists = _api.Lists;
+
+        _api.Expire(endStreams: false);
+
+        await RingWatcher.EventuallyAsync(() => _api.Lists > lists, "a new list after the 410");
+        _api.Apply(Of("cache-b", [Endpoint("127.0.0.12")]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.12:8081");
+        Assert.Contains(Logger.Entries, e => e.EventId == 1306);
+        Assert.Equal(0, source.Snapshot.Failures);
+    }
+
+    [Fact]
+    public async Task Watch_EndedByTheServer_ListsAfreshAndFollowsChangesMadeMeanwhile()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));
+        await using var ring = new RingWatcher(Source());
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+        await RingWatcher.EventuallyAsync(() => _api.OpenWatches == 1, "a watch is open");
+        int lists = _api.Lists;
+
+        _api.EndWatches();
+        _api.Apply(Of("cache-b", [Endpoint("127.0.0.12")]));
+
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.12:8081");
+        await RingWatcher.EventuallyAsync(() => _api.Lists > lists, "a new list after the watch ended");
+    }
+
+    [Fact]
+    public async Task Watch_SilentPastItsTimeout_GivenUpAndListedAfresh()
+    {
+        // The stub never ends a watch by itself, as a dead connection would not: the source must.
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));
+        await using var ring = new RingWatcher(Source(o => o.WatchTimeout = TimeSpan.FromSeconds(1)));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+
+        await RingWatcher.EventuallyAsync(() => _api.Lists >= 3, "two more lists after silent watches");
+        Assert.Contains(_api.Queries, q => q.Contains("timeoutSeconds=1", StringComparison.Ordinal));
+        _api.Apply(Of("cache-b", [Endpoint("127.0.0.12")]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.12:8081");
+    }
+
+    [Fact]
+    public async Task ApiOutage_RingKept_LoggedOncePerOutage_CountedAndRecovered()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11"), Endpoint("127.0.0.12")]));
+        var source = Source();
+        await using var ring = new RingWatcher(source);
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.12:8081");
+        await RingWatcher.EventuallyAsync(() => _api.OpenWatches == 1, "a watch is open");
+        int setsBefore = ring.Sets.Count;
+
+        _api.SetDown(true);
+        await RingWatcher.EventuallyAsync(() => source.Snapshot.Failures >= 4, "four failed attempts");
+
+        Assert.Equal(setsBefore, ring.Sets.Count);
+        Assert.Equal([Self, "http://127.0.0.11:8081", "http://127.0.0.12:8081"], source.Snapshot.Peers);
+        Assert.Contains("503", source.Snapshot.LastError, StringComparison.Ordinal);
+        Assert.NotNull(source.Snapshot.LastErrorAt);
+        Assert.Single(Logger.Entries, e => e.Level >= LogLevel.Warning);
+
+        // The cluster changes while the API is away; the ring catches up when it is back.
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11"), Endpoint("127.0.0.13")]));
+        _api.SetDown(false);
+
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.13:8081");
+        await RingWatcher.EventuallyAsync(() => source.Snapshot.LastError is null, "the error cleared");
+        Assert.Single(Logger.Entries, e => e.EventId == 1303);
+
+        // A second outage is a second warning.
+        _api.SetDown(true);
+        await RingWatcher.EventuallyAsync(() => Logger.Entries.Count(e => e.Level >= LogLevel.Warning) == 2, "a second warning");
+        _api.SetDown(false);
+        await RingWatcher.EventuallyAsync(() => Logger.Entries.Count(e => e.EventId == 1303) == 2, "a second recovery");
+    }
+
+    [Fact]
+    public async Task ApiUnreachableFromTheStart_SelfAloneAndRetriedUntilItAnswers()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));
+        _api.SetDown(true);
+        var source = Source();
+        await using var ring = new RingWatcher(source);
+
+        await RingWatcher.EventuallyAsync(() => source.Snapshot.Failures >= 2, "two failed attempts");
+        Assert.Equal([Self], ring.Current);
+        Assert.Null(source.Snapshot.LastRefresh);
+
+        _api.SetDown(false);
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+    }
+
+    [Fact]
+    public async Task Self_NotReadyOrAbsentInTheSlices_AlwaysInEverySet()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.10", ready: false), Endpoint("127.0.0.11")]));
+        await using var ring = new RingWatcher(Source());
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+
+        _api.Delete(Namespace, "cache-a");
+        await ring.WaitForAsync(Self);
+
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.10"), Endpoint("127.0.0.11")]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+        Assert.All(ring.Sets, set => Assert.Contains(Self, set));
+        Assert.All(ring.Sets, set => Assert.Equal(set.Distinct().Count(), set.Count));
+    }
+
+    [Fact]
+    public async Task Namespace_Unset_ReadFromTheServiceAccountFile()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, Namespace + "\n");
+            _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));
+            var source = Source(o =>
+            {
+                o.Namespace = null;
+                o.NamespaceFile = file;
+            });
+
+            await using var ring = new RingWatcher(source);
+
+            Assert.Equal(Namespace, source.Namespace);
+            await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Options_WithoutServiceSelfOrReadableNamespace_RejectedAtConstruction()
+    {
+        Assert.Throws<ArgumentException>(() => Source(o => o.ServiceName = null));
+        Assert.Throws<ArgumentException>(() => Source(o => o.Self = "not a url"));
+        Assert.Throws<ArgumentException>(() => Source(o => o.MinBackoff = TimeSpan.Zero));
+        Assert.Throws<ArgumentException>(() => Source(o => o.PortName = null));
+        var missing = Assert.Throws<InvalidOperationException>(() => Source(o =>
+        {
+            o.Namespace = null;
+            o.NamespaceFile = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "namespace");
+        }));
+        Assert.Contains("namespace", missing.Message, StringComparison.Ordinal);
+    }
+
+    private KubernetesPeerSource Source(Action<KubernetesDiscoveryOptions>? configure = null)
+    {
+        var options = new KubernetesDiscoveryOptions
+        {
+            ServiceName = Service,
+            Namespace = Namespace,
+            Self = Self,
+            ClientConfiguration = _api.Configuration,
+            MinBackoff = TimeSpan.FromMilliseconds(20),
+            MaxBackoff = TimeSpan.FromMilliseconds(200),
+        };
+        configure?.Invoke(options);
+        return new KubernetesPeerSource(options, Logger);
+    }
+}
