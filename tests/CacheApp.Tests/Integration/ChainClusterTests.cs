@@ -8,7 +8,9 @@ namespace CacheApp.Tests.Integration;
 /// <summary>
 /// Many real processes on 127.0.0.1, started as a chain (node i's INITIAL_PEERS names only node
 /// i − 1): they form one ring, a SIGKILLed node leaves every ring, and each node's membership
-/// traffic stays a few messages a second. 24 nodes unless SWIM_CHAIN_NODES says otherwise.
+/// traffic stays a few messages a second. 12 nodes unless SWIM_CHAIN_NODES says otherwise (24 for
+/// the figure): on the shared 2-core CI machine 24 processes launched together did not all
+/// become healthy within two minutes (docs/MEMBERSHIP.md).
 /// </summary>
 public sealed class ChainClusterTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -16,7 +18,7 @@ public sealed class ChainClusterTests(ITestOutputHelper output) : IAsyncLifetime
     private TempDir? _dir;
     private SourceNode? _source;
 
-    private static int Count => int.TryParse(Environment.GetEnvironmentVariable("SWIM_CHAIN_NODES"), out int n) && n >= 3 ? n : 24;
+    private static int Count => int.TryParse(Environment.GetEnvironmentVariable("SWIM_CHAIN_NODES"), out int n) && n >= 3 ? n : 12;
 
     public async Task InitializeAsync()
     {
@@ -35,10 +37,18 @@ public sealed class ChainClusterTests(ITestOutputHelper output) : IAsyncLifetime
             _nodes.Add(new CacheNode($"chain{i}", _source!.Url, i == 0 ? [] : [_nodes[i - 1].ApiUrl], env));
         }
 
-        _nodes.ForEach(n => n.Launch());
-        foreach (var node in _nodes)
+        // A few at a time: dozens of .NET processes starting at once starve a 2-core machine.
+        foreach (var batch in _nodes.Chunk(4))
         {
-            await Health.WaitAsync(node.Process, node.ApiUrl, TimeSpan.FromSeconds(120));
+            foreach (var node in batch)
+            {
+                node.Launch();
+            }
+
+            foreach (var node in batch)
+            {
+                await Health.WaitAsync(node.Process, node.ApiUrl, TimeSpan.FromSeconds(120));
+            }
         }
 
         // From the last node's start (all are up): one ring of every node, on every node.
