@@ -12,8 +12,8 @@ public sealed record SwimOptions
     /// <summary>A probe still unanswered this long after it started makes the member suspect.</summary>
     public TimeSpan SuspectAfter => ProbeInterval * 0.9;
 
-    /// <summary>Recent changes are gossiped this often (when there are any).</summary>
-    public TimeSpan GossipInterval => ProbeInterval / 2;
+    /// <summary>Recent changes are gossiped this often (when there are any), and at once after a suspicion or a death.</summary>
+    public TimeSpan GossipInterval => ProbeInterval;
 
     /// <summary>Members asked to ping a target that did not answer directly.</summary>
     public int IndirectProbes { get; init; } = 3;
