@@ -88,16 +88,15 @@ internal static class NodeSetup
 
         if (settings.DiscoveryEnabled)
         {
-            var suspectAfter = settings.GossipInterval * 2 < settings.MemberDeadAfter ? settings.GossipInterval * 2 : settings.MemberDeadAfter;
             services.AddSingleton(sp => new MemberTable(
                 settings.SelfApiAddr,
                 settings.SelfGroupCacheAddr,
                 sp.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeMilliseconds(),
                 sp.GetRequiredService<TimeProvider>(),
-                suspectAfter,
+                settings.GossipInterval,
                 settings.MemberDeadAfter,
                 settings.MemberForgetAfter,
-                CacheAppSettings.MaxMembers));
+                CacheAppSettings.MaxClusterMembers));
             services.AddSingleton<GossipPeerSource>();
             services.AddSingleton<IPeerRing>(sp => sp.GetRequiredService<GossipPeerSource>());
             groupCache.AddPeerSource<GossipPeerSource>();

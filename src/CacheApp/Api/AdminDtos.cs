@@ -13,7 +13,23 @@ public sealed record StatusResponse(
     SourceStatus Source,
     ProcessStatus Process,
     FreshnessStatus Freshness,
-    SecurityStatus Security);
+    SecurityStatus Security,
+    MembershipStatus? Membership);
+
+/// <summary>
+/// SWIM membership's cumulative counters (null with a static ring): membership messages and their
+/// JSON bytes, sent and received (answers included), probes started, indirect probes asked for,
+/// members suspected and suspicions of this node refuted.
+/// </summary>
+public sealed record MembershipStatus(
+    long MessagesSent,
+    long BytesSent,
+    long MessagesReceived,
+    long BytesReceived,
+    long Probes,
+    long IndirectProbes,
+    long Suspicions,
+    long Refutations);
 
 /// <summary>Whether this node checks a cluster secret on cluster messages, the peer protocol and DELETE /api/data/{key}.</summary>
 public sealed record SecurityStatus(bool ClusterSecret);

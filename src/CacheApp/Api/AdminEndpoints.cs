@@ -15,8 +15,8 @@ internal static class AdminEndpoints
     {
         app.MapGet("/health", (NodeInfo node) =>
             TypedResults.Json(new HealthResponse("ok", node.Settings.NodeName), CacheAppJsonContext.Default.HealthResponse));
-        app.MapGet("/api/admin/status", (NodeInfo node, Group group, HttpPool pool, SourceHealth source, InvalidationStats invalidations) =>
-            TypedResults.Json(Status(node, group, pool, source, invalidations), CacheAppJsonContext.Default.StatusResponse));
+        app.MapGet("/api/admin/status", (NodeInfo node, Group group, HttpPool pool, SourceHealth source, InvalidationStats invalidations, [FromServices] MembershipService? membership) =>
+            TypedResults.Json(Status(node, group, pool, source, invalidations, membership?.Stats), CacheAppJsonContext.Default.StatusResponse));
         // The member table is registered only when discovery is on: without it the parameter is null
         // ([FromServices], or a missing service would be taken for a body).
         app.MapGet("/api/admin/peers", (NodeInfo node, HttpPool pool, [FromServices] MemberTable? table) =>
@@ -24,7 +24,7 @@ internal static class AdminEndpoints
         return app;
     }
 
-    internal static StatusResponse Status(NodeInfo node, Group group, HttpPool pool, SourceHealth source, InvalidationStats invalidations)
+    internal static StatusResponse Status(NodeInfo node, Group group, HttpPool pool, SourceHealth source, InvalidationStats invalidations, MembershipStats? membership)
     {
         var main = group.GetCacheStats(CacheType.Main);
         var hot = group.GetCacheStats(CacheType.Hot);
@@ -68,7 +68,16 @@ internal static class AdminEndpoints
                 invalidations.Received,
                 invalidations.RejoinFlushes,
                 invalidations.RejoinFlushedEntries),
-            new SecurityStatus(!string.IsNullOrEmpty(s.ClusterSecret)));
+            new SecurityStatus(!string.IsNullOrEmpty(s.ClusterSecret)),
+            membership is null ? null : new MembershipStatus(
+                membership.MessagesSent,
+                membership.BytesSent,
+                membership.MessagesReceived,
+                membership.BytesReceived,
+                membership.Probes,
+                membership.IndirectProbes,
+                membership.Suspicions,
+                membership.Refutations));
     }
 
     private static CacheDto Cache(CacheStats c) => new(c.Items, c.Bytes, c.Gets, c.Hits, c.Evictions, c.Expirations);

@@ -1,16 +1,16 @@
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using GroupCache.Http;
 
 namespace CacheApp.Cluster;
 
-/// <summary>Sends join, gossip and leave messages to other nodes' API ports.</summary>
+/// <summary>Sends membership messages (join, gossip, leave, ping, ping-req, ack, sync) to other nodes' API ports.</summary>
 public sealed class ClusterClient : IDisposable
 {
+    /// <summary>The largest answer read: the largest request an endpoint accepts.</summary>
+    public const int MaxAnswerBytes = 1 << 20;
+
     private readonly HttpClient _http;
-    private long _messagesSent;
-    private long _bytesSent;
 
     /// <param name="localAddress">The address connections start from (OUTGOING_BIND_HOST); null lets the system choose.</param>
     public ClusterClient(string? secret, HttpMessageHandler? handler = null, System.Net.IPAddress? localAddress = null)
@@ -31,13 +31,16 @@ public sealed class ClusterClient : IDisposable
         }
     }
 
-    /// <summary>Join, gossip and leave messages sent (answered or not).</summary>
-    public long MessagesSent => Volatile.Read(ref _messagesSent);
+    /// <summary>Messages and bytes this node sent and received (the endpoints count what they receive and answer here too).</summary>
+    public MembershipStats Stats { get; } = new();
 
-    /// <summary>Bytes of those messages' JSON bodies.</summary>
-    public long BytesSent => Volatile.Read(ref _bytesSent);
+    /// <summary>Membership requests sent (answered or not).</summary>
+    public long MessagesSent => Stats.MessagesSent;
 
-    /// <summary>POSTs <paramref name="message"/> to {apiAddr}/api/cluster/{verb} and returns the receiver's table.</summary>
+    /// <summary>Bytes of membership messages' JSON bodies sent.</summary>
+    public long BytesSent => Stats.BytesSent;
+
+    /// <summary>POSTs <paramref name="message"/> to {apiAddr}/api/cluster/{verb} and returns the receiver's answer.</summary>
     public async Task<ClusterMessage> SendAsync(string apiAddr, string verb, ClusterMessage message, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -46,11 +49,24 @@ public sealed class ClusterClient : IDisposable
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(message, CacheAppJsonContext.Default.ClusterMessage);
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        Interlocked.Increment(ref _messagesSent);
-        Interlocked.Add(ref _bytesSent, body.Length);
+        Stats.Sent(body.Length);
         using var response = await _http.PostAsync(new Uri($"{apiAddr}/api/cluster/{verb}"), content, cts.Token);
         response.EnsureSuccessStatusCode();
-        var answer = await response.Content.ReadFromJsonAsync(CacheAppJsonContext.Default.ClusterMessage, cts.Token);
+
+        // Read whole (bounded) so that the bytes received can be counted.
+        if (response.Content.Headers.ContentLength > MaxAnswerBytes)
+        {
+            throw new InvalidDataException($"{apiAddr} answered more than {MaxAnswerBytes} bytes.");
+        }
+
+        byte[] bytes = await response.Content.ReadAsByteArrayAsync(cts.Token);
+        Stats.Received(bytes.Length);
+        if (bytes.Length > MaxAnswerBytes)
+        {
+            throw new InvalidDataException($"{apiAddr} answered more than {MaxAnswerBytes} bytes.");
+        }
+
+        var answer = JsonSerializer.Deserialize(bytes, CacheAppJsonContext.Default.ClusterMessage);
         return answer ?? throw new InvalidDataException($"{apiAddr} answered an empty cluster message.");
     }
 

@@ -8,18 +8,25 @@ using Microsoft.AspNetCore.Mvc;
 namespace CacheApp.Cluster;
 
 /// <summary>
-/// POST /api/cluster/join, /gossip and /leave: each takes the sender's member table and answers
-/// with this node's. Join is where a new node announces itself; leave carries the sender marked "left".
+/// POST /api/cluster/{verb}, SWIM's messages over HTTP: join (a new node announces itself; the
+/// answer is a page of this node's table), gossip (piggy-backed changes), leave (the sender marked
+/// "left"), ping (answered by an ack), ping-req (ping a target for the sender), ack (a relayed
+/// probe's answer) and sync (push-pull: a page of tables each way). Every body is the same JSON
+/// message, checked by <see cref="ClusterMessageValidator"/> before it touches the table.
 /// </summary>
 internal static class ClusterEndpoints
 {
-    private const long MaxBodyBytes = 1 << 20;
+    private const long MaxBodyBytes = ClusterClient.MaxAnswerBytes;
+
+    /// <summary>Every membership endpoint's last path segment.</summary>
+    public static readonly string[] Verbs = ["join", "gossip", "leave", "ping", "ping-req", "ack", "sync"];
 
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
     {
-        foreach (string verb in new[] { "join", "gossip", "leave" })
+        foreach (string verb in Verbs)
         {
-            app.MapPost($"/api/cluster/{verb}", HandleAsync);
+            app.MapPost($"/api/cluster/{verb}", (HttpContext ctx, ClusterSecretCheck secret, [FromServices] MembershipService? membership) =>
+                HandleAsync(verb, ctx, secret, membership));
         }
 
         return app;
@@ -27,7 +34,7 @@ internal static class ClusterEndpoints
 
     // Membership is registered only when discovery is on: without it the parameter is null
     // ([FromServices], or a missing service would be taken for a body).
-    private static async Task HandleAsync(HttpContext ctx, ClusterSecretCheck secret, [FromServices] MembershipService? membership)
+    private static async Task HandleAsync(string verb, HttpContext ctx, ClusterSecretCheck secret, MembershipService? membership)
     {
         if (membership is null)
         {
@@ -55,7 +62,11 @@ internal static class ClusterEndpoints
         ClusterMessage? message;
         try
         {
-            message = await ctx.Request.ReadFromJsonAsync(CacheAppJsonContext.Default.ClusterMessage, ctx.RequestAborted);
+            // Read whole (the size is bounded above) so that the bytes received can be counted.
+            using var buffer = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
+            membership.Stats.Received(buffer.Length);
+            message = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), CacheAppJsonContext.Default.ClusterMessage);
         }
         catch (JsonException ex)
         {
@@ -82,7 +93,11 @@ internal static class ClusterEndpoints
             return;
         }
 
-        var answer = membership.Receive(normalized);
-        await ctx.Response.WriteAsJsonAsync(answer, CacheAppJsonContext.Default.ClusterMessage, contentType: null, ctx.RequestAborted);
+        var answer = membership.Receive(verb, normalized);
+        byte[] body = JsonSerializer.SerializeToUtf8Bytes(answer, CacheAppJsonContext.Default.ClusterMessage);
+        membership.Stats.Sent(body.Length);
+        ctx.Response.ContentType = "application/json; charset=utf-8";
+        ctx.Response.ContentLength = body.Length;
+        await ctx.Response.Body.WriteAsync(body, ctx.RequestAborted);
     }
 }

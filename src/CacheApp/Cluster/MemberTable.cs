@@ -3,19 +3,29 @@ using System.Diagnostics.CodeAnalysis;
 namespace CacheApp.Cluster;
 
 /// <summary>
-/// This node's view of the cluster, merged from gossip. Pure state: no I/O, time from a
-/// <see cref="TimeProvider"/>, so that convergence and failure detection are tested without sleeping.
+/// This node's view of the cluster, as SWIM keeps it. Pure state: no I/O, time from a
+/// <see cref="TimeProvider"/>, so that failure detection and refutation are tested without sleeping.
 /// </summary>
 /// <remarks>
-/// Merge rules, per member (keyed by groupcache address): a higher incarnation replaces the row;
-/// at the same incarnation "left" wins and is final, otherwise a higher heartbeat is news; anything
-/// else is stale and ignored. A row's last-seen time is moved to "now minus the sender's age", never
-/// backwards, so a long-dead member relayed by a slow node does not look alive.
+/// Each row holds the latest claim about a member: its version (incarnation, then the refutation
+/// counter <see cref="MemberDigest.Heartbeat"/>) and its state. A claim with a higher version replaces
+/// the row; at the same version only a stronger state does (alive &lt; suspect &lt; dead &lt; left), so
+/// a member clears a suspicion only by refuting it with a higher version. Nothing here decays with
+/// silence: a member becomes suspect when a probe fails (<see cref="Suspect"/>) or when another node
+/// says so, and dead when the suspicion is not refuted within <see cref="SuspicionTimeout"/>, which
+/// grows with the logarithm of the cluster's size. Dead and departed rows are forgotten after
+/// the forget-after time.
 /// </remarks>
 public sealed class MemberTable
 {
     private readonly Lock _lock = new(); // guards _members, the rows in it, _rejoined and _forgottenDead
     private readonly Dictionary<string, Row> _members = new(StringComparer.Ordinal);
+
+    // The other members that are alive or suspect, for picking random ones without a scan, and
+    // every key in order, for pages of the table without a sort: kept as rows come and change.
+    private readonly List<Row> _live = [];
+    private readonly List<string> _sortedKeys = [];
+    private int _suspects; // rows in the suspect state: when none, there is nothing to expire
 
     // Members that came back from dead with the same incarnation since the last TakeRejoined: the
     // process lived on, cut off from this node, and either side may have missed invalidations.
@@ -26,43 +36,102 @@ public sealed class MemberTable
     private readonly Dictionary<string, long> _forgottenDead = new(StringComparer.Ordinal);
     private readonly Row _self;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _suspectAfter;
-    private readonly TimeSpan _deadAfter;
+    private readonly TimeSpan _probeInterval;
+    private readonly TimeSpan _minSuspicion;
     private readonly TimeSpan _forgetAfter;
     private readonly int _maxMembers;
 
-    public MemberTable(string selfApiAddr, string selfGroupCacheAddr, long incarnation, TimeProvider time, TimeSpan suspectAfter, TimeSpan deadAfter, TimeSpan forgetAfter, int maxMembers)
+    /// <param name="probeInterval">The protocol's round; the suspicion timeout is this times log10(members + 1), or more.</param>
+    /// <param name="minSuspicion">MEMBER_DEAD_AFTER: the suspicion timeout is this less a round, or more in a large cluster.</param>
+    /// <param name="forgetAfter">How long dead and departed rows are kept.</param>
+    /// <param name="maxMembers">The most rows the table holds: news of more members is dropped.</param>
+    public MemberTable(string selfApiAddr, string selfGroupCacheAddr, long incarnation, TimeProvider time, TimeSpan probeInterval, TimeSpan minSuspicion, TimeSpan forgetAfter, int maxMembers)
     {
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
-        _suspectAfter = suspectAfter;
-        _deadAfter = deadAfter;
+        _probeInterval = probeInterval;
+        _minSuspicion = minSuspicion;
         _forgetAfter = forgetAfter;
         _maxMembers = maxMembers;
-        _self = new Row(selfApiAddr, selfGroupCacheAddr, incarnation, 0, false, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        _self = new Row(selfApiAddr, selfGroupCacheAddr, incarnation, 0, MemberState.Alive, now);
         _members.Add(selfGroupCacheAddr, _self);
+        _sortedKeys.Add(selfGroupCacheAddr);
     }
 
     public string SelfGroupCacheAddr => _self.GroupCacheAddr;
 
     public string SelfApiAddr => _self.ApiAddr;
 
-    /// <summary>Starts a gossip round: bumps this node's heartbeat and forgets long-gone members.</summary>
-    public void Tick()
+    /// <summary>Rows in the table, this node's included.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _members.Count;
+            }
+        }
+    }
+
+    /// <summary>Members other than this node that are alive or suspect.</summary>
+    public int LiveCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _live.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// How long a suspicion lasts before the member is declared dead: MEMBER_DEAD_AFTER less the
+    /// round it took to notice (so that a member that stops answering is out of the rings about
+    /// MEMBER_DEAD_AFTER later), and at least a round times log10(N + 2), so that in a large cluster
+    /// the suspicion has time to reach the member and its refutation to come back.
+    /// </summary>
+    public TimeSpan SuspicionTimeout
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return SuspicionTimeoutLocked();
+            }
+        }
+    }
+
+    /// <summary>Refutations this node made: someone suspected it, or said it was dead, and it answered with a higher version.</summary>
+    public long Refutations { get; private set; }
+
+    /// <summary>
+    /// Housekeeping once a round: suspicions that timed out become deaths, and long-gone rows are
+    /// forgotten. Returns the new deaths, to be told to the others.
+    /// </summary>
+    public IReadOnlyList<MemberDigest> Tick()
     {
         var now = _time.GetUtcNow();
         lock (_lock)
         {
-            if (!_self.Left)
-            {
-                _self.Heartbeat++;
-            }
-
-            _self.LastSeen = now;
+            List<MemberDigest>? deaths = null;
             List<string>? forget = null;
+            var suspicion = SuspicionTimeoutLocked();
             foreach (var row in _members.Values)
             {
-                if (row != _self && (row.Left || now - row.LastSeen >= _deadAfter) && now - row.LastSeen >= _forgetAfter)
+                if (row == _self)
+                {
+                    continue;
+                }
+
+                if (row.State == MemberState.Suspect && now - row.StateSince >= (row.SuspectedHere ? suspicion : suspicion * 2))
+                {
+                    SetState(row, MemberState.Dead, now);
+                    (deaths ??= []).Add(DigestOf(row, now));
+                }
+                else if (row.State is MemberState.Dead or MemberState.Left && now - row.StateSince >= _forgetAfter)
                 {
                     (forget ??= []).Add(row.GroupCacheAddr);
                 }
@@ -71,115 +140,221 @@ public sealed class MemberTable
             foreach (string key in forget ?? [])
             {
                 var row = _members[key];
-                if (!row.Left && _forgottenDead.Count < _maxMembers)
+                if (row.State == MemberState.Dead && _forgottenDead.Count < _maxMembers)
                 {
                     _forgottenDead[key] = row.Incarnation;
                 }
 
                 _members.Remove(key);
+                _sortedKeys.RemoveAt(_sortedKeys.BinarySearch(key, StringComparer.Ordinal));
             }
+
+            return deaths ?? [];
+        }
+    }
+
+    /// <summary>Suspicions that timed out become deaths (cheap when nobody is suspect); returns the new deaths.</summary>
+    public IReadOnlyList<MemberDigest> ExpireSuspicions()
+    {
+        var now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            if (_suspects == 0)
+            {
+                return [];
+            }
+
+            List<MemberDigest>? deaths = null;
+            var suspicion = SuspicionTimeoutLocked();
+            foreach (var row in _live.ToArray())
+            {
+                if (row.State == MemberState.Suspect && now - row.StateSince >= (row.SuspectedHere ? suspicion : suspicion * 2))
+                {
+                    SetState(row, MemberState.Dead, now);
+                    (deaths ??= []).Add(DigestOf(row, now));
+                }
+            }
+
+            return deaths ?? [];
         }
     }
 
     /// <summary>Marks this node as leaving; its next messages tell the others so.</summary>
-    public void MarkLeaving()
+    public MemberDigest MarkLeaving()
     {
         lock (_lock)
         {
-            _self.Left = true;
-            _self.Heartbeat++;
+            _self.State = MemberState.Left;
+            return DigestOf(_self, _time.GetUtcNow());
         }
     }
 
     /// <summary>Merges what another node said. Returns true when some row changed.</summary>
-    public bool Merge(IEnumerable<MemberDigest> digests)
+    public bool Merge(IEnumerable<MemberDigest> digests) => MergeNews(digests).Count > 0;
+
+    /// <summary>
+    /// Merges what another node said and returns the news: every claim that changed a row, and this
+    /// node's own row when it had to refute a claim about itself. The news is what gets passed on.
+    /// </summary>
+    public IReadOnlyList<MemberDigest> MergeNews(IEnumerable<MemberDigest> digests)
     {
         ArgumentNullException.ThrowIfNull(digests);
         var now = _time.GetUtcNow();
-        bool changed = false;
+        List<MemberDigest>? news = null;
         lock (_lock)
         {
             foreach (var d in digests)
             {
-                changed |= MergeOne(d, now);
+                if (MergeOne(d, now) is { } changed)
+                {
+                    (news ??= []).Add(changed);
+                }
             }
         }
 
-        return changed;
+        return news ?? [];
     }
 
-    private bool MergeOne(MemberDigest d, DateTimeOffset now)
+    /// <summary>
+    /// A probe of <paramref name="groupCacheAddr"/> went unanswered, directly and indirectly: an alive
+    /// member becomes suspect (at its current version). Returns the claim to spread, or null when
+    /// the member was not alive.
+    /// </summary>
+    public MemberDigest? Suspect(string groupCacheAddr)
     {
-        var seen = now - TimeSpan.FromMilliseconds(Math.Max(0, d.AgeMs));
-        if (d.GroupCacheAddr == _self.GroupCacheAddr)
+        var now = _time.GetUtcNow();
+        lock (_lock)
         {
-            // Someone speaks of this node with an incarnation at least as new as ours but a
-            // different story (we left, or a previous process of ours used a later clock): outrank it.
-            if (!_self.Left && (d.Incarnation > _self.Incarnation || (d.Incarnation == _self.Incarnation && d.Left)))
+            if (!_members.TryGetValue(groupCacheAddr, out var row) || row == _self || row.State != MemberState.Alive)
             {
-                _self.Incarnation = d.Incarnation + 1;
-                _self.Heartbeat = 0;
+                return null;
             }
 
-            return false;
+            SetState(row, MemberState.Suspect, now);
+            row.SuspectedHere = true;
+            return DigestOf(row, now);
         }
+    }
 
-        if (!_members.TryGetValue(d.GroupCacheAddr, out var row))
+    /// <summary>A member answered a probe: remembered as the last time this node heard of it.</summary>
+    public void Heard(string groupCacheAddr)
+    {
+        var now = _time.GetUtcNow();
+        lock (_lock)
         {
-            if (_members.Count >= _maxMembers)
+            if (_members.TryGetValue(groupCacheAddr, out var row))
             {
-                return false;
+                row.LastSeen = now;
+            }
+        }
+    }
+
+    /// <summary>This node's current claim about <paramref name="groupCacheAddr"/>, or null when it has no row.</summary>
+    public MemberDigest? DigestOf(string groupCacheAddr)
+    {
+        var now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            return _members.TryGetValue(groupCacheAddr, out var row) ? DigestOf(row, now) : null;
+        }
+    }
+
+    /// <summary>This node's own row, as it tells others.</summary>
+    public MemberDigest SelfDigest()
+    {
+        lock (_lock)
+        {
+            return DigestOf(_self, _time.GetUtcNow());
+        }
+    }
+
+    /// <summary>
+    /// One page of the table (rows ordered by groupcache address), for join answers and push-pull:
+    /// full state in bounded messages. <paramref name="more"/> says whether pages follow.
+    /// </summary>
+    public IReadOnlyList<MemberDigest> Page(int page, int pageSize, out bool more)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(page);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
+        var now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            long first = (long)page * pageSize;
+            if (first >= _sortedKeys.Count)
+            {
+                more = false;
+                return [];
             }
 
-            _members.Add(d.GroupCacheAddr, new Row(d.ApiAddr, d.GroupCacheAddr, d.Incarnation, d.Heartbeat, d.Left, Min(seen, now)));
-            if (_forgottenDead.Remove(d.GroupCacheAddr, out long forgotten) && forgotten == d.Incarnation && !d.Left && now - seen < _deadAfter)
+            int count = (int)Math.Min(pageSize, _sortedKeys.Count - first);
+            more = first + count < _sortedKeys.Count;
+            return [.. _sortedKeys.GetRange((int)first, count).Select(k => DigestOf(_members[k], now))];
+        }
+    }
+
+    /// <summary>Pages the table needs at <paramref name="pageSize"/> rows a page.</summary>
+    public int PageCount(int pageSize) => Math.Max(1, (Count + pageSize - 1) / pageSize);
+
+    /// <summary>The members in the given states, other than this node: (API address, groupcache address).</summary>
+    public IReadOnlyList<(string ApiAddr, string GroupCacheAddr)> Members(params MemberState[] states)
+    {
+        lock (_lock)
+        {
+            var list = new List<(string, string)>(_members.Count);
+            foreach (var row in _members.Values)
             {
-                _rejoined.Add(d.GroupCacheAddr);
+                if (row != _self && Array.IndexOf(states, row.State) >= 0)
+                {
+                    list.Add((row.ApiAddr, row.GroupCacheAddr));
+                }
             }
 
-            return true;
+            return list;
         }
+    }
 
-        if (d.Incarnation > row.Incarnation)
+    /// <summary>
+    /// Up to <paramref name="count"/> distinct random members that are alive (or suspect, unless
+    /// <paramref name="aliveOnly"/>), other than this node and <paramref name="except"/>, without a scan of the table.
+    /// </summary>
+    public List<(string ApiAddr, string GroupCacheAddr)> RandomLive(Random random, int count, bool aliveOnly = false, string? except = null)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        lock (_lock)
         {
-            row.ApiAddr = d.ApiAddr;
-            row.Incarnation = d.Incarnation;
-            row.Heartbeat = d.Heartbeat;
-            row.Left = d.Left;
-            row.LastSeen = seen > row.LastSeen ? seen : row.LastSeen;
-            return true;
-        }
-
-        if (d.Incarnation < row.Incarnation || row.Left)
-        {
-            return false;
-        }
-
-        if (d.Left)
-        {
-            row.Left = true;
-            row.Heartbeat = Math.Max(row.Heartbeat, d.Heartbeat);
-            return true;
-        }
-
-        if (d.Heartbeat > row.Heartbeat)
-        {
-            bool wasDead = StateOf(row, now) == MemberState.Dead;
-            row.Heartbeat = d.Heartbeat;
-            if (seen > row.LastSeen)
+            var picked = new List<(string, string)>(Math.Min(count, _live.Count));
+            if (count <= 0 || _live.Count == 0)
             {
-                row.LastSeen = seen;
+                return picked;
             }
 
-            if (wasDead && StateOf(row, now) != MemberState.Dead)
+            if (_live.Count <= count * 2)
             {
-                _rejoined.Add(row.GroupCacheAddr);
+                // Few enough to shuffle them all.
+                var all = _live.Where(r => (!aliveOnly || r.State == MemberState.Alive) && r.GroupCacheAddr != except).ToList();
+                for (int i = 0; i < Math.Min(count, all.Count); i++)
+                {
+                    int j = random.Next(i, all.Count);
+                    (all[i], all[j]) = (all[j], all[i]);
+                    picked.Add((all[i].ApiAddr, all[i].GroupCacheAddr));
+                }
+
+                return picked;
             }
 
-            return true;
-        }
+            var seen = new HashSet<int>();
+            for (int tries = 0; picked.Count < count && tries < count * 8; tries++)
+            {
+                int i = random.Next(_live.Count);
+                var row = _live[i];
+                if (seen.Add(i) && (!aliveOnly || row.State == MemberState.Alive) && row.GroupCacheAddr != except)
+                {
+                    picked.Add((row.ApiAddr, row.GroupCacheAddr));
+                }
+            }
 
-        return false;
+            return picked;
+        }
     }
 
     /// <summary>
@@ -214,32 +389,23 @@ public sealed class MemberTable
         }
     }
 
-    /// <summary>The table as sent to other nodes.</summary>
+    /// <summary>The whole table in one message (small clusters and tests; the protocol pages it).</summary>
     public ClusterMessage ToMessage()
     {
         var now = _time.GetUtcNow();
         lock (_lock)
         {
-            var digests = new MemberDigest[_members.Count];
-            int i = 0;
-            foreach (var row in _members.Values)
-            {
-                long age = row == _self ? 0 : (long)Math.Max(0, (now - row.LastSeen).TotalMilliseconds);
-                digests[i++] = new MemberDigest(row.ApiAddr, row.GroupCacheAddr, row.Incarnation, row.Heartbeat, row.Left, age);
-            }
-
-            return new ClusterMessage(_self.GroupCacheAddr, digests);
+            return new ClusterMessage(_self.GroupCacheAddr, [.. _members.Values.Select(r => DigestOf(r, now))], _self.ApiAddr);
         }
     }
 
     /// <summary>Every row with its state now, this node first, then by groupcache address.</summary>
     public IReadOnlyList<MemberView> View()
     {
-        var now = _time.GetUtcNow();
         lock (_lock)
         {
             return [.. _members.Values
-                .Select(r => new MemberView(r.ApiAddr, r.GroupCacheAddr, StateOf(r, now), r.LastSeen, r.Incarnation, r.Heartbeat, r == _self))
+                .Select(r => new MemberView(r.ApiAddr, r.GroupCacheAddr, r.State, r == _self ? _time.GetUtcNow() : r.LastSeen, r.Incarnation, r.Heartbeat, r == _self))
                 .OrderByDescending(v => v.IsSelf)
                 .ThenBy(v => v.GroupCacheAddr, StringComparer.Ordinal)];
         }
@@ -248,13 +414,12 @@ public sealed class MemberTable
     /// <summary>The ring: this node and every alive or suspect member, by groupcache address, sorted.</summary>
     public IReadOnlyList<string> RingMembers()
     {
-        var now = _time.GetUtcNow();
         lock (_lock)
         {
             var ring = new List<string>(_members.Count);
             foreach (var row in _members.Values)
             {
-                if (row == _self || StateOf(row, now) is MemberState.Alive or MemberState.Suspect)
+                if (row == _self || row.State is MemberState.Alive or MemberState.Suspect)
                 {
                     ring.Add(row.GroupCacheAddr);
                 }
@@ -272,31 +437,161 @@ public sealed class MemberTable
         return member is not null;
     }
 
-    private MemberState StateOf(Row row, DateTimeOffset now)
+    /// <summary>The state a claim speaks of: "left" wins over whatever else it says.</summary>
+    public static MemberState StateOf(MemberDigest digest)
     {
-        if (row.Left)
+        ArgumentNullException.ThrowIfNull(digest);
+        return digest.Left ? MemberState.Left : digest.State switch
         {
-            return MemberState.Left;
-        }
-
-        if (row == _self)
-        {
-            return MemberState.Alive;
-        }
-
-        var silent = now - row.LastSeen;
-        return silent >= _deadAfter ? MemberState.Dead : silent >= _suspectAfter ? MemberState.Suspect : MemberState.Alive;
+            "suspect" => MemberState.Suspect,
+            "dead" => MemberState.Dead,
+            "left" => MemberState.Left,
+            _ => MemberState.Alive,
+        };
     }
 
-    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+    /// <summary>The wire name of a state.</summary>
+    public static string NameOf(MemberState state) => state switch
+    {
+        MemberState.Alive => "alive",
+        MemberState.Suspect => "suspect",
+        MemberState.Dead => "dead",
+        _ => "left",
+    };
 
-    private sealed class Row(string apiAddr, string groupCacheAddr, long incarnation, long heartbeat, bool left, DateTimeOffset lastSeen)
+    private TimeSpan SuspicionTimeoutLocked()
+    {
+        var scaled = _probeInterval * Math.Log10(_live.Count + 2);
+        var floor = _minSuspicion - _probeInterval > _probeInterval ? _minSuspicion - _probeInterval : _probeInterval;
+        return scaled > floor ? scaled : floor;
+    }
+
+    private MemberDigest? MergeOne(MemberDigest d, DateTimeOffset now)
+    {
+        var state = StateOf(d);
+        if (d.GroupCacheAddr == _self.GroupCacheAddr)
+        {
+            return MergeAboutSelf(d, state, now);
+        }
+
+        if (!_members.TryGetValue(d.GroupCacheAddr, out var row))
+        {
+            if (_members.Count >= _maxMembers)
+            {
+                return null;
+            }
+
+            row = new Row(d.ApiAddr, d.GroupCacheAddr, d.Incarnation, d.Heartbeat, MemberState.Left, now);
+            _members.Add(d.GroupCacheAddr, row);
+            _sortedKeys.Insert(~_sortedKeys.BinarySearch(d.GroupCacheAddr, StringComparer.Ordinal), d.GroupCacheAddr);
+            SetState(row, state, now);
+            if (_forgottenDead.Remove(d.GroupCacheAddr, out long forgotten) && forgotten == d.Incarnation && state is MemberState.Alive or MemberState.Suspect)
+            {
+                _rejoined.Add(d.GroupCacheAddr);
+            }
+
+            return DigestOf(row, now);
+        }
+
+        // "Left" is final for an incarnation: only a new process (a higher incarnation) comes back.
+        int version = d.Incarnation != row.Incarnation ? d.Incarnation.CompareTo(row.Incarnation) : d.Heartbeat.CompareTo(row.Heartbeat);
+        if (version < 0 || (row.State == MemberState.Left && d.Incarnation == row.Incarnation) || (version == 0 && state <= row.State))
+        {
+            return null;
+        }
+
+        bool wasDead = row.State == MemberState.Dead;
+        bool sameLife = d.Incarnation == row.Incarnation;
+        row.ApiAddr = d.ApiAddr;
+        row.Incarnation = d.Incarnation;
+        row.Heartbeat = d.Heartbeat;
+        if (row.State != state)
+        {
+            SetState(row, state, now);
+        }
+
+        row.LastSeen = now;
+        if (wasDead && sameLife && state is MemberState.Alive or MemberState.Suspect)
+        {
+            _rejoined.Add(row.GroupCacheAddr);
+        }
+
+        return DigestOf(row, now);
+    }
+
+    // Someone speaks of this node. A claim that it is suspect, dead or gone, at a version at least
+    // ours, is refuted by outranking it: a higher counter in this life, or a higher incarnation
+    // when the claim names a later one (a previous process of ours used a later clock).
+    private MemberDigest? MergeAboutSelf(MemberDigest d, MemberState state, DateTimeOffset now)
+    {
+        if (_self.State == MemberState.Left)
+        {
+            return null;
+        }
+
+        if (d.Incarnation > _self.Incarnation || (d.Incarnation == _self.Incarnation && state == MemberState.Left))
+        {
+            // A later incarnation, or "left" (final for this one): only a new incarnation outranks it.
+            _self.Incarnation = d.Incarnation + 1;
+            _self.Heartbeat = 0;
+        }
+        else if (d.Incarnation == _self.Incarnation && (d.Heartbeat > _self.Heartbeat || (d.Heartbeat == _self.Heartbeat && state != MemberState.Alive)))
+        {
+            _self.Heartbeat = d.Heartbeat + 1;
+        }
+        else
+        {
+            return null;
+        }
+
+        Refutations++;
+        return DigestOf(_self, now);
+    }
+
+    // Every state change of another member's row goes through here, so that the live list stays true.
+    private void SetState(Row row, MemberState state, DateTimeOffset now)
+    {
+        row.SuspectedHere = false;
+        bool wasLive = row.LiveIndex >= 0;
+        bool isLive = state is MemberState.Alive or MemberState.Suspect;
+        _suspects += (state == MemberState.Suspect ? 1 : 0) - (row.State == MemberState.Suspect ? 1 : 0);
+        row.State = state;
+        row.StateSince = now;
+        if (isLive && !wasLive)
+        {
+            row.LiveIndex = _live.Count;
+            _live.Add(row);
+        }
+        else if (!isLive && wasLive)
+        {
+            var last = _live[^1];
+            _live[row.LiveIndex] = last;
+            last.LiveIndex = row.LiveIndex;
+            _live.RemoveAt(_live.Count - 1);
+            row.LiveIndex = -1;
+        }
+    }
+
+    private MemberDigest DigestOf(Row row, DateTimeOffset now)
+    {
+        long age = row == _self ? 0 : (long)Math.Clamp((now - row.LastSeen).TotalMilliseconds, 0, ClusterLimits.MaxAgeMs);
+        return new MemberDigest(row.ApiAddr, row.GroupCacheAddr, row.Incarnation, row.Heartbeat, row.State == MemberState.Left, age, NameOf(row.State));
+    }
+
+    private sealed class Row(string apiAddr, string groupCacheAddr, long incarnation, long heartbeat, MemberState state, DateTimeOffset now)
     {
         public string ApiAddr = apiAddr;
         public readonly string GroupCacheAddr = groupCacheAddr;
         public long Incarnation = incarnation;
         public long Heartbeat = heartbeat;
-        public bool Left = left;
-        public DateTimeOffset LastSeen = lastSeen;
+        public MemberState State = state;
+        public DateTimeOffset StateSince = now;
+        public DateTimeOffset LastSeen = now;
+        public int LiveIndex = -1;
+
+        // This node's own probe failed (it did not only hear of the suspicion): it declares the
+        // death after the suspicion timeout; the others wait twice as long for its word, so that a
+        // refutation has to reach only the one node that suspected first.
+        public bool SuspectedHere;
     }
 }

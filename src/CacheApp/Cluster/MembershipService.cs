@@ -3,42 +3,48 @@ using CacheApp.Configuration;
 namespace CacheApp.Cluster;
 
 /// <summary>
-/// Forms and keeps the cluster: announces this node to INITIAL_PEERS (retrying with backoff until
-/// they answer), exchanges member tables with every member once a round, publishes the ring to the
-/// pool whenever it changes, and tells the others when this node stops.
+/// Runs <see cref="SwimProtocol"/> over HTTP: ticks it a few times a round, sends what it asks for
+/// through <see cref="ClusterClient"/> and hands back the answers, feeds it the messages the cluster
+/// endpoints receive, publishes the ring to the pool whenever it changes, and tells a few members
+/// (who pass it on) when this node stops.
 /// </summary>
 public sealed partial class MembershipService : BackgroundService, IHostedLifecycleService
 {
-    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
-
-    private readonly CacheAppSettings _settings;
     private readonly MemberTable _table;
     private readonly IPeerRing _ring;
     private readonly ClusterClient _client;
     private readonly ILogger<MembershipService> _logger;
     private readonly TimeProvider _time;
-    private readonly Seed[] _seeds;
+    private readonly SwimOptions _options;
+    private readonly SwimProtocol _protocol;
+    private readonly Lock _protocolLock = new(); // the protocol is single-threaded; answers arrive on many
     private readonly TimeSpan _requestTimeout;
-    private readonly TimeSpan _maxBackoff;
+    private readonly TimeSpan _tick;
     private readonly IRejoinListener? _rejoin;
     private readonly Lock _ringLock = new(); // guards _published and orders SetPeers calls
     private IReadOnlyList<string> _published = [];
+    private CancellationToken _stopping;
 
     /// <param name="rejoin">Told when members come back from dead (a healed partition); null when nobody cares.</param>
     public MembershipService(CacheAppSettings settings, MemberTable table, IPeerRing ring, ClusterClient client, ILogger<MembershipService> logger, TimeProvider time, IRejoinListener? rejoin = null)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(client);
         _rejoin = rejoin;
-        _settings = settings;
         _table = table;
         _ring = ring;
         _client = client;
         _logger = logger;
         _time = time;
-        _seeds = [.. settings.InitialPeers.Select(p => new Seed(p))];
+        _options = new SwimOptions { ProbeInterval = settings.GossipInterval };
+        _protocol = new SwimProtocol(table, _options, time, new Random(), settings.InitialPeers, client.Stats);
+        _protocol.Joined += (peer, count) => LogJoined(peer, count);
+        _protocol.SeedUnreachable += peer => LogSeedUnreachable(peer);
 
-        // A gossip answer later than a third of the dead-after time is as good as none.
+        // An answer later than a third of the dead-after time is as good as none; a ping's answer
+        // matters only until the probe's own timeouts.
         _requestTimeout = TimeSpan.FromTicks(Math.Clamp(settings.MemberDeadAfter.Ticks / 3, TimeSpan.FromMilliseconds(200).Ticks, TimeSpan.FromSeconds(2).Ticks));
-        _maxBackoff = settings.GossipInterval * 2 > TimeSpan.FromSeconds(2) ? settings.GossipInterval * 2 : TimeSpan.FromSeconds(2);
+        _tick = TimeSpan.FromTicks(Math.Clamp(settings.GossipInterval.Ticks / 10, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromMilliseconds(100).Ticks));
         Publish();
     }
 
@@ -53,12 +59,25 @@ public sealed partial class MembershipService : BackgroundService, IHostedLifecy
         }
     }
 
-    /// <summary>Merges a message another node sent and answers with this node's table.</summary>
-    public ClusterMessage Receive(ClusterMessage message)
+    /// <summary>The membership counters (messages, bytes, probes, suspicions, refutations).</summary>
+    public MembershipStats Stats => _client.Stats;
+
+    /// <summary>Merges a gossip message another node sent and answers (the compatibility entry: gossip).</summary>
+    public ClusterMessage Receive(ClusterMessage message) => Receive("gossip", message);
+
+    /// <summary>Handles a (validated) request to /api/cluster/{verb} and returns the answer.</summary>
+    public ClusterMessage Receive(string verb, ClusterMessage message)
     {
-        _table.Merge(message.Members);
+        var outgoing = new List<Outgoing>();
+        ClusterMessage answer;
+        lock (_protocolLock)
+        {
+            answer = _protocol.Receive(verb, message, outgoing);
+        }
+
         Publish();
-        return _table.ToMessage();
+        Dispatch(outgoing);
+        return answer;
     }
 
     /// <summary>Recomputes the ring from the table and hands it to the pool when it changed.</summary>
@@ -89,16 +108,20 @@ public sealed partial class MembershipService : BackgroundService, IHostedLifecy
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_settings.GossipInterval, _time);
-        long round = 0;
+        _stopping = stoppingToken;
+        using var timer = new PeriodicTimer(_tick, _time);
         try
         {
             do
             {
-                _table.Tick();
+                List<Outgoing> outgoing;
+                lock (_protocolLock)
+                {
+                    outgoing = _protocol.Tick();
+                }
+
                 Publish();
-                await RoundAsync(round++, stoppingToken);
-                Publish();
+                Dispatch(outgoing);
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
@@ -107,131 +130,93 @@ public sealed partial class MembershipService : BackgroundService, IHostedLifecy
         }
     }
 
-    private async Task RoundAsync(long round, CancellationToken cancellationToken)
+    // Each message on its own: one slow member must not hold up the round.
+    private void Dispatch(List<Outgoing> outgoing)
     {
-        var now = _time.GetUtcNow();
-        var view = _table.View();
-        var message = _table.ToMessage();
-        var sends = new List<Task>();
-
-        // Members that are gone are still asked now and then: a node that comes back at the same
-        // address answers with its new incarnation, even when it has no initial peers of its own.
-        foreach (var member in view)
+        foreach (var request in outgoing)
         {
-            if (!member.IsSelf && (member.State is MemberState.Alive or MemberState.Suspect || round % 5 == 0))
-            {
-                sends.Add(GossipAsync(member.ApiAddr, message, cancellationToken));
-            }
-        }
-
-        bool alone = !view.Any(m => !m.IsSelf && m.State is MemberState.Alive or MemberState.Suspect);
-        foreach (var seed in _seeds)
-        {
-            if (alone)
-            {
-                seed.Joined = false;
-            }
-
-            if (!seed.Joined && seed.NextTry <= now)
-            {
-                sends.Add(JoinAsync(seed, message, cancellationToken));
-            }
-        }
-
-        await Task.WhenAll(sends);
-    }
-
-    private async Task GossipAsync(string apiAddr, ClusterMessage message, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var answer = await _client.SendAsync(apiAddr, "gossip", message, _requestTimeout, cancellationToken);
-            MergeAnswer(apiAddr, answer);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or InvalidDataException or System.Text.Json.JsonException)
-        {
-            if (!cancellationToken.IsCancellationRequested)
-            {
-                LogGossipFailed(apiAddr, ex.Message);
-            }
+            _ = SendAsync(request);
         }
     }
 
-    private async Task JoinAsync(Seed seed, ClusterMessage message, CancellationToken cancellationToken)
+    private async Task SendAsync(Outgoing request)
     {
+        var more = new List<Outgoing>();
         try
         {
-            var answer = await _client.SendAsync(seed.ApiAddr, "join", message, _requestTimeout, cancellationToken);
-            MergeAnswer(seed.ApiAddr, answer);
-            seed.Joined = true;
-            seed.Backoff = FirstBackoff;
-            seed.Failures = 0;
-            LogJoined(seed.ApiAddr, answer.Members.Count);
+            var timeout = request.Verb == "ping" ? _options.SuspectAfter : _requestTimeout;
+            var answer = await _client.SendAsync(request.ToApi, request.Verb, request.Message, timeout, _stopping);
+            if (ClusterMessageValidator.TryNormalize(answer, out var normalized, out string? error))
+            {
+                lock (_protocolLock)
+                {
+                    _protocol.Answered(request, normalized, more);
+                }
+            }
+            else
+            {
+                LogBadAnswer(request.ToApi, error);
+                lock (_protocolLock)
+                {
+                    _protocol.Failed(request, more);
+                }
+            }
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or InvalidDataException or System.Text.Json.JsonException)
         {
-            if (cancellationToken.IsCancellationRequested)
+            if (_stopping.IsCancellationRequested)
             {
                 return;
             }
 
-            seed.NextTry = _time.GetUtcNow() + seed.Backoff;
-            if (seed.Failures++ == 0)
+            LogSendFailed(request.Verb, request.ToApi, ex.Message);
+            lock (_protocolLock)
             {
-                LogSeedUnreachable(seed.ApiAddr, ex.Message);
+                _protocol.Failed(request, more);
             }
+        }
 
-            seed.Backoff = seed.Backoff * 2 > _maxBackoff ? _maxBackoff : seed.Backoff * 2;
-        }
-    }
-
-    private void MergeAnswer(string apiAddr, ClusterMessage answer)
-    {
-        if (ClusterMessageValidator.TryNormalize(answer, out var normalized, out string? error))
-        {
-            _table.Merge(normalized.Members);
-            Publish();
-        }
-        else
-        {
-            LogBadAnswer(apiAddr, error);
-        }
+        Publish();
+        Dispatch(more);
     }
 
     Task IHostedLifecycleService.StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     Task IHostedLifecycleService.StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Runs before any service stops (the web server included): tells every live member this node leaves.</summary>
+    /// <summary>Runs before any service stops (the web server included): tells a few live members this node leaves.</summary>
     async Task IHostedLifecycleService.StoppingAsync(CancellationToken cancellationToken)
     {
-        _table.MarkLeaving();
-        var message = _table.ToMessage();
-        var targets = _table.View().Where(m => !m.IsSelf && m.State is MemberState.Alive or MemberState.Suspect).ToArray();
-        LogLeaving(targets.Length);
-        await Task.WhenAll(targets.Select(async m =>
+        List<Outgoing> leaves;
+        lock (_protocolLock)
+        {
+            leaves = _protocol.Leave();
+        }
+
+        LogLeaving(leaves.Count);
+        await Task.WhenAll(leaves.Select(async m =>
         {
             try
             {
-                await _client.SendAsync(m.ApiAddr, "leave", message, TimeSpan.FromSeconds(1), cancellationToken);
+                await _client.SendAsync(m.ToApi, m.Verb, m.Message, TimeSpan.FromSeconds(1), cancellationToken);
             }
             catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or InvalidDataException or System.Text.Json.JsonException)
             {
-                LogGossipFailed(m.ApiAddr, ex.Message);
+                LogSendFailed(m.Verb, m.ToApi, ex.Message);
             }
         }));
     }
 
     Task IHostedLifecycleService.StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(101, LogLevel.Information, "Joined through {Peer}; it knows {Count} members")]
+    [LoggerMessage(101, LogLevel.Information, "Joined through {Peer}; its first page lists {Count} members")]
     private partial void LogJoined(string peer, int count);
 
-    [LoggerMessage(102, LogLevel.Warning, "Initial peer {Peer} is not reachable yet ({Error}); retrying with backoff")]
-    private partial void LogSeedUnreachable(string peer, string error);
+    [LoggerMessage(102, LogLevel.Warning, "Initial peer {Peer} is not reachable yet; retrying with backoff")]
+    private partial void LogSeedUnreachable(string peer);
 
-    [LoggerMessage(103, LogLevel.Debug, "Gossip to {Peer} failed: {Error}")]
-    private partial void LogGossipFailed(string peer, string error);
+    [LoggerMessage(103, LogLevel.Debug, "Cluster {Verb} to {Peer} failed: {Error}")]
+    private partial void LogSendFailed(string verb, string peer, string error);
 
     [LoggerMessage(104, LogLevel.Warning, "{Peer} answered an invalid cluster message: {Error}")]
     private partial void LogBadAnswer(string peer, string error);
@@ -241,18 +226,4 @@ public sealed partial class MembershipService : BackgroundService, IHostedLifecy
 
     [LoggerMessage(106, LogLevel.Warning, "Members back from dead with the same incarnation (a healed partition): {Members}")]
     private partial void LogRejoined(string members);
-
-    /// <summary>An INITIAL_PEERS address and when to try it next. Touched by one round at a time.</summary>
-    private sealed class Seed(string apiAddr)
-    {
-        public string ApiAddr { get; } = apiAddr;
-
-        public bool Joined { get; set; }
-
-        public DateTimeOffset NextTry { get; set; }
-
-        public TimeSpan Backoff { get; set; } = FirstBackoff;
-
-        public int Failures { get; set; }
-    }
 }

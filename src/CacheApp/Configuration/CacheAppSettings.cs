@@ -15,8 +15,11 @@ public sealed record CacheAppSettings
     public static readonly TimeSpan DefaultMemberDeadAfter = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan DefaultMemberForgetAfter = TimeSpan.FromMinutes(10);
 
-    /// <summary>Gossip and join messages listing more members than this are refused.</summary>
+    /// <summary>Membership messages listing more members than this are refused (INITIAL_PEERS too).</summary>
     public const int MaxMembers = 256;
+
+    /// <summary>The most members a node's table holds (it bounds memory; messages are paged below <see cref="MaxMembers"/>).</summary>
+    public const int MaxClusterMembers = 1024;
 
     public int ApiPort { get; init; } = DefaultApiPort;
 

@@ -25,8 +25,15 @@ internal sealed class CacheNodeMetrics
 
         meter.CreateObservableGauge("cacheapp.members", () => Members(table, settings), "{member}", "Members this node knows, by state (alive, suspect, dead, left; static for a fixed ring).");
         meter.CreateObservableGauge("cacheapp.ring.size", () => pool.Peers.Count, "{member}", "Nodes on this node's consistent-hash ring, itself included.");
-        meter.CreateObservableCounter("cacheapp.gossip.messages", () => cluster?.MessagesSent ?? 0, "{message}", "Join, gossip and leave messages sent.");
-        meter.CreateObservableCounter("cacheapp.gossip.bytes", () => cluster?.BytesSent ?? 0, "By", "Bytes of the join, gossip and leave messages sent.");
+        var stats = cluster?.Stats;
+        meter.CreateObservableCounter("cacheapp.gossip.messages", () => stats?.MessagesSent ?? 0, "{message}", "Membership messages sent (requests and answers).");
+        meter.CreateObservableCounter("cacheapp.gossip.bytes", () => stats?.BytesSent ?? 0, "By", "Bytes of the membership messages sent.");
+        meter.CreateObservableCounter("cacheapp.gossip.messages.received", () => stats?.MessagesReceived ?? 0, "{message}", "Membership messages received (requests and answers).");
+        meter.CreateObservableCounter("cacheapp.gossip.bytes.received", () => stats?.BytesReceived ?? 0, "By", "Bytes of the membership messages received.");
+        meter.CreateObservableCounter("cacheapp.membership.probes", () => stats?.Probes ?? 0, "{probe}", "Direct probes (pings) started.");
+        meter.CreateObservableCounter("cacheapp.membership.indirect_probes", () => stats?.IndirectProbes ?? 0, "{probe}", "Indirect probes (ping-req) asked of other members.");
+        meter.CreateObservableCounter("cacheapp.membership.suspicions", () => stats?.Suspicions ?? 0, "{suspicion}", "Members suspected after an unanswered probe.");
+        meter.CreateObservableCounter("cacheapp.membership.refutations", () => stats?.Refutations ?? 0, "{refutation}", "Suspicions of this node it refuted.");
         meter.CreateObservableCounter("cacheapp.invalidations.sent", () => invalidations.Sent, "{request}", "Peer-protocol DELETEs sent to other members.");
         meter.CreateObservableCounter("cacheapp.invalidations.failed", () => invalidations.Failed, "{request}", "Sent DELETEs that were not confirmed.");
         meter.CreateObservableCounter("cacheapp.invalidations.received", () => invalidations.Received, "{request}", "Peer-protocol DELETEs received and applied.");

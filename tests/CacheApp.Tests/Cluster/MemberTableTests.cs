@@ -5,7 +5,8 @@ namespace CacheApp.Tests.Cluster;
 
 public class MemberTableTests
 {
-    private static readonly TimeSpan Suspect = TimeSpan.FromSeconds(2);
+    // The protocol's round, and MEMBER_DEAD_AFTER: with a few members a suspicion lasts Dead - Round.
+    private static readonly TimeSpan Round = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Dead = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan Forget = TimeSpan.FromSeconds(60);
 
@@ -16,10 +17,18 @@ public class MemberTableTests
     private static string Gc(int n) => $"http://127.0.0.1:{9001 + (2 * n)}";
 
     private MemberTable Table(int n, long incarnation = 100, int max = 256) =>
-        new(Api(n), Gc(n), incarnation, _time, Suspect, Dead, Forget, max);
+        new(Api(n), Gc(n), incarnation, _time, Round, Dead, Forget, max);
 
-    private static MemberDigest Digest(int n, long incarnation = 100, long heartbeat = 1, bool left = false, long ageMs = 0) =>
-        new(Api(n), Gc(n), incarnation, heartbeat, left, ageMs);
+    private static MemberDigest Digest(int n, long incarnation = 100, long heartbeat = 1, bool left = false, long ageMs = 0, string? state = null) =>
+        new(Api(n), Gc(n), incarnation, heartbeat, left, ageMs, state);
+
+    // A probe of n went unanswered and nobody refuted the suspicion in time.
+    private void Die(MemberTable table, int n)
+    {
+        Assert.NotNull(table.Suspect(Gc(n)));
+        _time.Advance(Dead);
+        Assert.Contains(table.Tick(), d => d.GroupCacheAddr == Gc(n));
+    }
 
     private static MemberState StateOf(MemberTable table, int n) => table.View().Single(v => v.GroupCacheAddr == Gc(n)).State;
 
@@ -41,18 +50,57 @@ public class MemberTableTests
     }
 
     [Fact]
-    public void Silence_PastSuspectThenDeadAfter_SuspectsThenDropsFromTheRing()
+    public void Suspect_ThenNoRefutationForTheSuspicionTimeout_StaysOnTheRingThenDiesAndLeavesIt()
     {
         var table = Table(0);
         table.Merge([Digest(1)]);
 
-        _time.Advance(Suspect);
+        // Silence alone changes nothing: only a failed probe (or another node's claim) does.
+        _time.Advance(Dead * 10);
+        table.Tick();
+        Assert.Equal(MemberState.Alive, StateOf(table, 1));
+
+        var suspicion = table.Suspect(Gc(1));
+        Assert.Equal("suspect", suspicion?.State);
         Assert.Equal(MemberState.Suspect, StateOf(table, 1));
         Assert.Contains(Gc(1), table.RingMembers());
 
-        _time.Advance(Dead - Suspect);
+        // MEMBER_DEAD_AFTER less the round it took to notice.
+        Assert.Equal(Dead - Round, table.SuspicionTimeout);
+        _time.Advance(Dead - Round - TimeSpan.FromMilliseconds(1));
+        Assert.Empty(table.Tick());
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var death = Assert.Single(table.Tick());
+        Assert.Equal("dead", death.State);
         Assert.Equal(MemberState.Dead, StateOf(table, 1));
         Assert.Equal([Gc(0)], table.RingMembers());
+    }
+
+    [Fact]
+    public void Suspect_RefutedWithAHigherHeartbeat_IsAliveAgain()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, heartbeat: 5)]);
+        table.Suspect(Gc(1));
+
+        Assert.False(table.Merge([Digest(1, heartbeat: 5)]));
+        Assert.True(table.Merge([Digest(1, heartbeat: 6)]));
+
+        Assert.Equal(MemberState.Alive, StateOf(table, 1));
+        _time.Advance(Dead);
+        Assert.Empty(table.Tick());
+    }
+
+    [Fact]
+    public void SuspicionTimeout_GrowsWithLogOfTheClusterSize()
+    {
+        var small = Table(0, max: 2000);
+        var large = Table(0, max: 2000);
+        small.Merge([.. Enumerable.Range(1, 9).Select(n => Digest(n))]);
+        large.Merge([.. Enumerable.Range(1, 999).Select(n => Digest(n))]);
+
+        Assert.Equal(Dead - Round, small.SuspicionTimeout);
+        Assert.True(large.SuspicionTimeout >= Round * 3, $"{large.SuspicionTimeout}");
     }
 
     [Fact]
@@ -60,7 +108,7 @@ public class MemberTableTests
     {
         var table = Table(0);
         table.Merge([Digest(1, heartbeat: 5)]);
-        _time.Advance(Dead * 2);
+        Die(table, 1);
 
         table.Merge([Digest(1, heartbeat: 6)]);
 
@@ -73,7 +121,7 @@ public class MemberTableTests
     {
         var table = Table(0);
         table.Merge([Digest(1, heartbeat: 5)]);
-        _time.Advance(Dead);
+        Die(table, 1);
 
         table.Merge([Digest(1, heartbeat: 6)]);
 
@@ -86,7 +134,7 @@ public class MemberTableTests
     {
         var table = Table(0);
         table.Merge([Digest(1, heartbeat: 5)]);
-        _time.Advance(Suspect);
+        table.Suspect(Gc(1));
 
         table.Merge([Digest(1, heartbeat: 6)]);
 
@@ -98,23 +146,25 @@ public class MemberTableTests
     {
         var table = Table(0);
         table.Merge([Digest(1, heartbeat: 5)]);
-        _time.Advance(Dead);
+        Die(table, 1);
 
         table.Merge([Digest(1, incarnation: 200, heartbeat: 1)]);
 
+        Assert.Equal(MemberState.Alive, StateOf(table, 1));
         Assert.Empty(table.TakeRejoined());
     }
 
     [Fact]
-    public void TakeRejoined_DeadMemberRelayedWithOldNews_IsNotReported()
+    public void TakeRejoined_DeadMemberRelayedAliveAtTheSameVersion_IsNotRevived()
     {
         var table = Table(0);
         table.Merge([Digest(1, heartbeat: 5)]);
-        _time.Advance(Dead * 2);
+        Die(table, 1);
 
-        // A newer heartbeat, but the relaying node last saw it move longer ago than the dead-after time.
-        table.Merge([Digest(1, heartbeat: 6, ageMs: (long)(Dead * 1.5).TotalMilliseconds)]);
+        // Old news from a node that has not heard of the death: the dead member must refute it itself.
+        Assert.False(table.Merge([Digest(1, heartbeat: 5)]));
 
+        Assert.Equal(MemberState.Dead, StateOf(table, 1));
         Assert.Empty(table.TakeRejoined());
     }
 
@@ -123,6 +173,7 @@ public class MemberTableTests
     {
         var table = Table(0);
         table.Merge([Digest(1, heartbeat: 5)]);
+        Die(table, 1);
         _time.Advance(Forget);
         table.Tick();
         Assert.DoesNotContain(table.View(), v => v.GroupCacheAddr == Gc(1));
@@ -137,7 +188,8 @@ public class MemberTableTests
     {
         var table = Table(0);
         table.Merge([Digest(1, heartbeat: 5)]);
-        _time.Advance(Dead);
+        Assert.False(table.Merge([Digest(1, heartbeat: 5)]));
+        Die(table, 1);
 
         Assert.False(table.Merge([Digest(1, heartbeat: 5)]));
         Assert.Equal(MemberState.Dead, StateOf(table, 1));
@@ -179,14 +231,29 @@ public class MemberTableTests
     }
 
     [Fact]
-    public void Merge_UnknownMemberRelayedWithOldAge_IsDeadNotRevived()
+    public void Merge_UnknownMemberRelayedAsDead_IsDeadNotOnTheRing()
     {
         var table = Table(0);
 
-        table.Merge([Digest(2, ageMs: (long)(Dead * 3).TotalMilliseconds)]);
+        table.Merge([Digest(2, state: "dead", ageMs: (long)(Dead * 3).TotalMilliseconds)]);
 
         Assert.Equal(MemberState.Dead, StateOf(table, 2));
         Assert.Equal([Gc(0)], table.RingMembers());
+    }
+
+    [Fact]
+    public void Merge_SuspectThenDeadClaimsAtTheSameVersion_OutrankAliveAndEachOther()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, heartbeat: 3)]);
+
+        Assert.True(table.Merge([Digest(1, heartbeat: 3, state: "suspect")]));
+        Assert.Equal(MemberState.Suspect, StateOf(table, 1));
+        Assert.False(table.Merge([Digest(1, heartbeat: 3, state: "alive")]));
+        Assert.True(table.Merge([Digest(1, heartbeat: 3, state: "dead")]));
+        Assert.False(table.Merge([Digest(1, heartbeat: 3, state: "suspect")]));
+
+        Assert.Equal(MemberState.Dead, StateOf(table, 1));
     }
 
     [Fact]
@@ -229,6 +296,7 @@ public class MemberTableTests
     {
         var table = Table(0);
         table.Merge([Digest(1)]);
+        Die(table, 1);
         _time.Advance(Forget);
 
         table.Tick();
@@ -237,14 +305,17 @@ public class MemberTableTests
     }
 
     [Fact]
-    public void Tick_BumpsOwnHeartbeat()
+    public void Merge_SelfSuspectedAtItsVersion_RefutesWithAHigherHeartbeat()
     {
-        var table = Table(0);
+        var table = Table(0, incarnation: 100);
 
-        table.Tick();
-        table.Tick();
+        var news = table.MergeNews([Digest(0, incarnation: 100, heartbeat: 0, state: "suspect")]);
 
-        Assert.Equal(2, table.ToMessage().Members.Single(m => m.GroupCacheAddr == Gc(0)).Heartbeat);
+        var refutation = Assert.Single(news);
+        Assert.Equal(1, refutation.Heartbeat);
+        Assert.Equal("alive", refutation.State);
+        Assert.Equal(1, table.Refutations);
+        Assert.Empty(table.MergeNews([Digest(0, incarnation: 100, heartbeat: 0, state: "dead")]));
     }
 
     [Fact]

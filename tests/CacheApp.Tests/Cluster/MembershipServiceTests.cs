@@ -25,7 +25,7 @@ public class MembershipServiceTests
     private MembershipService Service(out MemberTable table)
     {
         var settings = SettingsLoader.Load(n => n switch { "SELF_HOST" => "127.0.0.1", "API_PORT" => "9000", "GROUPCACHE_PORT" => "9001", _ => null }, () => "unused");
-        table = new MemberTable(SelfApi, SelfGc, 1, _time, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(1), 256);
+        table = new MemberTable(SelfApi, SelfGc, 1, _time, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(1), 256);
         return new MembershipService(settings, table, _ring, new ClusterClient(null), NullLogger<MembershipService>.Instance, _time);
     }
 
@@ -56,12 +56,16 @@ public class MembershipServiceTests
     }
 
     [Fact]
-    public void Publish_AfterDeadAfter_DropsTheSilentMember()
+    public void Publish_SuspicionNotRefutedWithinDeadAfter_DropsTheMember()
     {
-        var service = Service(out _);
+        var service = Service(out var table);
         service.Receive(From(1));
+        service.Receive(new ClusterMessage(SelfGc, [new MemberDigest(OtherApi, OtherGc, 5, 1, false, 0, "suspect")]));
+        Assert.Equal([SelfGc, OtherGc], _ring.Calls[^1]);
 
-        _time.Advance(TimeSpan.FromSeconds(3));
+        // Heard of, not suspected here: twice the suspicion timeout.
+        _time.Advance(table.SuspicionTimeout * 2);
+        table.Tick();
         service.Publish();
 
         Assert.Equal([SelfGc], _ring.Calls[^1]);

@@ -1,0 +1,460 @@
+namespace CacheApp.Cluster;
+
+/// <summary>A message the protocol wants sent: POST {ToApi}/api/cluster/{Verb}.</summary>
+public sealed record Outgoing(string ToApi, string Verb, ClusterMessage Message);
+
+/// <summary>
+/// SWIM membership, as pure logic: it consumes messages, answers and failures, and produces the
+/// messages to send; time comes from a <see cref="TimeProvider"/>, randomness from a seeded
+/// <see cref="Random"/>. The node drives it over HTTP (<see cref="MembershipService"/>); the tests'
+/// simulator drives the same code over a fake network.
+/// </summary>
+/// <remarks>
+/// Each round (<see cref="SwimOptions.ProbeInterval"/>) the node pings one member, in a shuffled
+/// round-robin order; when the ping is not answered within <see cref="SwimOptions.ProbeTimeout"/> it
+/// asks <see cref="SwimOptions.IndirectProbes"/> other members to ping it (ping-req), and when no ack
+/// came by <see cref="SwimOptions.SuspectAfter"/> the member becomes suspect. Changes (joins,
+/// suspicions, deaths, refutations, leaves) ride on every message, each a bounded number of times,
+/// and are gossiped to <see cref="SwimOptions.Fanout"/> random members while any are pending. Every
+/// few rounds one page of the table is exchanged with a random member (push-pull), so that changes
+/// lost on the way still arrive. Not thread-safe: one caller at a time.
+/// </remarks>
+public sealed class SwimProtocol
+{
+    private readonly MemberTable _table;
+    private readonly SwimOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Random _random;
+    private readonly MembershipStats _stats;
+    private readonly BroadcastQueue _queue = new();
+    private readonly Seed[] _seeds;
+    private readonly Dictionary<long, Relay> _relays = [];
+    private readonly TimeSpan _maxBackoff;
+    private List<(string ApiAddr, string GroupCacheAddr)> _probeOrder = [];
+    private int _probeIndex;
+    private Probe? _probe;
+    private long _seq;
+    private long _round;
+    private int _syncPage;
+    private DateTimeOffset _nextRound;
+    private DateTimeOffset _nextGossip;
+
+    public SwimProtocol(MemberTable table, SwimOptions options, TimeProvider time, Random random, IEnumerable<string> seeds, MembershipStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(random);
+        ArgumentNullException.ThrowIfNull(seeds);
+        _table = table;
+        _options = options;
+        _time = time;
+        _random = random;
+        _stats = stats ?? throw new ArgumentNullException(nameof(stats));
+        _seeds = [.. seeds.Distinct(StringComparer.Ordinal).Where(s => s != table.SelfApiAddr).Select(s => new Seed(s))];
+        _maxBackoff = options.ProbeInterval * 2 > TimeSpan.FromSeconds(2) ? options.ProbeInterval * 2 : TimeSpan.FromSeconds(2);
+        _nextRound = _nextGossip = time.GetUtcNow();
+    }
+
+    /// <summary>Raised when an initial peer answered a join: its address and how many rows its first page held.</summary>
+    public event Action<string, int>? Joined;
+
+    /// <summary>Raised the first time an initial peer cannot be reached (then retried with backoff).</summary>
+    public event Action<string>? SeedUnreachable;
+
+    /// <summary>Raised for each member this node declares dead (its suspicion timed out here).</summary>
+    public event Action<MemberDigest>? DeclaredDead;
+
+    /// <summary>Changes waiting to be passed on.</summary>
+    public int PendingUpdates => _queue.Count;
+
+    /// <summary>
+    /// Advances the protocol to now: starts a round when one is due (a probe, push-pull, joins),
+    /// gossips pending changes, and acts on probes that timed out. Call it often (a tenth of a round).
+    /// </summary>
+    public List<Outgoing> Tick()
+    {
+        var now = _time.GetUtcNow();
+        var outgoing = new List<Outgoing>();
+        CheckProbe(now, outgoing);
+        ExpireRelays(now);
+        foreach (var death in _table.ExpireSuspicions())
+        {
+            Declare(death);
+        }
+
+        if (now >= _nextRound)
+        {
+            _nextRound = now + _options.ProbeInterval;
+            Round(now, outgoing);
+        }
+
+        if (now >= _nextGossip)
+        {
+            _nextGossip = now + _options.GossipInterval;
+            Gossip(outgoing);
+        }
+
+        return outgoing;
+    }
+
+    /// <summary>Handles a request from another node; returns the answer and adds what else must be sent.</summary>
+    public ClusterMessage Receive(string verb, ClusterMessage message, List<Outgoing> outgoing)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(outgoing);
+        var news = _table.MergeNews(message.Members);
+        Spread(news, verb is "sync" ? message.From : null);
+        switch (verb)
+        {
+            case "ping":
+                return Message([], seq: message.Seq);
+            case "ping-req" when message.Target is { } target && message.TargetApi is { } targetApi && message.Seq is { } originSeq:
+                string? originApi = message.FromApi ?? _table.DigestOf(message.From)?.ApiAddr;
+                if (originApi is not null && target != _table.SelfGroupCacheAddr)
+                {
+                    long seq = ++_seq;
+                    _relays[seq] = new Relay(originApi, originSeq, target, _time.GetUtcNow() + _options.ProbeInterval);
+                    outgoing.Add(new Outgoing(targetApi, "ping", Message([target], seq: seq)));
+                }
+
+                return Message([]);
+            case "ack":
+                if (_probe is { } probe && message.Seq == probe.Seq && message.Target == probe.Target)
+                {
+                    Acked(probe);
+                }
+
+                return Message([]);
+            case "join":
+                var page = _table.Page(message.Page ?? 0, ClusterLimits.JoinPageSize, out bool more);
+                return new ClusterMessage(_table.SelfGroupCacheAddr, page, _table.SelfApiAddr, Page: message.Page ?? 0, More: more);
+            case "sync":
+                var syncPage = _table.Page(message.Page ?? 0, ClusterLimits.SyncPageSize, out bool syncMore);
+                return new ClusterMessage(_table.SelfGroupCacheAddr, syncPage, _table.SelfApiAddr, Page: message.Page ?? 0, More: syncMore);
+            default:
+                return Message([]);
+        }
+    }
+
+    /// <summary>Handles the (valid) answer to a request this node sent; adds what else must be sent.</summary>
+    public void Answered(Outgoing request, ClusterMessage answer, List<Outgoing> outgoing)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(answer);
+        ArgumentNullException.ThrowIfNull(outgoing);
+        var news = _table.MergeNews(answer.Members);
+        _table.Heard(answer.From);
+
+        // A page of someone's table is not passed on (every node would repeat the whole table);
+        // only what it says of its sender is.
+        Spread(news, request.Verb is "join" or "sync" ? answer.From : null);
+        switch (request.Verb)
+        {
+            case "ping" when request.Message.Seq is { } seq:
+                if (_probe is { } probe && probe.Seq == seq)
+                {
+                    Acked(probe);
+                }
+                else if (_relays.Remove(seq, out var relay))
+                {
+                    outgoing.Add(new Outgoing(relay.OriginApi, "ack", Message([], seq: relay.OriginSeq, target: relay.Target)));
+                }
+
+                break;
+            case "join":
+                if (_seeds.FirstOrDefault(s => s.ApiAddr == request.ToApi) is { } seed && request.Message.Page is null or 0)
+                {
+                    seed.Joined = true;
+                    seed.Backoff = Seed.FirstBackoff;
+                    seed.Failures = 0;
+                    Joined?.Invoke(seed.ApiAddr, answer.Members.Count);
+                }
+
+                // The rest of the seed's table, a page at a time: a new node learns the whole ring at once.
+                if (answer.More == true && (request.Message.Page ?? 0) < ClusterLimits.MaxPage)
+                {
+                    outgoing.Add(new Outgoing(request.ToApi, "join", JoinMessage(page: (request.Message.Page ?? 0) + 1)));
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Handles a request that got no valid answer (refused, timed out, an error status, an invalid body).</summary>
+    public void Failed(Outgoing request, List<Outgoing> outgoing)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(outgoing);
+        if (request.Verb == "ping" && _probe is { Acked: false, IndirectSent: false } probe && request.Message.Seq == probe.Seq)
+        {
+            // Refused at once (the process is gone): no need to wait out the probe timeout.
+            SendIndirect(probe, outgoing);
+        }
+        else if (request.Verb == "join" && request.Message.Page is null or 0 && _seeds.FirstOrDefault(s => s.ApiAddr == request.ToApi) is { } seed)
+        {
+            seed.NextTry = _time.GetUtcNow() + seed.Backoff;
+            if (seed.Failures++ == 0)
+            {
+                SeedUnreachable?.Invoke(seed.ApiAddr);
+            }
+
+            seed.Backoff = seed.Backoff * 2 > _maxBackoff ? _maxBackoff : seed.Backoff * 2;
+        }
+    }
+
+    /// <summary>Marks this node as leaving and returns the leave messages: a few live members, who pass it on.</summary>
+    public List<Outgoing> Leave()
+    {
+        var left = _table.MarkLeaving();
+        var message = new ClusterMessage(_table.SelfGroupCacheAddr, [left], _table.SelfApiAddr);
+        return [.. _table.RandomLive(_random, _options.LeaveFanout).Select(m => new Outgoing(m.ApiAddr, "leave", message))];
+    }
+
+    private void Round(DateTimeOffset now, List<Outgoing> outgoing)
+    {
+        _round++;
+        foreach (var death in _table.Tick())
+        {
+            Declare(death);
+        }
+
+        if (_probe is { Acked: false } unfinished)
+        {
+            Suspect(unfinished, outgoing);
+        }
+
+        _probe = null;
+        StartProbe(now, outgoing);
+
+        int live = _table.LiveCount;
+        if (_round % _options.PushPullEvery == 0 && live > 0)
+        {
+            // One page of the table, the next one each time: the cost per round stays the same
+            // whatever the cluster's size, and over PageCount exchanges the whole table is seen.
+            var (api, _) = _table.RandomLive(_random, 1)[0];
+            int pages = _table.PageCount(ClusterLimits.SyncPageSize);
+            int page = _syncPage++ % pages;
+            var rows = _table.Page(page, ClusterLimits.SyncPageSize, out bool more);
+            outgoing.Add(new Outgoing(api, "sync", new ClusterMessage(_table.SelfGroupCacheAddr, rows, _table.SelfApiAddr, Page: page, More: more)));
+        }
+
+        if (_round % _options.RetryGoneEvery == 0)
+        {
+            // A member that died or left may be back at the same address (a healed partition, a
+            // restart without INITIAL_PEERS): the ping carries what this node believes of it, so
+            // that it refutes it or answers with its new incarnation.
+            var gone = _table.Members(MemberState.Dead, MemberState.Left);
+            if (gone.Count > 0)
+            {
+                var (api, gc) = gone[_random.Next(gone.Count)];
+                outgoing.Add(new Outgoing(api, "ping", Message([gc], seq: ++_seq)));
+            }
+        }
+
+        bool alone = live == 0;
+        foreach (var seed in _seeds)
+        {
+            if (alone)
+            {
+                seed.Joined = false;
+            }
+
+            if (!seed.Joined && seed.NextTry <= now)
+            {
+                // Retried on the backoff until it answers; the answer resets it.
+                seed.NextTry = now + seed.Backoff;
+                outgoing.Add(new Outgoing(seed.ApiAddr, "join", JoinMessage(page: null)));
+            }
+        }
+    }
+
+    private void StartProbe(DateTimeOffset now, List<Outgoing> outgoing)
+    {
+        for (int tries = 0; tries < 2; tries++)
+        {
+            while (_probeIndex < _probeOrder.Count)
+            {
+                var (api, gc) = _probeOrder[_probeIndex++];
+                if (_table.DigestOf(gc) is { } d && MemberTable.StateOf(d) is MemberState.Alive or MemberState.Suspect)
+                {
+                    var probe = new Probe(gc, api, ++_seq, now);
+                    _probe = probe;
+                    _stats.Probe();
+                    outgoing.Add(new Outgoing(api, "ping", Message([gc], seq: probe.Seq)));
+                    return;
+                }
+            }
+
+            // A new shuffled order once every member was probed: each is probed once per pass.
+            _probeOrder = [.. _table.Members(MemberState.Alive, MemberState.Suspect)];
+            Shuffle(_probeOrder);
+            _probeIndex = 0;
+        }
+    }
+
+    private void CheckProbe(DateTimeOffset now, List<Outgoing> outgoing)
+    {
+        if (_probe is not { Acked: false } probe)
+        {
+            return;
+        }
+
+        if (now - probe.StartedAt >= _options.SuspectAfter)
+        {
+            Suspect(probe, outgoing);
+            _probe = null;
+        }
+        else if (!probe.IndirectSent && now - probe.StartedAt >= _options.ProbeTimeout)
+        {
+            SendIndirect(probe, outgoing);
+        }
+    }
+
+    private void SendIndirect(Probe probe, List<Outgoing> outgoing)
+    {
+        probe.IndirectSent = true;
+        foreach (var (api, _) in _table.RandomLive(_random, _options.IndirectProbes, aliveOnly: true, except: probe.Target))
+        {
+            _stats.IndirectProbe();
+            outgoing.Add(new Outgoing(api, "ping-req", Message([], seq: probe.Seq, target: probe.Target, targetApi: probe.TargetApi)));
+        }
+    }
+
+    private void Declare(MemberDigest death)
+    {
+        _queue.Add(death);
+        _nextGossip = _time.GetUtcNow(); // news this important goes out now, not at the next gossip
+        DeclaredDead?.Invoke(death);
+    }
+
+    private void Suspect(Probe probe, List<Outgoing> outgoing)
+    {
+        if (_table.Suspect(probe.Target) is { } suspicion)
+        {
+            _stats.Suspicion();
+            _queue.Add(suspicion);
+            _nextGossip = _time.GetUtcNow();
+
+            // Told to the member itself as well: if it is alive after all, its refutation comes
+            // straight back in the answer, long before the suspicion times out here.
+            outgoing.Add(new Outgoing(probe.TargetApi, "ping", Message([probe.Target], seq: ++_seq)));
+        }
+    }
+
+    private void Acked(Probe probe)
+    {
+        probe.Acked = true;
+        _table.Heard(probe.Target);
+    }
+
+    private void Gossip(List<Outgoing> outgoing)
+    {
+        if (_queue.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (api, _) in _table.RandomLive(_random, _options.Fanout))
+        {
+            outgoing.Add(new Outgoing(api, "gossip", Message([])));
+        }
+    }
+
+    private void ExpireRelays(DateTimeOffset now)
+    {
+        if (_relays.Count == 0)
+        {
+            return;
+        }
+
+        foreach (long seq in _relays.Where(r => r.Value.Expires < now).Select(r => r.Key).ToArray())
+        {
+            _relays.Remove(seq);
+        }
+    }
+
+    // News learnt is passed on; with onlyAbout set, only the news about that member (its own row).
+    private void Spread(IReadOnlyList<MemberDigest> news, string? onlyAbout)
+    {
+        foreach (var d in news)
+        {
+            if (d.GroupCacheAddr == _table.SelfGroupCacheAddr)
+            {
+                _stats.Refutation();
+                _queue.Add(d);
+            }
+            else if (onlyAbout is null || d.GroupCacheAddr == onlyAbout)
+            {
+                _queue.Add(d);
+            }
+        }
+    }
+
+    // Every message carries this node's own row, then what it believes of the members it is about
+    // when that is not "alive" (so that a wrongly suspected member refutes at once), then the
+    // pending changes, up to the cap.
+    private ClusterMessage Message(IReadOnlyList<string> about, long? seq = null, string? target = null, string? targetApi = null)
+    {
+        var self = _table.SelfDigest();
+        var members = new List<MemberDigest>(ClusterLimits.MaxUpdatesPerMessage) { self };
+        var skip = new HashSet<string>(StringComparer.Ordinal) { self.GroupCacheAddr };
+        foreach (string gc in about)
+        {
+            if (_table.DigestOf(gc) is { } d && MemberTable.StateOf(d) != MemberState.Alive && skip.Add(gc))
+            {
+                members.Add(d);
+            }
+        }
+
+        int live = _table.LiveCount + 1;
+        int limit = _options.RetransmitMult * (int)Math.Ceiling(Math.Log10(live + 1));
+        members.AddRange(_queue.Take(ClusterLimits.MaxUpdatesPerMessage - members.Count, Math.Max(1, limit), skip));
+        return new ClusterMessage(_table.SelfGroupCacheAddr, members, _table.SelfApiAddr, seq, target, targetApi);
+    }
+
+    private ClusterMessage JoinMessage(int? page) =>
+        new(_table.SelfGroupCacheAddr, [_table.SelfDigest()], _table.SelfApiAddr, Page: page);
+
+    private void Shuffle<T>(List<T> list)
+    {
+        for (int i = list.Count - 1; i > 0; i--)
+        {
+            int j = _random.Next(i + 1);
+            (list[i], list[j]) = (list[j], list[i]);
+        }
+    }
+
+    private sealed class Probe(string target, string targetApi, long seq, DateTimeOffset startedAt)
+    {
+        public string Target { get; } = target;
+
+        public string TargetApi { get; } = targetApi;
+
+        public long Seq { get; } = seq;
+
+        public DateTimeOffset StartedAt { get; } = startedAt;
+
+        public bool IndirectSent { get; set; }
+
+        public bool Acked { get; set; }
+    }
+
+    private sealed record Relay(string OriginApi, long OriginSeq, string Target, DateTimeOffset Expires);
+
+    /// <summary>An INITIAL_PEERS address and when to try it next.</summary>
+    private sealed class Seed(string apiAddr)
+    {
+        public static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
+
+        public string ApiAddr { get; } = apiAddr;
+
+        public bool Joined { get; set; }
+
+        public DateTimeOffset NextTry { get; set; }
+
+        public TimeSpan Backoff { get; set; } = FirstBackoff;
+
+        public int Failures { get; set; }
+    }
+}

@@ -1,0 +1,184 @@
+using CacheApp.Cluster;
+using CacheApp.Tests.Cluster.Simulation;
+
+namespace CacheApp.Tests.Cluster;
+
+/// <summary>The protocol's steps, one node at a time, with a fake clock and no network.</summary>
+public class SwimProtocolTests
+{
+    private static readonly TimeSpan Round = TimeSpan.FromSeconds(1);
+    private readonly SimTime _time = new();
+
+    private static string Api(int n) => $"http://127.0.0.1:{9000 + (2 * n)}";
+
+    private static string Gc(int n) => $"http://127.0.0.1:{9001 + (2 * n)}";
+
+    private static MemberDigest Alive(int n, long heartbeat = 0) => new(Api(n), Gc(n), 1, heartbeat, false, 0, "alive");
+
+    private (SwimProtocol Protocol, MemberTable Table, MembershipStats Stats) Node(int members, int self = 0, IEnumerable<string>? seeds = null)
+    {
+        var table = new MemberTable(Api(self), Gc(self), 1, _time, Round, TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(10), 4096);
+        table.Merge([.. Enumerable.Range(1, members - 1).Select(n => Alive(n))]);
+        var stats = new MembershipStats();
+        return (new SwimProtocol(table, new SwimOptions { ProbeInterval = Round }, _time, new Random(1), seeds ?? [], stats), table, stats);
+    }
+
+    private List<Outgoing> Advance(SwimProtocol protocol, TimeSpan by)
+    {
+        var all = new List<Outgoing>();
+        var end = _time.Now + by;
+        while (_time.Now < end)
+        {
+            _time.Now += TimeSpan.FromMilliseconds(100);
+            all.AddRange(protocol.Tick());
+        }
+
+        return all;
+    }
+
+    [Fact]
+    public void Tick_EachRound_PingsExactlyOneMember()
+    {
+        var (protocol, _, stats) = Node(50);
+
+        var first = protocol.Tick();
+        var rest = Advance(protocol, (Round * 9) + TimeSpan.FromMilliseconds(50));
+
+        Assert.Single(first, o => o.Verb == "ping");
+        Assert.Equal(10, stats.Probes);
+    }
+
+    [Fact]
+    public void Probe_Unanswered_AsksThreeOthersThenSuspectsAndGossipsTheSuspicion()
+    {
+        var (protocol, table, stats) = Node(10);
+        var ping = Assert.Single(protocol.Tick(), o => o.Verb == "ping");
+        string target = ping.ToApi;
+
+        var afterTimeout = Advance(protocol, TimeSpan.FromMilliseconds(500));
+        var indirect = afterTimeout.Where(o => o.Verb == "ping-req").ToArray();
+        Assert.Equal(3, indirect.Length);
+        Assert.All(indirect, o => Assert.Equal(target, o.Message.TargetApi));
+        Assert.All(indirect, o => Assert.NotEqual(target, o.ToApi));
+        Assert.Equal(3, stats.IndirectProbes);
+
+        var later = Advance(protocol, TimeSpan.FromMilliseconds(500));
+        var suspect = table.View().Single(v => v.ApiAddr == target);
+        Assert.Equal(MemberState.Suspect, suspect.State);
+        Assert.Equal(1, stats.Suspicions);
+        var gossip = later.Where(o => o.Verb == "gossip").ToArray();
+        Assert.Equal(3, gossip.Length);
+        Assert.All(gossip, g => Assert.Contains(g.Message.Members, d => d.ApiAddr == target && d.State == "suspect"));
+    }
+
+    [Fact]
+    public void Probe_AckedThroughARelay_IsNotSuspected()
+    {
+        var (protocol, table, stats) = Node(10);
+        var ping = Assert.Single(protocol.Tick(), o => o.Verb == "ping");
+        var indirect = Advance(protocol, TimeSpan.FromMilliseconds(500)).First(o => o.Verb == "ping-req");
+
+        protocol.Receive("ack", new ClusterMessage(Gc(9), [], Api(9), indirect.Message.Seq, indirect.Message.Target), []);
+        Advance(protocol, TimeSpan.FromMilliseconds(500));
+
+        Assert.Equal(MemberState.Alive, table.View().Single(v => v.ApiAddr == ping.ToApi).State);
+        Assert.Equal(0, stats.Suspicions);
+    }
+
+    [Fact]
+    public void PingReq_AsRelay_PingsTheTargetAndForwardsItsAckToTheOrigin()
+    {
+        var (relay, _, _) = Node(10);
+        var outgoing = new List<Outgoing>();
+
+        relay.Receive("ping-req", new ClusterMessage(Gc(1), [], Api(1), 42, Gc(2), Api(2)), outgoing);
+        var ping = Assert.Single(outgoing);
+        Assert.Equal(("ping", Api(2)), (ping.Verb, ping.ToApi));
+
+        var more = new List<Outgoing>();
+        relay.Answered(ping, new ClusterMessage(Gc(2), [Alive(2)], Api(2), ping.Message.Seq), more);
+
+        var ack = Assert.Single(more);
+        Assert.Equal(("ack", Api(1), 42L, Gc(2)), (ack.Verb, ack.ToApi, ack.Message.Seq!.Value, ack.Message.Target));
+    }
+
+    [Fact]
+    public void Receive_SuspicionOfItself_RefutesInTheAnswer()
+    {
+        var (protocol, table, stats) = Node(3);
+        var claim = new MemberDigest(Api(0), Gc(0), 1, 0, false, 0, "suspect");
+
+        var answer = protocol.Receive("ping", new ClusterMessage(Gc(1), [claim], Api(1), 7), []);
+
+        Assert.Equal(7, answer.Seq);
+        var self = answer.Members.Single(d => d.GroupCacheAddr == Gc(0));
+        Assert.Equal(("alive", 1L), (self.State, self.Heartbeat));
+        Assert.Equal(1, stats.Refutations);
+        Assert.Equal(1, table.SelfDigest().Heartbeat);
+    }
+
+    [Fact]
+    public void Messages_CarryAtMostTheCapOfUpdates()
+    {
+        var (protocol, _, _) = Node(2);
+        var news = Enumerable.Range(10, 200).Select(n => Alive(n)).ToArray();
+        protocol.Receive("gossip", new ClusterMessage(Gc(1), news, Api(1)), []);
+
+        var answer = protocol.Receive("gossip", new ClusterMessage(Gc(1), [], Api(1)), []);
+
+        Assert.Equal(ClusterLimits.MaxUpdatesPerMessage, answer.Members.Count);
+    }
+
+    [Fact]
+    public void Update_IsSentABoundedNumberOfTimes()
+    {
+        var (protocol, _, _) = Node(10);
+        var first = protocol.Receive("gossip", new ClusterMessage(Gc(1), [Alive(50)], Api(1)), []);
+
+        int carried = first.Members.Count(d => d.GroupCacheAddr == Gc(50));
+        for (int i = 0; i < 100; i++)
+        {
+            var answer = protocol.Receive("ping", new ClusterMessage(Gc(1), [], Api(1), i), []);
+            carried += answer.Members.Count(d => d.GroupCacheAddr == Gc(50));
+        }
+
+        // RetransmitMult (4) times ceil(log10(12)) = 8.
+        Assert.Equal(8, carried);
+    }
+
+    [Fact]
+    public void Join_AnswersInPagesAndTheJoinerFetchesEveryPage()
+    {
+        var (seed, _, _) = Node(150);
+        var (joiner, joinerTable, _) = Node(1, self: 500, seeds: [Api(0)]);
+
+        var join = Assert.Single(joiner.Tick(), o => o.Verb == "join");
+        var pages = 0;
+        var request = join;
+        while (request is not null)
+        {
+            var answer = seed.Receive("join", request.Message, []);
+            Assert.True(answer.Members.Count <= ClusterLimits.JoinPageSize);
+            pages++;
+            var more = new List<Outgoing>();
+            joiner.Answered(request, answer, more);
+            request = more.SingleOrDefault(o => o.Verb == "join");
+        }
+
+        Assert.Equal(3, pages);
+        Assert.Equal(151, joinerTable.Count);
+    }
+
+    [Fact]
+    public void PushPull_SendsOnePageEveryFewRounds_WhateverTheClusterSize()
+    {
+        var (protocol, _, _) = Node(500);
+
+        var sent = Advance(protocol, Round * 50);
+
+        var syncs = sent.Where(o => o.Verb == "sync").ToArray();
+        Assert.Equal(10, syncs.Length);
+        Assert.All(syncs, s => Assert.Equal(ClusterLimits.SyncPageSize, s.Message.Members.Count));
+        Assert.Equal(Enumerable.Range(0, 10), syncs.Select(s => s.Message.Page!.Value));
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using CacheApp.Cluster;
+
+namespace CacheApp.Tests.Integration;
+
+/// <summary>Every membership endpoint, fed the malformed-message corpus: 4xx with a JSON error, never 5xx, table unchanged.</summary>
+public class MembershipInputTests
+{
+    private static async Task<(int Status, string Body)> PostAsync(string url, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await TestHttp.Client.PostAsync(new Uri(url), content);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    // The table without its clocks: who is there, at which address, in which state and version.
+    private static async Task<string> TableAsync(CacheNode node)
+    {
+        var members = (await node.PeersAsync()).GetProperty("members").EnumerateArray()
+            .Select(m => $"{m.GetProperty("groupcacheAddr")} {m.GetProperty("apiAddr")} {m.GetProperty("state")} {m.GetProperty("incarnation")}");
+        return string.Join('\n', members);
+    }
+
+    [Fact]
+    public async Task Corpus_EveryMembershipEndpoint_Is4xxWithJsonErrorAndTheTableIsUnchanged()
+    {
+        using var cluster = await TestCluster.StartAsync(2, new Dictionary<string, string> { ["MEMBER_DEAD_AFTER"] = "15s" });
+        var node = cluster.Nodes[0];
+        string before = await TableAsync(node);
+        var failures = new List<string>();
+        int sent = 0;
+
+        foreach (string verb in ClusterEndpoints.Verbs)
+        {
+            string url = $"{node.ApiUrl}/api/cluster/{verb}";
+
+            // The control: a well-formed message from the other member is taken, so that the
+            // refusals below are refusals of the body and not of the route.
+            var (okStatus, okBody) = await PostAsync(url, Encoding.UTF8.GetBytes($$"""{"from":"{{cluster.Nodes[1].GcAddr}}","members":[]}"""));
+            if (okStatus != 200)
+            {
+                failures.Add($"{verb} control: {okStatus} {okBody}");
+            }
+
+            foreach (var (name, body) in MembershipCorpus.Cases())
+            {
+                var (status, text) = await PostAsync(url, body);
+                sent++;
+                if (status is < 400 or >= 500)
+                {
+                    failures.Add($"{verb} / {name}: {status} {text[..Math.Min(200, text.Length)]}");
+                }
+                else if (!text.Contains("\"error\"", StringComparison.Ordinal))
+                {
+                    failures.Add($"{verb} / {name}: {status} without a JSON error: {text[..Math.Min(200, text.Length)]}");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join('\n', failures));
+        Assert.True(sent > 300, $"only {sent} bad messages sent");
+        Assert.Equal(before, await TableAsync(node));
+        Assert.False(node.Process.HasExited);
+    }
+}
