@@ -55,10 +55,11 @@ for project in $(grep -o '[a-z]*/[^"]*\.Tests\.csproj' GroupCache.slnx); do
     --logger "trx;LogFileName=$results/$name.trx" --logger "console;verbosity=normal" || status=1
 done
 
-# The cluster tests once more, against the Native AOT executables instead of dotnet X.dll
-# (tests/ServiceTesting's ServiceProcess runs CACHEAPP_BINARY and SOURCEAPP_BINARY when set).
-echo "== CacheApp.Tests, Category=Cluster, against the Native AOT build"
-CACHEAPP_BINARY="$aot_out/CacheApp/CacheApp" SOURCEAPP_BINARY="$aot_out/SourceApp/SourceApp" \
+# The cluster tests once more, with the cache nodes the Native AOT executable instead of
+# dotnet CacheApp.dll (tests/ServiceTesting's ServiceProcess runs CACHEAPP_BINARY when set; it would
+# run SOURCEAPP_BINARY for the source likewise).
+echo "== CacheApp.Tests, Category=Cluster, against the Native AOT build of CacheApp"
+CACHEAPP_BINARY="$aot_out/CacheApp/CacheApp" \
   dotnet test tests/CacheApp.Tests/CacheApp.Tests.csproj --no-build -c Debug -nologo --filter "Category=Cluster" \
   --logger "trx;LogFileName=$results/CacheApp.Tests.aot.trx" --logger "console;verbosity=normal" || status=1
 
