@@ -13,7 +13,6 @@ namespace CacheApp.Tests.Integration;
 /// Without a secret the node serves the forged values; a cluster started by start-services.sh, or a
 /// node with CLUSTER_SECRET, refuses the join, keeps its ring and never asks the fake for anything.
 /// </summary>
-[Trait("Category", "Cluster")] // also run against the Native AOT build (test.sh)
 public class ForgedMemberTests
 {
     private const string Secret = "ring-secret-for-tests";
