@@ -229,7 +229,7 @@ foreach (string note in context.Notes)
     Console.WriteLine("note: " + note);
 }
 
-Console.WriteLine($"\nresults: {jsonPath}\nchart:   {paths.ChartPath}{(scalingChart is null ? "" : $"\nscaling: {scalingChart}")}\nelapsed: {clock.Elapsed:mm\\:ss}");
+Console.WriteLine($"\nresults: {jsonPath}{(context.Measurements.Any(m => !m.Scenario.StartsWith("scaling-", StringComparison.Ordinal)) ? $"\nchart:   {paths.ChartPath}" : "")}{(scalingChart is null ? "" : $"\nscaling: {scalingChart}")}\nelapsed: {clock.Elapsed:mm\\:ss}");
 return 0;
 
 // The command as a person typed it: run.sh adds --repo, and --aot becomes --aot-binary PATH.
