@@ -3,6 +3,8 @@
 # cache nodes, as in the seed's cluster example.
 #
 #   ./start-services.sh           build once (Release), start, wait until healthy and converged
+#   ./start-services.sh --aot     the same with Native AOT executables (publish-aot.sh publishes them
+#                                 when the sources changed; needs clang and zlib1g-dev)
 #   ./start-services.sh stop      stop exactly the processes this script started (by their PID files)
 #   ./start-services.sh status    show what runs
 #   ./start-services.sh detect-ip print the internal IP the services would announce
@@ -23,6 +25,7 @@
 #   CLUSTER_SECRET_FILE  read the secret from this file instead
 #   LOG_DIR, RUN_DIR, DATA_DIR   logs, PID files, the source's database (default ./logs ./run ./data)
 #   CONFIGURATION build configuration (default Release); SKIP_BUILD=1 reuses the last build
+#   AOT_OUT       with --aot: where the AOT executables are (default ./publish/aot)
 #   WAIT_SECONDS  how long to wait for health and convergence (default 60)
 set -euo pipefail
 
@@ -40,6 +43,8 @@ WAIT_SECONDS="${WAIT_SECONDS:-60}"
 DOTNET="${DOTNET:-dotnet}"
 CACHE_DLL="$ROOT/src/CacheApp/bin/$CONFIGURATION/net10.0/CacheApp.dll"
 SOURCE_DLL="$ROOT/src/SourceApp/bin/$CONFIGURATION/net10.0/SourceApp.dll"
+AOT=0
+AOT_OUT="${AOT_OUT:-$ROOT/publish/aot}"
 
 die() { echo "start-services: $*" >&2; exit 1; }
 
@@ -128,16 +133,17 @@ port_busy() {
 
 # True when the PID file's process is alive and is the service it names (not a reused PID).
 pid_alive() {
-  local pidfile="$1" pid dll
+  local pidfile="$1" pid app
   [[ -f "$pidfile" ]] || return 1
   pid="$(cat "$pidfile")"
   is_number "$pid" || return 1
   [[ -r "/proc/$pid/cmdline" ]] || return 1
   case "$(basename "$pidfile" .pid)" in
-    source) dll="SourceApp.dll" ;;
-    *) dll="CacheApp.dll" ;;
+    source) app="SourceApp" ;;
+    *) app="CacheApp" ;;
   esac
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$dll"
+  # "dotnet .../CacheApp.dll ..." or, built with --aot, ".../CacheApp ...".
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -Eq -- "(^|/)$app(\.dll)? "
 }
 
 stop_one() {
@@ -270,13 +276,27 @@ cmd_start() {
   mkdir -p "$LOG_DIR" "$RUN_DIR" "$DATA_DIR"
   choose_cluster_secret
 
-  if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  local source_cmd cache_cmd
+  if [[ "$AOT" == 1 ]]; then
+    if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+      echo "Publishing Native AOT executables (when the sources changed; a few minutes)..."
+      AOT_OUT="$AOT_OUT" "$ROOT/publish-aot.sh" SourceApp CacheApp >"$LOG_DIR/build.log" 2>&1 \
+        || { tail -n 30 "$LOG_DIR/build.log" >&2; die "the Native AOT publish failed (see $LOG_DIR/build.log)"; }
+    fi
+    source_cmd=("$AOT_OUT/SourceApp/SourceApp")
+    cache_cmd=("$AOT_OUT/CacheApp/CacheApp")
+    [[ -x "${cache_cmd[0]}" && -x "${source_cmd[0]}" ]] || die "Native AOT executables not found under $AOT_OUT (run ./publish-aot.sh)"
+  elif [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     echo "Building ($CONFIGURATION)..."
     "$DOTNET" build "$ROOT/src/SourceApp/SourceApp.csproj" -c "$CONFIGURATION" -nologo -v quiet >"$LOG_DIR/build.log" 2>&1 \
       && "$DOTNET" build "$ROOT/src/CacheApp/CacheApp.csproj" -c "$CONFIGURATION" -nologo -v quiet >>"$LOG_DIR/build.log" 2>&1 \
       || { tail -n 30 "$LOG_DIR/build.log" >&2; die "build failed (see $LOG_DIR/build.log)"; }
   fi
-  [[ -f "$CACHE_DLL" && -f "$SOURCE_DLL" ]] || die "built services not found under src/*/bin/$CONFIGURATION"
+  if [[ "$AOT" != 1 ]]; then
+    [[ -f "$CACHE_DLL" && -f "$SOURCE_DLL" ]] || die "built services not found under src/*/bin/$CONFIGURATION"
+    source_cmd=("$DOTNET" "$SOURCE_DLL")
+    cache_cmd=("$DOTNET" "$CACHE_DLL")
+  fi
 
   local url_host="$SELF_HOST"
   [[ "$url_host" == *:* ]] && url_host="[$url_host]"
@@ -292,7 +312,7 @@ cmd_start() {
 
   echo "Starting the source service on port $SOURCE_PORT..."
   # The secret goes by environment, never on a command line that every user's ps shows.
-  SOURCEAPP_NOTIFY_SECRET="$SECRET" nohup "$DOTNET" "$SOURCE_DLL" -db "$DATA_DIR/sqlite.db" -http "$BIND:$SOURCE_PORT" -name sourceapp -notify "$notify" \
+  SOURCEAPP_NOTIFY_SECRET="$SECRET" nohup "${source_cmd[@]}" -db "$DATA_DIR/sqlite.db" -http "$BIND:$SOURCE_PORT" -name sourceapp -notify "$notify" \
     </dev/null >"$LOG_DIR/sourceapp.log" 2>&1 &
   echo $! >"$RUN_DIR/source.pid"
   echo "http://$LOCAL:$SOURCE_PORT" >"$RUN_DIR/source.url"
@@ -306,7 +326,7 @@ cmd_start() {
     env -u CLUSTER_SECRET_FILE CLUSTER_SECRET="$SECRET" API_PORT=$((BASE_PORT + 2 * i)) GROUPCACHE_PORT=$((BASE_PORT + 2 * i + 1)) SELF_HOST="$SELF_HOST" \
       BIND_HOST="${BIND:-*}" SOURCEAPP_SERVICE_URL="$source_url" INITIAL_PEERS="$peers" NODE_NAME="node$((i + 1))" \
       CACHE_BYTES="${CACHE_BYTES:-64MB}" \
-      nohup "$DOTNET" "$CACHE_DLL" </dev/null >"$LOG_DIR/node$((i + 1)).log" 2>&1 &
+      nohup "${cache_cmd[@]}" </dev/null >"$LOG_DIR/node$((i + 1)).log" 2>&1 &
     echo $! >"$RUN_DIR/node$((i + 1)).pid"
     echo "${NODE_URLS[$i]}" >"$RUN_DIR/node$((i + 1)).url"
     peers="${peers:+$peers,}$node_api"
@@ -318,7 +338,7 @@ cmd_start() {
   wait_for "convergence" converged || fail_start "the nodes did not agree on $NODES members within ${WAIT_SECONDS}s" "$LOG_DIR/node1.log"
 
   echo
-  echo "GroupCache.NET is running ($NODES node(s), ring converged)."
+  echo "GroupCache.NET is running ($NODES node(s), ring converged$([[ "$AOT" == 1 ]] && echo ", Native AOT"))."
   echo "  source:   $source_url    (log $LOG_DIR/sourceapp.log)"
   for ((i = 0; i < NODES; i++)); do
     echo "  node$((i + 1)):    API ${api_addrs[$i]}, groupcache http://$url_host:$((BASE_PORT + 2 * i + 1))    (log $LOG_DIR/node$((i + 1)).log)"
@@ -347,11 +367,20 @@ cmd_start() {
   echo "Stop with: $0 stop"
 }
 
-case "${1:-start}" in
+# The command and the one flag, in any order.
+command=""
+for arg in "$@"; do
+  case "$arg" in
+    --aot) AOT=1 ;;
+    *) [[ -z "$command" ]] || die "one command at a time (got '$command' and '$arg')"; command="$arg" ;;
+  esac
+done
+
+case "${command:-start}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   detect-ip) detect_internal_ip ;;
   -h|--help|help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;
-  *) die "unknown command '$1' (use start, stop, status or detect-ip)" ;;
+  *) die "unknown command '$command' (use start, stop, status or detect-ip, and --aot with start)" ;;
 esac

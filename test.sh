@@ -40,6 +40,11 @@ dotnet build GroupCache.slnx -c Debug -nologo -v q
 # formatting the whole tree must change nothing.
 dotnet format GroupCache.slnx --verify-no-changes -v q || { echo "test.sh: run 'dotnet format GroupCache.slnx' and commit the result" >&2; exit 1; }
 
+# Native AOT is a supported build: both services publish with no trim or AOT warning (publish-aot.sh
+# fails on any), before the tests, so that start-services.sh --aot finds them up to date.
+aot_out="$PWD/publish/aot"
+AOT_OUT="$aot_out" ./publish-aot.sh CacheApp SourceApp
+
 # Every *.Tests project in the solution (tests/ and bench/) runs, one after another: the integration suites start real processes and ports,
 # and on a 2-core machine running them side by side only makes them slower and flakier.
 status=0
@@ -49,6 +54,14 @@ for project in $(grep -o '[a-z]*/[^"]*\.Tests\.csproj' GroupCache.slnx); do
   dotnet test "$project" --no-build -c Debug -nologo \
     --logger "trx;LogFileName=$results/$name.trx" --logger "console;verbosity=normal" || status=1
 done
+
+# The cluster tests once more, with the cache nodes the Native AOT executable instead of
+# dotnet CacheApp.dll (tests/ServiceTesting's ServiceProcess runs CACHEAPP_BINARY when set; it would
+# run SOURCEAPP_BINARY for the source likewise).
+echo "== CacheApp.Tests, Category=Cluster, against the Native AOT build of CacheApp"
+CACHEAPP_BINARY="$aot_out/CacheApp/CacheApp" \
+  dotnet test tests/CacheApp.Tests/CacheApp.Tests.csproj --no-build -c Debug -nologo --filter "Category=Cluster" \
+  --logger "trx;LogFileName=$results/CacheApp.Tests.aot.trx" --logger "console;verbosity=normal" || status=1
 
 passed=0 failed=0 total=0
 for trx in "$results"/*.trx; do

@@ -51,24 +51,11 @@ for arg in "$@"; do
 done
 
 if [ "$aot" = 1 ]; then
-  # Publish from a copy of the sources, so the RID-specific restore does not touch src/*/obj,
-  # which other builds on this machine may be using.
-  echo "== publishing CacheApp with Native AOT (takes a few minutes)"
-  aot_dir="$root/bench/results/aot"
-  rm -rf "$aot_dir/src" && mkdir -p "$aot_dir/src"
-  cp Directory.Build.props Directory.Packages.props "$aot_dir/"
-  for project in GroupCache GroupCache.Http CacheApp; do
-    mkdir -p "$aot_dir/src/$project"
-    (cd "src/$project" && tar cf - --exclude=./bin --exclude=./obj .) | (cd "$aot_dir/src/$project" && tar xf -)
-  done
-  if ! dotnet publish "$aot_dir/src/CacheApp/CacheApp.csproj" -c Release -r linux-x64 -p:PublishAot=true \
-      -o "$aot_dir/out" --nologo >"$aot_dir/publish.log" 2>&1; then
-    echo "run.sh: the Native AOT publish failed; its errors:" >&2
-    grep -E "error|warning" "$aot_dir/publish.log" | sort -u >&2 || tail -30 "$aot_dir/publish.log" >&2
-    exit 1
-  fi
-  grep -E "warning (IL|AOT)" "$aot_dir/publish.log" | sort -u || true
-  runner_args+=(--aot-binary "$aot_dir/out/CacheApp")
+  # publish-aot.sh publishes from a copy of the sources (src/*/obj stays untouched), fails on any
+  # trim or AOT warning, and skips the publish when the executable is newer than the sources.
+  echo "== publishing CacheApp with Native AOT (a few minutes, unless up to date)"
+  aot_exe="$(AOT_OUT="$root/bench/results/aot" ./publish-aot.sh CacheApp | tail -n 1)"
+  runner_args+=(--aot-binary "$aot_exe")
 fi
 
 echo "== running"

@@ -13,7 +13,7 @@ public class RunnerOptionsTests
         Assert.Equal(2, o.Rounds);
         Assert.Equal(RunnerOptions.DefaultMemoryEntries, o.MemoryEntries);
         Assert.Equal(["go", "ours"], o.Systems.Order());
-        Assert.Equal(RunnerOptions.AllScenarios.Order(), o.Scenarios.Order());
+        Assert.Equal(RunnerOptions.DefaultScenarios.Order(), o.Scenarios.Order());
     }
 
     [Fact]

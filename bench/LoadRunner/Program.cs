@@ -37,6 +37,11 @@ if (options.FromJson is not null)
         Console.WriteLine(TableWriter.AotMarkdown(aot));
     }
 
+    if (ScalingSummary.Rows(saved) is { Count: > 0 } scalingRows)
+    {
+        Console.WriteLine(ScalingSummary.Markdown(scalingRows));
+    }
+
     return 0;
 }
 
@@ -119,7 +124,7 @@ try
     }
 
     context = new BenchContext(options, paths, runDir, source, systems, new WrkRunner(paths, runDir, options.Threads, options.Connections));
-    IScenario[] scenarios = [new CeilingScenario(), new HitScenario(), new PeerScenario(), new MissScenario(), new StormScenario(), new MemoryScenario()];
+    IScenario[] scenarios = [new CeilingScenario(), new HitScenario(), new PeerScenario(), new MissScenario(), new StormScenario(), new MemoryScenario(), new ScalingScenario()];
     foreach (var scenario in scenarios.Where(s => options.Scenarios.Contains(s.Name)))
     {
         context.Progress($"scenario {scenario.Name}");
@@ -141,6 +146,7 @@ finally
 
 var summary = Summarizer.Summarize(context.Measurements);
 var aotRows = Summarizer.CompareAot(context.Measurements);
+var scaling = ScalingSummary.Rows(context.Measurements);
 var quiet = context.Measurements.Where(m => Summarizer.IsQuiet(m, BenchContext.QuietPercent)).ToList();
 var finished = DateTimeOffset.UtcNow;
 var report = new BenchReport
@@ -160,6 +166,7 @@ var report = new BenchReport
         ["wrk_threads"] = options.Threads,
         ["wrk_connections"] = options.Connections,
         ["memory_entries"] = options.MemoryEntries,
+        ["scaling_sizes"] = options.ScalingSizes.ToArray(),
         ["miss_keys_per_run"] = options.MissKeysPerRun,
         ["storm_requests"] = options.StormRequests,
         ["storm_repeats"] = options.StormRepeats,
@@ -170,6 +177,7 @@ var report = new BenchReport
     Measurements = context.Measurements,
     Summary = summary,
     AotVsJit = aotRows,
+    Scaling = scaling,
     SummaryUndisturbed = quiet.Count < context.Measurements.Count ? Summarizer.Summarize(quiet) : [],
     Notes = context.Notes,
 };
@@ -189,12 +197,30 @@ if (aotRows.Count > 0)
     table += "\nNative AOT beside JIT (same CacheApp sources):\n\n" + TableWriter.AotMarkdown(aotRows);
 }
 
+if (scaling.Count > 0)
+{
+    table += "\nScaling (one node, 100-byte values, 20-byte keys; GC figures: ours from /api/admin/status, Go from GODEBUG=gctrace=1):\n\n" + ScalingSummary.Markdown(scaling);
+}
+
 File.WriteAllText(Path.ChangeExtension(jsonPath, ".md"), table);
 string subtitle = $"{report.Machine.Cpu}, {report.Machine.Cores} cores, {finished:yyyy-MM-dd}, wrk -t{options.Threads} -c{options.Connections}, {options.Duration.TotalSeconds} s x {options.Rounds} round(s)";
 string svg = SvgChart.Render(context.Measurements, subtitle);
 File.WriteAllText(Path.ChangeExtension(jsonPath, ".svg"), svg);
 Directory.CreateDirectory(Path.GetDirectoryName(paths.ChartPath)!);
-File.WriteAllText(paths.ChartPath, svg);
+if (context.Measurements.Any(m => !m.Scenario.StartsWith("scaling-", StringComparison.Ordinal)))
+{
+    File.WriteAllText(paths.ChartPath, svg);
+}
+
+string? scalingChart = null;
+if (scaling.Count > 0)
+{
+    string sizes = string.Join(", ", options.ScalingSizes.Select(ScalingScenario.Label));
+    string scalingSvg = ScalingChart.Render(context.Measurements, $"{report.Machine.Cpu}, {report.Machine.Cores} cores, {finished:yyyy-MM-dd}, sizes {sizes}, wrk -t{options.Threads} -c{options.Connections}, {options.Duration.TotalSeconds} s");
+    File.WriteAllText(Path.ChangeExtension(jsonPath, ".scaling.svg"), scalingSvg);
+    scalingChart = paths.ScalingChartPath;
+    File.WriteAllText(scalingChart, scalingSvg);
+}
 
 Console.WriteLine();
 Console.WriteLine(table);
@@ -203,7 +229,7 @@ foreach (string note in context.Notes)
     Console.WriteLine("note: " + note);
 }
 
-Console.WriteLine($"\nresults: {jsonPath}\nchart:   {paths.ChartPath}\nelapsed: {clock.Elapsed:mm\\:ss}");
+Console.WriteLine($"\nresults: {jsonPath}{(context.Measurements.Any(m => !m.Scenario.StartsWith("scaling-", StringComparison.Ordinal)) ? $"\nchart:   {paths.ChartPath}" : "")}{(scalingChart is null ? "" : $"\nscaling: {scalingChart}")}\nelapsed: {clock.Elapsed:mm\\:ss}");
 return 0;
 
 // The command as a person typed it: run.sh adds --repo, and --aot becomes --aot-binary PATH.

@@ -40,8 +40,11 @@ public sealed class RunnerOptions
 
     public int StormRepeats { get; private set; } = 3;
 
-    /// <summary>Scenarios to run (all by default): ceiling, hit, peer, miss, storm, memory.</summary>
-    public HashSet<string> Scenarios { get; private set; } = [.. AllScenarios];
+    /// <summary>Cache sizes (entries) of the scaling scenario, smallest first.</summary>
+    public IReadOnlyList<long> ScalingSizes { get; private set; } = DefaultScalingSizes;
+
+    /// <summary>Scenarios to run: by default all but scaling, which takes long (--scenarios scaling).</summary>
+    public HashSet<string> Scenarios { get; private set; } = [.. DefaultScenarios];
 
     public string? RepoRoot { get; private set; }
 
@@ -59,15 +62,26 @@ public sealed class RunnerOptions
     /// <summary>Which systems to run: ours, go (both by default).</summary>
     public HashSet<string> Systems { get; private set; } = ["ours", "go"];
 
-    public static readonly string[] AllScenarios = ["ceiling", "hit", "peer", "miss", "storm", "memory"];
+    public static readonly string[] DefaultScenarios = ["ceiling", "hit", "peer", "miss", "storm", "memory"];
+
+    public static readonly string[] AllScenarios = [.. DefaultScenarios, "scaling"];
+
+    public static readonly long[] DefaultScalingSizes = [100_000, 1_000_000, 5_000_000];
+
+    public static readonly long[] QuickScalingSizes = [20_000, 100_000];
+
+    /// <summary>The scaling scenario's keys are 8 digits wide: sizes up to 50 million leave room for its miss keys.</summary>
+    public const long MaxScalingSize = 50_000_000;
 
     public const string Usage = """
         usage: LoadRunner [--quick] [--rounds N] [--duration S] [--warmup S] [--memory-entries N]
                           [--miss-keys N] [--storm-requests N] [--scenarios a,b,...] [--systems ours,go]
                           [--threads N] [--connections N] [--repo PATH] [--out FILE.json] [--aot-binary PATH]
-                          [--ours-env NAME=VALUE]... [--wait-quiet S]
-          --quick            one round, 5 s measurements, 5 s warm-ups, 200,000 memory entries
-          --scenarios        any of ceiling,hit,peer,miss,storm,memory (default: all)
+                          [--ours-env NAME=VALUE]... [--wait-quiet S] [--scaling-sizes N,N,...]
+          --quick            one round, 5 s measurements, 5 s warm-ups, 200,000 memory entries,
+                             scaling sizes 20k,100k
+          --scenarios        any of ceiling,hit,peer,miss,storm,memory,scaling (default: all but scaling)
+          --scaling-sizes    entries cached at each step of the scaling scenario, e.g. 100k,1M,5M (the default)
           --systems          any of ours,go,aot (default: ours,go; plus aot when --aot-binary is given)
           --wait-quiet       before each measurement, wait up to S seconds while other processes keep
                              more than 25% of the CPU busy (for shared machines; default 0)
@@ -89,6 +103,7 @@ public sealed class RunnerOptions
             o.MemoryEntries = 200_000;
             o.MissKeysPerRun = 150_000;
             o.StormRepeats = 2;
+            o.ScalingSizes = QuickScalingSizes;
         }
 
         bool systemsGiven = false;
@@ -116,6 +131,7 @@ public sealed class RunnerOptions
                 case "--out": o.OutputPath = Next(); break;
                 case "--from": o.FromJson = Next(); break;
                 case "--aot-binary": o.AotBinary = Path.GetFullPath(Next()); break;
+                case "--scaling-sizes": o.ScalingSizes = ParseSizes(Next()); break;
                 case "--ours-env":
                     string pair = Next();
                     int eq = pair.IndexOf('=', StringComparison.Ordinal);
@@ -158,5 +174,29 @@ public sealed class RunnerOptions
         }
 
         return o;
+    }
+
+    /// <summary>"100k,1M,5M" or "250000": distinct sizes from 1,000 to <see cref="MaxScalingSize"/>, sorted.</summary>
+    public static long[] ParseSizes(string text)
+    {
+        var sizes = new SortedSet<long>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            (string digits, long unit) = part[^1] switch
+            {
+                'k' or 'K' => (part[..^1], 1_000L),
+                'm' or 'M' => (part[..^1], 1_000_000L),
+                _ => (part, 1L),
+            };
+            if (!decimal.TryParse(digits, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal n)
+                || n * unit != decimal.Truncate(n * unit) || n * unit < 1_000 || n * unit > MaxScalingSize)
+            {
+                throw new ArgumentException($"--scaling-sizes: '{part}' is not a whole number of entries from 1000 to {MaxScalingSize} (like 100k, 1M, 2.5M)");
+            }
+
+            sizes.Add((long)(n * unit));
+        }
+
+        return sizes.Count > 0 ? [.. sizes] : throw new ArgumentException("--scaling-sizes lists no size");
     }
 }

@@ -40,6 +40,7 @@ internal static class NodeSetup
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeInfo>();
+        services.AddSingleton<CacheApp.Telemetry.GcPauseWatch>();
         services.AddFreshness();
         services.AddSingleton(new ClusterSecretCheck(settings.ClusterSecret));
         services.AddDashboard(settings);
@@ -112,6 +113,7 @@ internal static class NodeSetup
     {
         var group = app.Services.GetRequiredService<Group>();
         _ = app.Services.GetRequiredService<NodeInfo>(); // its start time is now, not the first status request
+        _ = app.Services.GetRequiredService<CacheApp.Telemetry.GcPauseWatch>(); // watching from the start
 
         // The groupcache port serves the peer protocol and nothing else; the API port never serves
         // it. The counter wraps the peer protocol, to count the removals peers asked for.

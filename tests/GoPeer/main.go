@@ -43,6 +43,9 @@ type config struct {
 	cacheBytes int64
 	source     string
 	replicas   int
+	// peerIdleConns is the peer transport's MaxIdleConnsPerHost. Go's default (2) leaves the
+	// pool's transport untouched; any other value gives the pool its own tuned transport.
+	peerIdleConns int
 }
 
 func main() {
@@ -69,6 +72,10 @@ func main() {
 		BasePath: basePath,
 		Replicas: cfg.replicas,
 	})
+	if cfg.peerIdleConns != http.DefaultMaxIdleConnsPerHost {
+		transport := peerTransport(cfg.peerIdleConns)
+		pool.Transport = func(context.Context) http.RoundTripper { return transport }
+	}
 	pool.Set(cfg.peers...)
 	group := groupcache.NewGroup(cfg.group, cfg.cacheBytes, getter)
 
@@ -126,10 +133,13 @@ func parseFlags() config {
 	flag.Int64Var(&cfg.cacheBytes, "cache-bytes", 64<<20, "group cache budget in bytes")
 	flag.StringVar(&cfg.source, "source", "", "optional source base URL; values come from GET {source}/api/data/{key}")
 	flag.IntVar(&cfg.replicas, "replicas", 50, "virtual nodes per peer on the consistent hash ring")
+	flag.IntVar(&cfg.peerIdleConns, "peer-idle-conns", envInt("GOPEER_PEER_IDLE_CONNS", http.DefaultMaxIdleConnsPerHost),
+		"idle connections kept per peer by the peer transport (http.Transport MaxIdleConnsPerHost); "+
+			"default $GOPEER_PEER_IDLE_CONNS, else Go's default of 2, which leaves groupcache's transport as it is")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(),
 			"usage: gopeer -self http://127.0.0.1:P -peers URL[,URL...] -api 127.0.0.1:A "+
-				"[-group data] [-cache-bytes 67108864] [-source http://127.0.0.1:S] [-replicas 50]\n")
+				"[-group data] [-cache-bytes 67108864] [-source http://127.0.0.1:S] [-replicas 50] [-peer-idle-conns 2]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse() // ExitOnError: prints usage and exits 2 on a bad flag.
@@ -151,6 +161,9 @@ func parseFlags() config {
 	if cfg.replicas <= 0 {
 		usageError("-replicas must be positive")
 	}
+	if cfg.peerIdleConns <= 0 {
+		usageError("-peer-idle-conns must be positive")
+	}
 	if cfg.cacheBytes < 0 {
 		usageError("-cache-bytes must not be negative")
 	}
@@ -158,6 +171,31 @@ func parseFlags() config {
 		usageError("-group must not be empty")
 	}
 	return cfg
+}
+
+// envInt reads a default from the environment; a value that is not an integer is a usage error.
+func envInt(name string, fallback int) int {
+	v, ok := os.LookupEnv(name)
+	if !ok || strings.TrimSpace(v) == "" {
+		return fallback
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		usageError(fmt.Sprintf("%s must be an integer, got %q", name, v))
+	}
+	return n
+}
+
+// peerTransport is http.DefaultTransport with room for n idle connections per peer: what a
+// careful operator gives groupcache's peer client, so that a busy peer path reuses connections
+// instead of opening (and leaving in TIME_WAIT) new ones once two are in use.
+func peerTransport(n int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = n
+	if t.MaxIdleConns < n {
+		t.MaxIdleConns = n
+	}
+	return t
 }
 
 func usageError(msg string) {

@@ -54,17 +54,26 @@ public sealed partial class ServiceProcess : IDisposable
         }
     }
 
-    /// <summary>Starts <c>dotnet {dll} {args}</c> from the test's output folder.</summary>
+    /// <summary>
+    /// Starts <c>dotnet {dll} {args}</c> from the test's output folder, or the published executable
+    /// that <see cref="PublishedBinary"/> names for that dll (a Native AOT build, say).
+    /// </summary>
     public static ServiceProcess Start(string name, string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> env)
     {
-        var info = new ProcessStartInfo(DotnetHost())
+        string? binary = PublishedBinary(dll);
+        var info = new ProcessStartInfo(binary ?? DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
+            // A published service reads its appsettings.json from where it was published.
+            WorkingDirectory = binary is null ? AppContext.BaseDirectory : Path.GetDirectoryName(binary)!,
         };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
+        if (binary is null)
+        {
+            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
+        }
+
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -89,6 +98,23 @@ public sealed partial class ServiceProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return service;
+    }
+
+    /// <summary>
+    /// The executable to run instead of <c>dotnet {dll}</c>: CACHEAPP_BINARY for CacheApp.dll and
+    /// SOURCEAPP_BINARY for SourceApp.dll, when set (test.sh sets CACHEAPP_BINARY to the Native AOT
+    /// publish for its second pass over the cluster tests); null otherwise.
+    /// </summary>
+    public static string? PublishedBinary(string dll)
+    {
+        string variable = Path.GetFileNameWithoutExtension(dll).ToUpperInvariant() + "_BINARY";
+        if (Environment.GetEnvironmentVariable(variable) is not { Length: > 0 } path)
+        {
+            return null;
+        }
+
+        string full = Path.GetFullPath(path);
+        return File.Exists(full) ? full : throw new FileNotFoundException($"{variable} names {full}, which does not exist", full);
     }
 
     /// <summary>The dotnet host running the tests, so that children use the same runtime.</summary>

@@ -19,6 +19,9 @@ public sealed class RepoPaths(string root)
 
     public string ChartPath => Path.Combine(Root, "docs/bench/latest.svg");
 
+    /// <summary>The scaling scenario's chart, when a run included it.</summary>
+    public string ScalingChartPath => Path.Combine(Root, "docs/bench/scaling.svg");
+
     /// <summary>Finds the root by walking up from <paramref name="start"/> to the folder holding GroupCache.slnx.</summary>
     public static RepoPaths Find(string? explicitRoot, string start)
     {

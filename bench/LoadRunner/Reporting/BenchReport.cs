@@ -32,6 +32,9 @@ public sealed class BenchReport
 
     public IReadOnlyList<AotRow> AotVsJit { get; init; } = [];
 
+    /// <summary>The scaling scenario's figures per cache size (empty when it did not run).</summary>
+    public IReadOnlyList<ScalingRow> Scaling { get; init; } = [];
+
     public IReadOnlyList<Measurement> Measurements { get; init; } = [];
 
     public IReadOnlyList<string> Notes { get; init; } = [];

@@ -10,6 +10,9 @@ public static class Summarizer
     /// </summary>
     public const double GoPeerLoadCounterBytes = 58;
 
+    /// <summary>The Go system whose peer transport keeps one idle connection per wrk connection.</summary>
+    private const string GoTuned = "go-tuned";
+
     /// <summary>
     /// True when other processes kept at most <paramref name="percent"/> of the CPU busy both just
     /// before and during the measurement (measurements without those figures count as quiet).
@@ -53,7 +56,17 @@ public static class Summarizer
 
         if (Rate(all, "peer", 2.5, 0.3) is { } peer)
         {
-            rows.Add(peer);
+            rows.Add(peer with { Note = Join("Go's default transport: 2 idle connections per peer", peer.Note) });
+        }
+
+        // The strongest Go anchor: its peer transport keeps one idle connection per wrk connection.
+        if (Rate(all, "peer", 2.0, 0.3, GoTuned) is { } tuned && tuned.Go is not null)
+        {
+            rows.Add(tuned with
+            {
+                Scenario = "peer vs tuned Go",
+                Note = Join(TunedNote(all), tuned.Note),
+            });
         }
 
         if (Rate(all, "miss", 1.0, null) is { } miss)
@@ -155,10 +168,19 @@ public static class Summarizer
         return rows;
     }
 
-    private static SummaryRow? Rate(IReadOnlyList<Measurement> all, string scenario, double rateTarget, double? p99Target)
+    private static string Join(string a, string b) => a.Length == 0 ? b : b.Length == 0 ? a : $"{a}; {b}";
+
+    private static string TunedNote(IReadOnlyList<Measurement> all)
+    {
+        var idle = all.Where(m => m.Scenario == "peer" && m.System == GoTuned && m.Extra.ContainsKey("go_peer_idle_conns"))
+            .Select(m => m.Extra["go_peer_idle_conns"]).Distinct().ToList();
+        return idle.Count == 1 ? $"Go's MaxIdleConnsPerHost = {idle[0]:0} (wrk's connections)" : "Go's MaxIdleConnsPerHost = wrk's connections";
+    }
+
+    private static SummaryRow? Rate(IReadOnlyList<Measurement> all, string scenario, double rateTarget, double? p99Target, string goSystem = "go")
     {
         double? ours = Mean(all, scenario, "ours", m => m.RequestsPerSecond);
-        double? go = Mean(all, scenario, "go", m => m.RequestsPerSecond);
+        double? go = Mean(all, scenario, goSystem, m => m.RequestsPerSecond);
         if (ours is null && go is null)
         {
             return null;
@@ -169,13 +191,13 @@ public static class Summarizer
             Ours = ours,
             Go = go,
             OursP99Ms = Mean(all, scenario, "ours", m => m.P99Ms),
-            GoP99Ms = Mean(all, scenario, "go", m => m.P99Ms),
+            GoP99Ms = Mean(all, scenario, goSystem, m => m.P99Ms),
             Target = p99Target is { } p ? $"req/s >= {rateTarget:0.0#}x, p99 <= {p:0.0#}x" : $"req/s >= {rateTarget:0.0#}x",
         };
         bool? met = row.Ratio is not { } r ? null
             : p99Target is not { } pt ? r >= rateTarget
             : row.P99Ratio is { } pr ? r >= rateTarget && pr <= pt : null;
-        long errors = all.Where(m => m.Scenario == scenario).Sum(m => m.Errors);
+        long errors = all.Where(m => m.Scenario == scenario && (m.System == "ours" || m.System == goSystem)).Sum(m => m.Errors);
         return row with { Met = met, Note = errors > 0 ? $"{errors} errors (see JSON)" : "" };
     }
 

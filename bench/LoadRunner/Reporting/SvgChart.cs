@@ -20,6 +20,7 @@ public static class SvgChart
     [
         ("ours", "GroupCache.NET", "#3b6fb6"),
         ("go", "golang/groupcache", "#e08a2e"),
+        ("go-tuned", "Go, tuned peer transport", "#b5651d"),
         ("kestrel", "bare Kestrel ceiling", "#9a9a9a"),
         ("aot", "GroupCache.NET Native AOT", "#5aa469"),
     ];
@@ -63,7 +64,7 @@ public static class SvgChart
 
         bool Shows(string scenario, string system) =>
             (system != "kestrel" || (includeCeiling && scenario.StartsWith("hit", StringComparison.Ordinal)))
-            && all.Any(m => m.System == system);
+            && all.Any(m => m.System == system && (system == "kestrel" || m.Scenario == scenario));
 
         double max = scenarios.SelectMany(s => Series.Where(se => Shows(s, se.System)).Select(se => Value(s, se.System)))
             .Where(v => !double.IsNaN(v)).DefaultIfEmpty(1).Max();

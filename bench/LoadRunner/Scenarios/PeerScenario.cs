@@ -19,7 +19,7 @@ public sealed class PeerScenario : IScenario
     {
         for (int round = 1; round <= context.Options.Rounds; round++)
         {
-            foreach (var system in context.InOrder(round))
+            foreach (var system in WithTunedGo(context.InOrder(round), context.Options.Connections))
             {
                 await using var cluster = await system.StartAsync("peer", [new NodeSpec(1), new NodeSpec(64L << 20)]);
                 var a = cluster.Nodes[0];
@@ -59,6 +59,11 @@ public sealed class PeerScenario : IScenario
                 m.Extra["a_cached_items"] = sa.MainItems + sa.HotItems;
                 m.Extra["a_peer_errors"] = sa.PeerErrors;
                 m.Extra["b_source_loads"] = sb.SourceLoads;
+                if (system is GoSystem { PeerIdleConns: { } idle })
+                {
+                    m.Extra["go_peer_idle_conns"] = idle;
+                }
+
                 context.Record(m);
                 if (sa.SourceLoads != 0 || sb.SourceLoads != KeySpace.PeerKeys)
                 {
@@ -69,6 +74,23 @@ public sealed class PeerScenario : IScenario
                 {
                     context.Note($"peer {system.Name} round {round}: only {sa.PeerLoads} peer loads on A for {m.Requests} requests: A served some from its own cache");
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The systems, with Go twice: as groupcache leaves it (two idle connections per peer, so most
+    /// of wrk's connections make node A open a new connection to B for each fetch) and tuned to keep
+    /// one idle connection per wrk connection, the strongest Go anchor for this path.
+    /// </summary>
+    public static IEnumerable<ICacheSystem> WithTunedGo(IEnumerable<ICacheSystem> systems, int connections)
+    {
+        foreach (var system in systems)
+        {
+            yield return system;
+            if (system is GoSystem { PeerIdleConns: null } go)
+            {
+                yield return go.Tuned(connections);
             }
         }
     }

@@ -28,6 +28,9 @@ public sealed record NodeStats(long SourceLoads, long Gets, long CacheHits, long
     /// <summary>Total GC pause time of the process so far, in ms (ours only; NaN for Go).</summary>
     public double GcPauseMs { get; init; } = double.NaN;
 
+    /// <summary>The longest GC pause of the last ten seconds, in ms (ours only, from CacheApp's GcPauseWatch; NaN for Go).</summary>
+    public double GcPauseMaxLast10sMs { get; init; } = double.NaN;
+
     /// <summary>Collections of any generation so far (ours only; -1 for Go).</summary>
     public long GcCollections { get; init; } = -1;
 

@@ -3,12 +3,30 @@ using LoadRunner.Infrastructure;
 
 namespace LoadRunner.Systems;
 
-/// <summary>tests/GoPeer: the unmodified golang/groupcache behind the same API shape, loading from the source.</summary>
-public sealed class GoSystem(RepoPaths paths, string sourceUrl, string logDir) : ICacheSystem
+/// <summary>
+/// tests/GoPeer: the unmodified golang/groupcache behind the same API shape, loading from the source.
+/// With <paramref name="peerIdleConns"/>, the peer transport keeps that many idle connections per
+/// peer instead of Go's default two (what a careful Go operator sets); that system is "go-tuned".
+/// </summary>
+/// With <paramref name="traceGc"/>, the nodes run with GODEBUG=gctrace=1, which prints every
+/// collection's pauses (<see cref="Infrastructure.GoGcTrace"/> reads them).
+public sealed class GoSystem(RepoPaths paths, string sourceUrl, string logDir, int? peerIdleConns = null, bool traceGc = false) : ICacheSystem
 {
+    /// <summary>The name of the Go system whose peer transport is tuned.</summary>
+    public const string TunedName = "go-tuned";
+
     private int _started;
 
-    public string Name => "go";
+    public string Name => peerIdleConns is null ? "go" : TunedName;
+
+    /// <summary>Idle connections per peer, when tuned; null for Go's default.</summary>
+    public int? PeerIdleConns => peerIdleConns;
+
+    /// <summary>The same Go node with its peer transport keeping <paramref name="idleConns"/> idle connections per peer.</summary>
+    public GoSystem Tuned(int idleConns) => new(paths, sourceUrl, logDir, idleConns, traceGc);
+
+    /// <summary>The same Go node loading from <paramref name="url"/>, with its GC trace on (the scaling scenario reads it).</summary>
+    public ICacheSystem WithSource(string url) => new GoSystem(paths, url, logDir, peerIdleConns, traceGc: true);
 
     public Task<CacheCluster> StartAsync(string label, IReadOnlyList<NodeSpec> nodes)
     {
@@ -21,11 +39,14 @@ public sealed class GoSystem(RepoPaths paths, string sourceUrl, string logDir) :
                 [
                     "-self", ports[i].GroupCacheAddr, "-peers", peers, "-api", $"127.0.0.1:{ports[i].Api}",
                     "-group", "data", "-cache-bytes", nodes[i].CacheBytes.ToString(CultureInfo.InvariantCulture),
-                    "-source", sourceUrl,
+                    "-source", sourceUrl, .. Tuning(),
                 ],
-                Path.Combine(logDir, $"go-{n:D2}-{label}-{i}.log"));
+                Path.Combine(logDir, $"{Name}-{n:D2}-{label}-{i}.log"),
+                traceGc ? new Dictionary<string, string> { ["GODEBUG"] = "gctrace=1" } : null);
         });
     }
+
+    private string[] Tuning() => peerIdleConns is { } n ? ["-peer-idle-conns", n.ToString(CultureInfo.InvariantCulture)] : [];
 
     public async Task<NodeStats> StatsAsync(CacheNode node)
     {

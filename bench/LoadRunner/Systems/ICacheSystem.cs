@@ -10,4 +10,7 @@ public interface ICacheSystem
     Task<CacheCluster> StartAsync(string label, IReadOnlyList<NodeSpec> nodes);
 
     Task<NodeStats> StatsAsync(CacheNode node);
+
+    /// <summary>The same system with its nodes loading from <paramref name="sourceUrl"/> (the scaling scenario's stub source).</summary>
+    ICacheSystem WithSource(string sourceUrl);
 }

@@ -44,6 +44,8 @@ public sealed class OurSystem(RepoPaths paths, string sourceUrl, string logDir, 
         });
     }
 
+    public ICacheSystem WithSource(string url) => new OurSystem(paths, url, logDir, extraEnv, aotBinary);
+
     public async Task<NodeStats> StatsAsync(CacheNode node)
     {
         var s = await Http.GetJsonAsync($"{node.ApiUrl}/api/admin/status").ConfigureAwait(false);
@@ -59,6 +61,7 @@ public sealed class OurSystem(RepoPaths paths, string sourceUrl, string logDir, 
             HotItems: JsonPath.Long(s, "group", "hotCache", "items"))
         {
             GcPauseMs = JsonPath.DoubleOrNaN(s, "process", "gcPauseMilliseconds"),
+            GcPauseMaxLast10sMs = JsonPath.DoubleOrNaN(s, "process", "gcPauseMaxLast10sMilliseconds"),
             AllocatedBytes = JsonPath.Long(s, "process", "allocatedBytes"),
             GcCollections = JsonPath.Long(s, "process", "gen0Collections") + JsonPath.Long(s, "process", "gen1Collections") + JsonPath.Long(s, "process", "gen2Collections"),
         };

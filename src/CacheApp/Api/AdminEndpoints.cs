@@ -1,7 +1,9 @@
 using System.Runtime;
+using System.Runtime.CompilerServices;
 using CacheApp.Cluster;
 using CacheApp.Freshness;
 using CacheApp.Source;
+using CacheApp.Telemetry;
 using GroupCache;
 using GroupCache.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -15,8 +17,8 @@ internal static class AdminEndpoints
     {
         app.MapGet("/health", (NodeInfo node) =>
             TypedResults.Json(new HealthResponse("ok", node.Settings.NodeName), CacheAppJsonContext.Default.HealthResponse));
-        app.MapGet("/api/admin/status", (NodeInfo node, Group group, HttpPool pool, SourceHealth source, InvalidationStats invalidations, [FromServices] MembershipService? membership) =>
-            TypedResults.Json(Status(node, group, pool, source, invalidations, membership?.Stats), CacheAppJsonContext.Default.StatusResponse));
+        app.MapGet("/api/admin/status", (NodeInfo node, Group group, HttpPool pool, SourceHealth source, InvalidationStats invalidations, GcPauseWatch gcPauses, [FromServices] MembershipService? membership) =>
+            TypedResults.Json(Status(node, group, pool, source, invalidations, gcPauses, membership?.Stats), CacheAppJsonContext.Default.StatusResponse));
         // The member table is registered only when discovery is on: without it the parameter is null
         // ([FromServices], or a missing service would be taken for a body).
         app.MapGet("/api/admin/peers", (NodeInfo node, HttpPool pool, [FromServices] MemberTable? table) =>
@@ -24,7 +26,7 @@ internal static class AdminEndpoints
         return app;
     }
 
-    internal static StatusResponse Status(NodeInfo node, Group group, HttpPool pool, SourceHealth source, InvalidationStats invalidations, MembershipStats? membership)
+    internal static StatusResponse Status(NodeInfo node, Group group, HttpPool pool, SourceHealth source, InvalidationStats invalidations, GcPauseWatch gcPauses, MembershipStats? membership)
     {
         var main = group.GetCacheStats(CacheType.Main);
         var hot = group.GetCacheStats(CacheType.Hot);
@@ -57,7 +59,9 @@ internal static class AdminEndpoints
                 GC.CollectionCount(1),
                 GC.CollectionCount(2),
                 GC.GetTotalPauseDuration().TotalMilliseconds,
-                GCSettings.IsServerGC),
+                gcPauses.MaxLastTenSecondsMs,
+                GCSettings.IsServerGC,
+                !RuntimeFeature.IsDynamicCodeSupported),
             new FreshnessStatus(
                 group.Ttl.TotalSeconds,
                 main.Expirations + hot.Expirations,

@@ -2,6 +2,7 @@ using CacheApp.Api;
 using CacheApp.Cluster;
 using CacheApp.Freshness;
 using CacheApp.Source;
+using CacheApp.Telemetry;
 using GroupCache;
 using GroupCache.Http;
 
@@ -62,7 +63,7 @@ internal sealed class ClusterView(
             double share = shares.TryGetValue(m.GroupCacheAddr, out double s) ? s : 0;
             if (m.IsSelf)
             {
-                var self = AdminEndpoints.Status(node, group, pool, source, invalidations, services.GetService<MembershipService>()?.Stats);
+                var self = AdminEndpoints.Status(node, group, pool, source, invalidations, services.GetRequiredService<GcPauseWatch>(), services.GetService<MembershipService>()?.Stats);
                 return new ClusterMemberDto(settings.SelfApiAddr, m.GroupCacheAddr, m.State, true, m.InRing, share, true, null, 0, self);
             }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using GroupCache;
 using GroupCache.Http;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -48,7 +49,7 @@ public static class GroupCacheBuilderExtensions
     /// <param name="builder">The builder <c>AddGroupCache</c> returned.</param>
     /// <param name="name">The group's name, as peers and <c>[FromKeyedServices(name)] Group</c> address it.</param>
     /// <param name="cacheBytes">Its cache budget (configuration's <c>GroupCache:Groups:{name}:CacheBytes</c> overrides it).</param>
-    public static IGroupCacheBuilder AddGroup<TGetter>(this IGroupCacheBuilder builder, string name, long cacheBytes)
+    public static IGroupCacheBuilder AddGroup<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TGetter>(this IGroupCacheBuilder builder, string name, long cacheBytes)
         where TGetter : class, IGetter
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -60,7 +61,7 @@ public static class GroupCacheBuilderExtensions
     /// Takes the ring from <typeparamref name="TSource"/> (a singleton resolved from DI) instead of
     /// only <see cref="GroupCacheOptions.Peers"/>; it replaces any peer source added before.
     /// </summary>
-    public static IGroupCacheBuilder AddPeerSource<TSource>(this IGroupCacheBuilder builder)
+    public static IGroupCacheBuilder AddPeerSource<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TSource>(this IGroupCacheBuilder builder)
         where TSource : class, IPeerSource
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -5,6 +5,7 @@ using CacheApp.Tests.Support;
 namespace CacheApp.Tests.Integration;
 
 /// <summary>A misconfigured node stops at start with a message and a non-zero exit code.</summary>
+[Trait("Category", "Cluster")] // also run against the Native AOT build (test.sh)
 public class BadConfigTests
 {
     [Theory]

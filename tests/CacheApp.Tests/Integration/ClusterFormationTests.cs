@@ -6,6 +6,7 @@ using CacheApp.Tests.Support;
 namespace CacheApp.Tests.Integration;
 
 /// <summary>Membership with real processes: discovery, convergence and graceful leave.</summary>
+[Trait("Category", "Cluster")] // also run against the Native AOT build (test.sh)
 public class ClusterFormationTests
 {
     [Fact]

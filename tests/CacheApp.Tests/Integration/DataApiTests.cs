@@ -4,6 +4,7 @@ using CacheApp.Tests.Support;
 namespace CacheApp.Tests.Integration;
 
 /// <summary>Three nodes and a source as real processes: loads, deduplication and the API's answers.</summary>
+[Trait("Category", "Cluster")] // also run against the Native AOT build (test.sh)
 public class DataApiTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     private TestCluster Cluster => fixture.Cluster;

@@ -5,6 +5,7 @@ using CacheApp.Tests.Support;
 namespace CacheApp.Tests.Integration;
 
 /// <summary>Nodes and the source failing and coming back, with real processes.</summary>
+[Trait("Category", "Cluster")] // also run against the Native AOT build (test.sh)
 public class FailureTests
 {
     private static async Task SeedAsync(TestCluster cluster, IEnumerable<string> keys)

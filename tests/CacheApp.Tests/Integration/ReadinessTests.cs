@@ -4,6 +4,7 @@ using System.Net;
 namespace CacheApp.Tests.Integration;
 
 /// <summary>/health/ready follows the source; /health/live stays green throughout.</summary>
+[Trait("Category", "Cluster")] // also run against the Native AOT build (test.sh)
 public class ReadinessTests
 {
     private static readonly TimeSpan SourceTimeout = TimeSpan.FromSeconds(3);

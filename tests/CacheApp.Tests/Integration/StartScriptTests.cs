@@ -53,7 +53,7 @@ public class StartScriptTests
 
     internal sealed record ScriptRun(int ExitCode, string Output);
 
-    internal static async Task<ScriptRun> RunScriptAsync(TempDir dir, IReadOnlyDictionary<string, string> env, string command, TimeSpan timeout)
+    internal static async Task<ScriptRun> RunScriptAsync(TempDir dir, IReadOnlyDictionary<string, string> env, string command, TimeSpan timeout, string? flag = null)
     {
         var info = new ProcessStartInfo("bash")
         {
@@ -64,6 +64,10 @@ public class StartScriptTests
         };
         info.ArgumentList.Add(Path.Combine(RepoRoot(), "start-services.sh"));
         info.ArgumentList.Add(command);
+        if (flag is not null)
+        {
+            info.ArgumentList.Add(flag);
+        }
 
         // The test host's MSBuild variables would steer the script's own build.
         foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToArray())
@@ -127,7 +131,9 @@ public class StartScriptTests
             {
                 using var p = Process.GetProcessById(pid);
                 string cmd = File.ReadAllText($"/proc/{pid}/cmdline");
-                if (cmd.Contains("CacheApp.dll", StringComparison.Ordinal) || cmd.Contains("SourceApp.dll", StringComparison.Ordinal))
+                // "dotnet X.dll ..." or an AOT executable ".../X ...".
+                string[] argv = cmd.Split('\0');
+                if (argv.Take(2).Select(Path.GetFileName).Any(a => a is "CacheApp.dll" or "SourceApp.dll" or "CacheApp" or "SourceApp"))
                 {
                     p.Kill();
                 }
@@ -138,7 +144,7 @@ public class StartScriptTests
         }
     }
 
-    private static async Task StartServeStopAsync(int nodes)
+    private static async Task StartServeStopAsync(int nodes, bool aot = false)
     {
         using var dir = new TempDir();
         var (basePort, sourcePort) = FreePorts(2 * nodes);
@@ -152,11 +158,20 @@ public class StartScriptTests
         var pids = new List<int>();
         try
         {
-            var start = await RunScriptAsync(dir, env, "start", TimeSpan.FromMinutes(8));
+            // With --aot the script publishes first when the sources changed (test.sh has published already).
+            var start = await RunScriptAsync(dir, env, "start", TimeSpan.FromMinutes(aot ? 25 : 8), aot ? "--aot" : null);
             pids.AddRange(StartedPids(dir));
             Assert.True(start.ExitCode == 0, start.Output);
             Assert.Equal(nodes + 1, pids.Count);
             Assert.Contains("ring converged", start.Output);
+            Assert.Equal(aot, start.Output.Contains("Native AOT)", StringComparison.Ordinal));
+            foreach (int pid in pids)
+            {
+                // What runs is what was asked for: dotnet with a dll, or an AOT executable.
+                string exe = Path.GetFileName(new FileInfo($"/proc/{pid}/exe").ResolveLinkTarget(returnFinalTarget: true)!.FullName);
+                Assert.True(aot ? exe is "CacheApp" or "SourceApp" : exe.StartsWith("dotnet", StringComparison.Ordinal), $"pid {pid} runs {exe}");
+            }
+
             Assert.Contains($"curl http://127.0.0.1:{basePort}/api/data/apple", start.Output);
             Assert.Contains($"dashboard: http://127.0.0.1:{basePort}/dashboard", start.Output);
 
@@ -192,6 +207,9 @@ public class StartScriptTests
 
     [Fact]
     public Task StartServices_OneNode_ServesAppleAndStops() => StartServeStopAsync(1);
+
+    [Fact]
+    public Task StartServices_AotTwoNodes_NativeExecutablesServeAppleAndStop() => StartServeStopAsync(2, aot: true);
 
     [Theory]
     [InlineData("192.168.1.100", "192.168.1.100")]

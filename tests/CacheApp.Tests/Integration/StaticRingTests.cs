@@ -4,6 +4,7 @@ using CacheApp.Tests.Support;
 namespace CacheApp.Tests.Integration;
 
 /// <summary>GROUPCACHE_PEERS: a fixed ring, for clusters that include golang/groupcache nodes.</summary>
+[Trait("Category", "Cluster")] // also run against the Native AOT build (test.sh)
 public class StaticRingTests
 {
     [Fact]
