@@ -27,7 +27,7 @@ public sealed partial class DnsPeerSource : IPeerSource, IDiscoveryStatus
     private bool _lastWasSrv;
     private int _failuresInOutage;
 
-    internal DnsPeerSource(DnsDiscoveryOptions options, string self, TimeProvider time, ILogger<DnsPeerSource> logger)
+    internal DnsPeerSource(DnsDiscoveryOptions options, string self, TimeProvider time, ILogger logger)
     {
         _self = PeerAddress.Normalize(self);
         var selfUri = new Uri(_self);
