@@ -2,6 +2,7 @@ using System.Net;
 using CacheApp.Api;
 using CacheApp.Cluster;
 using CacheApp.Configuration;
+using CacheApp.Discovery;
 using CacheApp.Freshness;
 using CacheApp.Source;
 using GroupCache;
@@ -58,7 +59,8 @@ internal static class NodeSetup
         services.AddHostedService(sp => sp.GetRequiredService<SourceHealth>());
 
         // The library's front door: the pool, the group and their lifetime; the peer protocol on
-        // GROUPCACHE_PORT only. The ring is GROUPCACHE_PEERS, or gossip's members (a peer source).
+        // GROUPCACHE_PORT only. The ring is GROUPCACHE_PEERS, or a peer source: gossip's members,
+        // DNS records or Kubernetes endpoints (DISCOVERY).
         var groupCache = services.AddGroupCache(o =>
         {
             o.Self = settings.SelfGroupCacheAddr;
@@ -68,7 +70,7 @@ internal static class NodeSetup
             o.MaxValueBytes = settings.MaxValueBytes;
             o.LocalAddress = settings.OutgoingBindAddress?.ToString();
             o.Groups[settings.GroupName] = new GroupCacheGroupOptions { Ttl = settings.CacheTtl };
-            if (!settings.DiscoveryEnabled)
+            if (settings.Discovery == DiscoveryMode.Static)
             {
                 foreach (string peer in settings.StaticPeers!)
                 {
@@ -83,6 +85,27 @@ internal static class NodeSetup
 
         // The node's one group, for the endpoints that take it unkeyed.
         services.AddSingleton(sp => sp.GetRequiredKeyedService<Group>(settings.GroupName));
+
+        switch (settings.Discovery)
+        {
+            case DiscoveryMode.Static:
+                services.AddSingleton<IDiscoveryStatus>(sp => new StaticDiscoveryStatus(settings.StaticPeers!, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
+                break;
+            case DiscoveryMode.Gossip:
+                break; // below, as before DISCOVERY existed
+            case DiscoveryMode.Dns:
+                groupCache.AddDnsDiscovery(o =>
+                {
+                    o.Name = settings.DnsName;
+                    o.Interval = settings.DnsInterval;
+                    o.Server = settings.DnsServer;
+                    o.Port = settings.GroupCachePort;
+                });
+                break;
+            case DiscoveryMode.Kubernetes:
+                AddKubernetesDiscovery(services, groupCache, settings);
+                break;
+        }
 
         if (settings.DiscoveryEnabled)
         {
@@ -102,9 +125,26 @@ internal static class NodeSetup
             services.AddSingleton(_ => new ClusterClient(settings.ClusterSecret, localAddress: settings.OutgoingBindAddress));
             services.AddSingleton<MembershipService>();
             services.AddHostedService(sp => sp.GetRequiredService<MembershipService>());
+            services.AddSingleton<IDiscoveryStatus>(sp => sp.GetRequiredService<GossipPeerSource>());
         }
 
         return services;
+    }
+
+    /// <summary>
+    /// DISCOVERY=kubernetes: the ring from the ready endpoints of K8S_SERVICE
+    /// (settings.KubernetesService, KubernetesNamespace, KubernetesPortName; this node is
+    /// settings.SelfGroupCacheAddr, from POD_IP).
+    /// TODO(merge): register src/GroupCache.Kubernetes's KubernetesPeerSource here, as the DNS case
+    /// does with AddDnsDiscovery (peer source and IDiscoveryStatus). Until then this mode stops the
+    /// node at start with a settings error (exit code 2).
+    /// </summary>
+    private static void AddKubernetesDiscovery(IServiceCollection services, IGroupCacheBuilder groupCache, CacheAppSettings settings)
+    {
+        _ = services;
+        _ = groupCache;
+        _ = settings;
+        throw new SettingsException("DISCOVERY=kubernetes: kubernetes discovery is not built into this binary yet.");
     }
 
     public static WebApplication UseCacheNode(this WebApplication app, CacheAppSettings settings)

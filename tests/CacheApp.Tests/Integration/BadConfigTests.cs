@@ -16,6 +16,8 @@ public class BadConfigTests
     [InlineData("SOURCEAPP_SERVICE_URL", "127.0.0.1:8086")]
     [InlineData("MEMBER_DEAD_AFTER", "never")]
     [InlineData("SOURCE_TIMEOUT", "-5s")]
+    [InlineData("DISCOVERY", "consul")]
+    [InlineData("DNS_SERVER", "dns.example:53")]
     public async Task Start_BadValue_ExitsNonZeroNamingTheVariable(string name, string value)
     {
         using var node = new CacheNode("bad", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string> { [name] = value });
