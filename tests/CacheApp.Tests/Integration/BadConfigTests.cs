@@ -32,6 +32,19 @@ public class BadConfigTests
     }
 
     [Fact]
+    public async Task Start_KubernetesDiscoveryNotBuiltIn_ExitsWithASettingsErrorNotACrash()
+    {
+        using var node = new CacheNode("k8s", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string> { ["DISCOVERY"] = "kubernetes", ["K8S_SERVICE"] = "groupcache" });
+
+        node.Launch();
+
+        Assert.True(await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the node kept running without a kubernetes peer source");
+        Assert.Equal(2, node.Process.ExitCode);
+        Assert.Contains("kubernetes discovery is not built into this binary yet", node.Process.Output);
+        Assert.DoesNotContain("   at ", node.Process.Output);
+    }
+
+    [Fact]
     public async Task Start_ApiPortBusy_ExitsNonZeroWithAClearMessage()
     {
         using var busy = new TcpListener(IPAddress.Loopback, 0);
