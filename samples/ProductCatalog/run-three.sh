@@ -48,9 +48,9 @@ fi
 # Earlier local builds are dropped from that cache, where each would otherwise stay.
 suffix="local.$(date +%Y%m%d%H%M%S)"
 nuget_cache=${NUGET_PACKAGES:-$HOME/.nuget/packages}
-rm -rf "$nuget_cache"/groupcache/*-local.* "$nuget_cache"/groupcache.http/*-local.* "$nuget_cache"/groupcache.kubernetes/*-local.*
+rm -rf "$nuget_cache"/groupcache/*-local.* "$nuget_cache"/groupcache.http/*-local.* "$nuget_cache"/groupcache.kubernetes/*-local.* "$nuget_cache"/groupcache.dns/*-local.*
 rm -f "$packages"/GroupCache*.nupkg "$packages"/GroupCache*.snupkg
-for library in GroupCache GroupCache.Http GroupCache.Kubernetes; do
+for library in GroupCache GroupCache.Http GroupCache.Kubernetes GroupCache.Dns; do
   dotnet pack "$repo/src/$library/$library.csproj" -c Release -nologo -v q -o "$packages" \
     --version-suffix "$suffix" --artifacts-path "$run/artifacts"
 done

@@ -3,10 +3,12 @@ using CacheApp.Api;
 using CacheApp.Cluster;
 using CacheApp.Configuration;
 using CacheApp.Dashboard;
+using CacheApp.Discovery;
 using CacheApp.Freshness;
 using CacheApp.Source;
 using GroupCache;
 using GroupCache.Http;
+using GroupCache.Kubernetes;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace CacheApp;
@@ -61,7 +63,8 @@ internal static class NodeSetup
         services.AddHostedService(sp => sp.GetRequiredService<SourceHealth>());
 
         // The library's front door: the pool, the group and their lifetime; the peer protocol on
-        // GROUPCACHE_PORT only. The ring is GROUPCACHE_PEERS, or gossip's members (a peer source).
+        // GROUPCACHE_PORT only. The ring is GROUPCACHE_PEERS, or a peer source: gossip's members,
+        // DNS records or Kubernetes endpoints (DISCOVERY).
         var groupCache = services.AddGroupCache(o =>
         {
             o.Self = settings.SelfGroupCacheAddr;
@@ -71,7 +74,7 @@ internal static class NodeSetup
             o.MaxValueBytes = settings.MaxValueBytes;
             o.LocalAddress = settings.OutgoingBindAddress?.ToString();
             o.Groups[settings.GroupName] = new GroupCacheGroupOptions { Ttl = settings.CacheTtl };
-            if (!settings.DiscoveryEnabled)
+            if (settings.Discovery == DiscoveryMode.Static)
             {
                 foreach (string peer in settings.StaticPeers!)
                 {
@@ -86,6 +89,27 @@ internal static class NodeSetup
 
         // The node's one group, for the endpoints that take it unkeyed.
         services.AddSingleton(sp => sp.GetRequiredKeyedService<Group>(settings.GroupName));
+
+        switch (settings.Discovery)
+        {
+            case DiscoveryMode.Static:
+                services.AddSingleton<IDiscoveryStatus>(sp => new StaticDiscoveryStatus(settings.StaticPeers!, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
+                break;
+            case DiscoveryMode.Gossip:
+                break; // below, as before DISCOVERY existed
+            case DiscoveryMode.Dns:
+                groupCache.AddDnsDiscovery(o =>
+                {
+                    o.Name = settings.DnsName;
+                    o.Interval = settings.DnsInterval;
+                    o.Server = settings.DnsServer;
+                    o.Port = settings.GroupCachePort;
+                });
+                break;
+            case DiscoveryMode.Kubernetes:
+                AddKubernetesDiscovery(groupCache, settings);
+                break;
+        }
 
         if (settings.DiscoveryEnabled)
         {
@@ -104,10 +128,25 @@ internal static class NodeSetup
             services.AddSingleton(_ => new ClusterClient(settings.ClusterSecret, localAddress: settings.OutgoingBindAddress));
             services.AddSingleton<MembershipService>();
             services.AddHostedService(sp => sp.GetRequiredService<MembershipService>());
+            services.AddSingleton<IDiscoveryStatus>(sp => sp.GetRequiredService<GossipPeerSource>());
         }
 
         return services;
     }
+
+    /// <summary>
+    /// DISCOVERY=kubernetes: the ring from the ready endpoints of K8S_SERVICE's EndpointSlices, the
+    /// port by K8S_PORT_NAME (default <c>groupcache</c>); this node is on its own ring from the start.
+    /// </summary>
+    private static void AddKubernetesDiscovery(IGroupCacheBuilder groupCache, CacheAppSettings settings) =>
+        groupCache.AddKubernetesDiscovery(o =>
+        {
+            o.ServiceName = settings.KubernetesService!;
+            o.Namespace = settings.KubernetesNamespace;
+            o.PortName = settings.KubernetesPortName ?? KubernetesDiscoveryOptions.DefaultPortName;
+            o.PortNumber = settings.GroupCachePort;
+            o.Self = settings.SelfGroupCacheAddr;
+        });
 
     public static WebApplication UseCacheNode(this WebApplication app, CacheAppSettings settings)
     {

@@ -3,7 +3,7 @@ using CacheApp.Configuration;
 using CacheApp.Telemetry;
 
 // A groupcache node: configuration from the environment (a bad value stops the process here),
-// the API on API_PORT, the peer protocol on GROUPCACHE_PORT, membership by gossip.
+// the API on API_PORT, the peer protocol on GROUPCACHE_PORT, the ring from DISCOVERY.
 CacheAppSettings settings;
 try
 {
@@ -28,7 +28,17 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 // or a peer request costs measurably less CPU. Kestrel's own errors still log.
 builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-builder.Services.AddCacheNode(settings);
+try
+{
+    builder.Services.AddCacheNode(settings);
+}
+catch (SettingsException ex)
+{
+    // A discovery mode this build cannot serve (DISCOVERY=kubernetes without its source).
+    await Console.Error.WriteLineAsync("CacheApp: invalid configuration:" + Environment.NewLine + ex.Message);
+    return 2;
+}
+
 builder.Services.AddCacheNodeTelemetry(settings);
 
 var app = builder.Build();
@@ -37,7 +47,13 @@ app.MapHealthAndMetrics();
 app.Logger.LogInformation(
     "CacheApp {Node}: API {Api}, groupcache {GroupCache}, source {Source}, group {Group} ({Bytes} bytes), discovery {Discovery}",
     settings.NodeName, settings.SelfApiAddr, settings.SelfGroupCacheAddr, settings.SourceUrl, settings.GroupName, settings.CacheBytes,
-    settings.DiscoveryEnabled ? "gossip, initial peers: " + string.Join(',', settings.InitialPeers) : "off (GROUPCACHE_PEERS)");
+    settings.Discovery switch
+    {
+        DiscoveryMode.Gossip => "gossip, initial peers: " + string.Join(',', settings.InitialPeers),
+        DiscoveryMode.Dns => $"dns, {settings.DnsName} every {settings.DnsInterval.TotalSeconds}s via {settings.DnsServer?.ToString() ?? "the system resolver"}",
+        DiscoveryMode.Kubernetes => $"kubernetes, service {settings.KubernetesService}",
+        _ => "static (GROUPCACHE_PEERS)",
+    });
 try
 {
     await app.RunAsync();

@@ -197,6 +197,9 @@ public class ManifestTests
             env[variable.Name] = value;
         }
 
+        // What Kubernetes itself puts into every pod's environment: where the API server is.
+        env.TryAdd("KUBERNETES_SERVICE_HOST", "10.96.0.1");
+        env.TryAdd("KUBERNETES_SERVICE_PORT", "443");
         return env;
     }
 }

@@ -94,7 +94,7 @@ public sealed class PackedSample : IAsyncLifetime
         string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom
             ? custom
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (string id in new[] { "groupcache", "groupcache.http", "groupcache.kubernetes" })
+        foreach (string id in new[] { "groupcache", "groupcache.http", "groupcache.kubernetes", "groupcache.dns" })
         {
             string dir = Path.Combine(cache, id, _version.ToLowerInvariant());
             if (Directory.Exists(dir))

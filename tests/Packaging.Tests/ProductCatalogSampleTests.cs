@@ -58,6 +58,7 @@ public class ProductCatalogSampleTests(PackedSample sample) : IClassFixture<Pack
     [InlineData("GroupCache")]
     [InlineData("GroupCache.Http")]
     [InlineData("GroupCache.Kubernetes")]
+    [InlineData("GroupCache.Dns")]
     public void Package_Packed_CarriesReadmeXmlDocsLicenceAndSymbols(string id)
     {
         string nupkg = Directory.GetFiles(sample.Packages, $"{id}.0*.nupkg").Single();

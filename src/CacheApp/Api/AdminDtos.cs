@@ -79,9 +79,11 @@ public sealed record ProcessStatus(int Pid, long WorkingSetBytes, long GcHeapByt
 public sealed record SourceStatus(string Url, bool? Healthy, DateTimeOffset? CheckedAt, string? Error);
 
 /// <summary>GET /api/admin/peers.</summary>
-public sealed record PeersResponse(string Self, string Discovery, IReadOnlyList<string> Ring, IReadOnlyList<PeerDto> Members);
+/// <param name="Discovery">The mode: gossip, static, dns or kubernetes.</param>
+/// <param name="DiscoveryStatus">The peer source's last refresh, last error, counts and peer set.</param>
+public sealed record PeersResponse(string Self, string Discovery, IReadOnlyList<string> Ring, IReadOnlyList<PeerDto> Members, GroupCache.Http.DiscoverySnapshot? DiscoveryStatus);
 
-/// <param name="State">alive, suspect, dead or left; "static" for a fixed ring (GROUPCACHE_PEERS).</param>
+/// <param name="State">alive, suspect, dead or left under gossip; otherwise the mode: "static" for a fixed ring (GROUPCACHE_PEERS), "dns", "kubernetes".</param>
 public sealed record PeerDto(
     string? ApiAddr,
     string GroupcacheAddr,

@@ -21,8 +21,8 @@ internal static class AdminEndpoints
             TypedResults.Json(Status(node, group, pool, source, invalidations, gcPauses, membership?.Stats), CacheAppJsonContext.Default.StatusResponse));
         // The member table is registered only when discovery is on: without it the parameter is null
         // ([FromServices], or a missing service would be taken for a body).
-        app.MapGet("/api/admin/peers", (NodeInfo node, HttpPool pool, [FromServices] MemberTable? table) =>
-            TypedResults.Json(Peers(node, pool, table), CacheAppJsonContext.Default.PeersResponse));
+        app.MapGet("/api/admin/peers", (NodeInfo node, HttpPool pool, [FromServices] MemberTable? table, [FromServices] IDiscoveryStatus? discovery) =>
+            TypedResults.Json(Peers(node, pool, table, discovery), CacheAppJsonContext.Default.PeersResponse));
         return app;
     }
 
@@ -48,7 +48,7 @@ internal static class AdminEndpoints
                 new StatsDto(st.Gets, st.CacheHits, st.PeerLoads, st.PeerErrors, st.Loads, st.LoadsDeduped, st.LocalLoads, st.LocalLoadErrs, st.ServerRequests),
                 Cache(main),
                 Cache(hot)),
-            new RingStatus(s.DiscoveryEnabled ? "gossip" : "static", ring.Count, ring),
+            new RingStatus(s.DiscoveryName, ring.Count, ring),
             new SourceStatus(s.SourceUrl, health.Healthy, health.CheckedAt, health.Error),
             new ProcessStatus(
                 Environment.ProcessId,
@@ -86,16 +86,19 @@ internal static class AdminEndpoints
 
     private static CacheDto Cache(CacheStats c) => new(c.Items, c.Bytes, c.Gets, c.Hits, c.Evictions, c.Expirations);
 
-    private static PeersResponse Peers(NodeInfo node, HttpPool pool, MemberTable? table)
+    private static PeersResponse Peers(NodeInfo node, HttpPool pool, MemberTable? table, IDiscoveryStatus? discovery)
     {
         var s = node.Settings;
         var ring = pool.Peers;
         var inRing = ring.ToHashSet(StringComparer.Ordinal);
+        var status = discovery?.Snapshot;
+
+        // Without gossip's member table the members are the peer source's last set (static: GROUPCACHE_PEERS).
         IReadOnlyList<PeerDto> members = table is null
-            ? [.. (s.StaticPeers ?? []).Select(p => new PeerDto(p == s.SelfGroupCacheAddr ? s.SelfApiAddr : null, p, "static", null, 0, 0, p == s.SelfGroupCacheAddr, inRing.Contains(p)))]
+            ? [.. (s.StaticPeers ?? status?.Peers ?? []).Select(p => new PeerDto(p == s.SelfGroupCacheAddr ? s.SelfApiAddr : null, p, s.DiscoveryName, null, 0, 0, p == s.SelfGroupCacheAddr, inRing.Contains(p)))]
             : [.. table.View().Select(m => new PeerDto(
                 m.ApiAddr, m.GroupCacheAddr, StateName(m.State), m.LastSeen, m.Incarnation, m.Heartbeat, m.IsSelf, inRing.Contains(m.GroupCacheAddr)))];
-        return new PeersResponse(s.SelfGroupCacheAddr, s.DiscoveryEnabled ? "gossip" : "static", ring, members);
+        return new PeersResponse(s.SelfGroupCacheAddr, s.DiscoveryName, ring, members, status);
     }
 
     internal static string StateName(MemberState state) => state switch

@@ -14,6 +14,7 @@ public sealed record CacheAppSettings
     public static readonly TimeSpan DefaultGossipInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan DefaultMemberDeadAfter = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan DefaultMemberForgetAfter = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan DefaultDnsInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>Membership messages listing more members than this are refused (INITIAL_PEERS too).</summary>
     public const int MaxMembers = 256;
@@ -86,5 +87,30 @@ public sealed record CacheAppSettings
     /// <summary>A peer answer carrying a larger value is a peer error, so a broken peer cannot exhaust memory.</summary>
     public long MaxValueBytes { get; init; } = DefaultMaxValueBytes;
 
-    public bool DiscoveryEnabled => StaticPeers is null;
+    /// <summary>Where the ring comes from (DISCOVERY): gossip, static, dns or kubernetes.</summary>
+    public DiscoveryMode Discovery { get; init; } = DiscoveryMode.Gossip;
+
+    /// <summary>The discovery mode as DISCOVERY spells it, for the admin API and logs.</summary>
+    public string DiscoveryName => Discovery.ToString().ToLowerInvariant();
+
+    /// <summary>True when gossip membership runs (DISCOVERY=gossip): the member table, join and gossip endpoints.</summary>
+    public bool DiscoveryEnabled => Discovery == DiscoveryMode.Gossip;
+
+    /// <summary>DISCOVERY=dns: the name whose A/AAAA (or <c>_groupcache._tcp.</c> SRV) records list the nodes.</summary>
+    public string? DnsName { get; init; }
+
+    /// <summary>DISCOVERY=dns: how often DNS_NAME is resolved (sooner when the records' TTL is shorter).</summary>
+    public TimeSpan DnsInterval { get; init; } = DefaultDnsInterval;
+
+    /// <summary>DISCOVERY=dns: the DNS server to ask (DNS_SERVER), instead of the system's resolver configuration.</summary>
+    public System.Net.IPEndPoint? DnsServer { get; init; }
+
+    /// <summary>DISCOVERY=kubernetes: the service whose ready endpoints are the ring (K8S_SERVICE).</summary>
+    public string? KubernetesService { get; init; }
+
+    /// <summary>DISCOVERY=kubernetes: the service's namespace (K8S_NAMESPACE); null for the pod's own.</summary>
+    public string? KubernetesNamespace { get; init; }
+
+    /// <summary>DISCOVERY=kubernetes: the name of the service's groupcache port (K8S_PORT_NAME); null for the default, <c>groupcache</c>.</summary>
+    public string? KubernetesPortName { get; init; }
 }

@@ -28,7 +28,16 @@ public static class SettingsLoader
             errors.Add($"API_PORT and GROUPCACHE_PORT must differ (both are {apiPort}).");
         }
 
-        string selfHost = Get("SELF_HOST") ?? detectHost();
+        // On Kubernetes the downward API gives the pod's IP (POD_IP): the address DNS and the
+        // endpoints list for this node, so its name on its own ring matches theirs.
+        string? podIp = Get("POD_IP");
+        if (podIp is not null && !IPAddress.TryParse(podIp.Trim('[', ']'), out _))
+        {
+            errors.Add($"POD_IP '{podIp}' must be an IP address (the pod's, from the downward API: status.podIP).");
+            podIp = null;
+        }
+
+        string selfHost = Get("SELF_HOST") ?? podIp?.Trim('[', ']') ?? detectHost();
         if (Uri.CheckHostName(selfHost.Trim('[', ']')) == UriHostNameType.Unknown)
         {
             errors.Add($"SELF_HOST '{selfHost}' is not a host name or IP address.");
@@ -49,6 +58,22 @@ public static class SettingsLoader
         if (staticPeers is not null && !staticPeers.Contains(selfGc))
         {
             errors.Add($"GROUPCACHE_PEERS must include this node's own groupcache address {selfGc} (SELF_GROUPCACHE_ADDR); a node that is not on its ring would forward every key.");
+        }
+
+        var discovery = Discovery(staticPeers);
+        string? dnsName = DnsName(discovery);
+        var dnsServer = DnsServer();
+        string? k8sService = KubernetesName("K8S_SERVICE", 63);
+        if (discovery == DiscoveryMode.Kubernetes && k8sService is null)
+        {
+            errors.Add("DISCOVERY=kubernetes needs K8S_SERVICE, the service whose ready endpoints are the ring.");
+        }
+
+        // The API server is found the way the client library finds it: in a pod from the variables
+        // Kubernetes sets, elsewhere from a kubeconfig. Without either the watch could never start.
+        if (discovery == DiscoveryMode.Kubernetes && Get("KUBERNETES_SERVICE_HOST") is null && Get("KUBECONFIG") is null)
+        {
+            errors.Add("DISCOVERY=kubernetes needs the Kubernetes API: run in a pod (KUBERNETES_SERVICE_HOST and the service-account files) or name a kubeconfig in KUBECONFIG.");
         }
 
         string groupName = Get("GROUP_NAME") ?? CacheAppSettings.DefaultGroupName;
@@ -111,6 +136,13 @@ public static class SettingsLoader
             MemberForgetAfter = Duration("MEMBER_FORGET_AFTER", CacheAppSettings.DefaultMemberForgetAfter),
             ClusterSecret = ClusterSecret(),
             MaxValueBytes = maxValueBytes,
+            Discovery = discovery,
+            DnsName = dnsName,
+            DnsInterval = Duration("DNS_INTERVAL", CacheAppSettings.DefaultDnsInterval),
+            DnsServer = dnsServer,
+            KubernetesService = k8sService,
+            KubernetesNamespace = KubernetesName("K8S_NAMESPACE", 63),
+            KubernetesPortName = KubernetesName("K8S_PORT_NAME", 15),
         };
 
         if (settings.MemberDeadAfter < settings.GossipInterval * 2)
@@ -220,6 +252,103 @@ public static class SettingsLoader
             {
                 errors.Add($"CLUSTER_SECRET_FILE '{path}' is empty; a node without a secret would accept anyone's cluster messages.");
                 return null;
+            }
+
+            return text;
+        }
+
+        // DISCOVERY, or by default what the seed did: a fixed ring when GROUPCACHE_PEERS is set, else gossip.
+        DiscoveryMode Discovery(List<string>? fixedRing)
+        {
+            var fallback = fixedRing is null ? DiscoveryMode.Gossip : DiscoveryMode.Static;
+            if (Get("DISCOVERY") is not { } text)
+            {
+                return fallback;
+            }
+
+            DiscoveryMode? mode = text.ToLowerInvariant() switch
+            {
+                "gossip" => DiscoveryMode.Gossip,
+                "static" => DiscoveryMode.Static,
+                "dns" => DiscoveryMode.Dns,
+                "kubernetes" => DiscoveryMode.Kubernetes,
+                _ => null,
+            };
+            if (mode is not { } chosen)
+            {
+                errors.Add($"DISCOVERY '{text}' must be gossip, static, dns or kubernetes.");
+                return fallback;
+            }
+
+            if (chosen == DiscoveryMode.Static && fixedRing is null)
+            {
+                errors.Add("DISCOVERY=static needs GROUPCACHE_PEERS, the fixed ring (this node's groupcache address included).");
+            }
+            else if (chosen != DiscoveryMode.Static && fixedRing is not null)
+            {
+                errors.Add($"GROUPCACHE_PEERS is a fixed ring, used only with DISCOVERY=static; DISCOVERY is {text}: unset one of them.");
+            }
+
+            return chosen;
+        }
+
+        string? DnsName(DiscoveryMode mode)
+        {
+            string? name = Get("DNS_NAME");
+            if (name is null)
+            {
+                if (mode == DiscoveryMode.Dns)
+                {
+                    errors.Add("DISCOVERY=dns needs DNS_NAME, the name whose records list the nodes (like groupcache.default.svc.cluster.local).");
+                }
+
+                return null;
+            }
+
+            if (Uri.CheckHostName(name.TrimEnd('.')) != UriHostNameType.Dns)
+            {
+                errors.Add($"DNS_NAME '{name}' is not a DNS name (like groupcache.default.svc.cluster.local).");
+            }
+
+            return name;
+        }
+
+        // An IP address and port; the port may be left out for 53. A host name cannot be: it would need DNS to find DNS.
+        IPEndPoint? DnsServer()
+        {
+            if (Get("DNS_SERVER") is not { } text)
+            {
+                return null;
+            }
+
+            if (IPAddress.TryParse(text.Trim('[', ']'), out var address))
+            {
+                return new IPEndPoint(address, 53);
+            }
+
+            if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port > 0)
+            {
+                return endpoint;
+            }
+
+            errors.Add($"DNS_SERVER '{text}' must be an IP address and port (like 127.0.0.1:5353, [::1]:53, or 10.96.0.10 for port 53).");
+            return null;
+        }
+
+        // Kubernetes object names are DNS labels: lower-case letters, digits and '-', not at either end.
+        string? KubernetesName(string name, int maxLength)
+        {
+            if (Get(name) is not { } text)
+            {
+                return null;
+            }
+
+            bool valid = text.Length <= maxLength
+                && text.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-')
+                && text[0] != '-' && text[^1] != '-';
+            if (!valid)
+            {
+                errors.Add($"{name} '{text}' must be a Kubernetes name: at most {maxLength} lower-case letters, digits and '-', starting and ending with a letter or digit.");
             }
 
             return text;

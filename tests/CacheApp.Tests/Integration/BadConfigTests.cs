@@ -17,6 +17,8 @@ public class BadConfigTests
     [InlineData("SOURCEAPP_SERVICE_URL", "127.0.0.1:8086")]
     [InlineData("MEMBER_DEAD_AFTER", "never")]
     [InlineData("SOURCE_TIMEOUT", "-5s")]
+    [InlineData("DISCOVERY", "consul")]
+    [InlineData("DNS_SERVER", "dns.example:53")]
     public async Task Start_BadValue_ExitsNonZeroNamingTheVariable(string name, string value)
     {
         using var node = new CacheNode("bad", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string> { [name] = value });
@@ -27,6 +29,19 @@ public class BadConfigTests
         Assert.NotEqual(0, node.Process.ExitCode);
         Assert.Contains(name, node.Process.Output);
         Assert.Contains("invalid configuration", node.Process.Output);
+        Assert.DoesNotContain("   at ", node.Process.Output);
+    }
+
+    [Fact]
+    public async Task Start_KubernetesDiscoveryOutsideAPodWithoutKubeconfig_ExitsWithASettingsErrorNotACrash()
+    {
+        using var node = new CacheNode("k8s", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string> { ["DISCOVERY"] = "kubernetes", ["K8S_SERVICE"] = "groupcache" });
+
+        node.Launch();
+
+        Assert.True(await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the node kept running without a way to reach the Kubernetes API");
+        Assert.Equal(2, node.Process.ExitCode);
+        Assert.Contains("DISCOVERY=kubernetes needs the Kubernetes API", node.Process.Output);
         Assert.DoesNotContain("   at ", node.Process.Output);
     }
 

@@ -1,0 +1,67 @@
+using GroupCache.Kubernetes.Tests;
+using static GroupCache.Kubernetes.Tests.Slices;
+
+namespace Deploy.Tests;
+
+/// <summary>
+/// A real CacheApp with DISCOVERY=kubernetes against the stub API server: the node finds the API
+/// through a kubeconfig (as it would outside a pod) and its ring follows the Service's slices.
+/// </summary>
+public sealed class KubernetesModeTests
+{
+    [Fact]
+    public async Task CacheApp_KubernetesMode_RingAndPeersPageFollowTheServicesReadyEndpoints()
+    {
+        await using var api = await StubKubernetesApi.StartAsync();
+        using var dir = new TempDir();
+        string kubeconfig = Path.Combine(dir.Path, "kubeconfig");
+        await File.WriteAllTextAsync(kubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+              - name: stub
+                cluster:
+                  server: {api.Url}
+            users:
+              - name: node
+                user:
+                  token: test-token
+            contexts:
+              - name: stub
+                context:
+                  cluster: stub
+                  user: node
+            current-context: stub
+            """);
+        using var source = new SourceNode(dir.Path);
+        await source.StartAsync();
+        using var node = new CacheNode("k8s-node", source.Url, extraEnv: new Dictionary<string, string>
+        {
+            ["DISCOVERY"] = "kubernetes",
+            ["K8S_SERVICE"] = Service,
+            ["K8S_NAMESPACE"] = Namespace,
+            ["KUBECONFIG"] = kubeconfig,
+            ["INITIAL_PEERS"] = "",
+        });
+        api.Apply(Of("cache-a", [Endpoint("127.0.0.1")], [("groupcache", node.GcPort)]));
+        api.Apply(Of("cache-b", [Endpoint("127.0.0.21")], [("groupcache", node.GcPort)]));
+        await node.StartAsync();
+
+        string peers = "";
+        bool followed = await TestHttp.EventuallyAsync(
+            async () => (peers = (await node.PeersAsync()).ToString()).Contains($"http://127.0.0.21:{node.GcPort}", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromMilliseconds(250));
+        Assert.True(followed, peers + Environment.NewLine + node.Process.Output);
+        Assert.Contains("\"mode\":\"kubernetes\"", peers.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
+
+        // The endpoint turns not ready: it leaves the ring, the node stays on it.
+        api.Apply(Of("cache-b", [Endpoint("127.0.0.21", ready: false)], [("groupcache", node.GcPort)]));
+        bool left = await TestHttp.EventuallyAsync(
+            async () => !(peers = (await node.PeersAsync()).GetProperty("ring").ToString()).Contains("127.0.0.21", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromMilliseconds(250));
+        Assert.True(left, peers);
+        Assert.Contains(node.GcAddr, peers, StringComparison.Ordinal);
+    }
+}

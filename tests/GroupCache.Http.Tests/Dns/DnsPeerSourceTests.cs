@@ -1,0 +1,193 @@
+using GroupCache.Dns;
+using GroupCache.Tests;
+using ServiceTesting;
+
+namespace GroupCache.Http.Tests.Dns;
+
+/// <summary>
+/// The DNS peer source's logic against a real dnsmasq on 127.0.0.1: answer to peer set, SRV over A,
+/// the last good set kept through empty and failed answers, TTL and interval, this node always on it.
+/// </summary>
+public sealed class DnsPeerSourceTests : IDisposable
+{
+    private const string Domain = "g.test";
+    private const string Name = "ring.g.test";
+    private const string Self = "http://127.0.0.9:7000";
+    private const int OutageEvent = 1202;
+    private const int RecoveredEvent = 1203;
+
+    private readonly List<Dnsmasq> _servers = [];
+    private readonly ListLogger _log = new();
+
+    public void Dispose() => _servers.ForEach(s => s.Dispose());
+
+    [Fact]
+    public async Task ARecords_BecomePeersOnTheNodesPort_SortedWithSelf()
+    {
+        var dns = await StartAsync(ttl: TimeSpan.FromSeconds(30));
+        dns.SetHosts([("127.0.0.3", Name), ("127.0.0.2", Name)]);
+        var source = Source(dns);
+
+        var refresh = await source.RefreshAsync(CancellationToken.None);
+
+        Assert.Equal(["http://127.0.0.2:7000", "http://127.0.0.3:7000", Self], refresh.Peers);
+        Assert.Equal(refresh.Peers, source.Snapshot.Peers);
+        Assert.Equal("dns", source.Snapshot.Mode);
+        Assert.Equal(1, source.Snapshot.Refreshes);
+        Assert.NotNull(source.Snapshot.LastRefresh);
+        Assert.Null(source.Snapshot.LastError);
+    }
+
+    [Fact]
+    public async Task AaaaRecords_BecomeBracketedPeers()
+    {
+        var dns = await StartAsync(ttl: TimeSpan.FromSeconds(30));
+        dns.SetHosts([("::1", Name), ("127.0.0.2", Name)]);
+
+        var refresh = await Source(dns).RefreshAsync(CancellationToken.None);
+
+        Assert.Equal(["http://127.0.0.2:7000", Self, "http://[::1]:7000"], refresh.Peers);
+    }
+
+    [Fact]
+    public async Task SrvRecords_GiveAddressAndPort_AndArePreferredToA()
+    {
+        var dns = await StartAsync(
+            ttl: TimeSpan.FromSeconds(30),
+            $"--srv-host=_groupcache._tcp.{Name},n1.{Domain},7101",
+            $"--srv-host=_groupcache._tcp.{Name},n2.{Domain},7102");
+        dns.SetHosts([("127.0.0.2", $"n1.{Domain}"), ("127.0.0.3", $"n2.{Domain}"), ("127.0.0.4", Name)]);
+
+        var refresh = await Source(dns).RefreshAsync(CancellationToken.None);
+
+        Assert.Equal(["http://127.0.0.2:7101", "http://127.0.0.3:7102", Self], refresh.Peers);
+    }
+
+    [Fact]
+    public async Task SelfListedByDns_AppearsOnce_AndSelfUnlisted_IsStillOnTheRing()
+    {
+        var dns = await StartAsync(ttl: TimeSpan.FromSeconds(30));
+        dns.SetHosts([("127.0.0.9", Name), ("127.0.0.2", Name)]);
+        var source = Source(dns);
+        Assert.Equal(["http://127.0.0.2:7000", Self], (await source.RefreshAsync(CancellationToken.None)).Peers);
+
+        dns.SetHosts([("127.0.0.2", Name)]);
+        await WaitForAnswerAsync(dns, source, peers => peers.Count == 2);
+        Assert.Equal(["http://127.0.0.2:7000", Self], (await source.RefreshAsync(CancellationToken.None)).Peers);
+    }
+
+    [Fact]
+    public async Task EmptyAnswer_KeepsTheLastGoodSet_LogsOncePerOutage_AndCounts()
+    {
+        var dns = await StartAsync(ttl: TimeSpan.FromSeconds(30));
+        dns.SetHosts([("127.0.0.2", Name)]);
+        var source = Source(dns);
+        var good = (await source.RefreshAsync(CancellationToken.None)).Peers;
+        Assert.NotNull(good);
+
+        dns.SetHosts([]);
+        DnsRefresh first = default;
+        Assert.True(
+            await TestHttp.EventuallyAsync(async () => (first = await source.RefreshAsync(CancellationToken.None)).Peers is null, TimeSpan.FromSeconds(20)),
+            "dnsmasq kept answering after its records were removed");
+        var second = await source.RefreshAsync(CancellationToken.None);
+
+        Assert.Null(second.Peers);
+        Assert.Equal(good, source.Snapshot.Peers);
+        Assert.True(source.Snapshot.Failures >= 2);
+        Assert.Contains(Name, source.Snapshot.LastError, StringComparison.Ordinal);
+        Assert.Single(_log.Entries, e => e.EventId == OutageEvent);
+
+        dns.SetHosts([("127.0.0.3", Name)]);
+        await WaitForAnswerAsync(dns, source, peers => peers.Contains("http://127.0.0.3:7000"));
+        Assert.Null(source.Snapshot.LastError);
+        Assert.Single(_log.Entries, e => e.EventId == RecoveredEvent);
+    }
+
+    [Fact]
+    public async Task ServerGone_KeepsTheLastGoodSet()
+    {
+        var dns = await StartAsync(ttl: TimeSpan.FromSeconds(30));
+        dns.SetHosts([("127.0.0.2", Name), ("127.0.0.3", Name)]);
+        var source = Source(dns);
+        var good = (await source.RefreshAsync(CancellationToken.None)).Peers;
+
+        dns.Stop();
+        var refresh = await source.RefreshAsync(CancellationToken.None);
+
+        Assert.Null(refresh.Peers);
+        Assert.Equal(good, source.Snapshot.Peers);
+        Assert.Equal(1, source.Snapshot.Failures);
+        Assert.NotNull(source.Snapshot.LastError);
+        Assert.NotNull(source.Snapshot.LastErrorAt);
+        Assert.Equal(TimeSpan.FromSeconds(30), refresh.NextDelay);
+    }
+
+    [Theory]
+    [InlineData(2, 30, 2)]     // a TTL shorter than the interval shortens the wait
+    [InlineData(0, 30, 1)]     // but never below a second
+    [InlineData(60, 30, 30)]   // a longer TTL leaves the interval
+    public async Task Ttl_ShorterThanTheInterval_ShortensTheNextWait(int ttlSeconds, int intervalSeconds, int expectedSeconds)
+    {
+        var dns = await StartAsync(ttl: TimeSpan.FromSeconds(ttlSeconds));
+        dns.SetHosts([("127.0.0.2", Name)]);
+
+        var refresh = await Source(dns, TimeSpan.FromSeconds(intervalSeconds)).RefreshAsync(CancellationToken.None);
+
+        Assert.NotNull(refresh.Peers);
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), refresh.NextDelay);
+    }
+
+    [Fact]
+    public async Task Watch_YieldsSelfFirst_ThenEachChange_OnlyChanges_AndEndsOnCancel()
+    {
+        var dns = await StartAsync(ttl: TimeSpan.Zero);
+        dns.SetHosts([("127.0.0.2", Name)]);
+        var source = Source(dns, TimeSpan.FromSeconds(1));
+        using var cts = new CancellationTokenSource();
+        var sets = source.WatchAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+
+        Assert.True(await sets.MoveNextAsync());
+        Assert.Equal([Self], sets.Current);
+        Assert.True(await sets.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(["http://127.0.0.2:7000", Self], sets.Current);
+
+        // Unchanged answers yield nothing: after several intervals the next set is still pending.
+        var next = sets.MoveNextAsync().AsTask();
+        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        Assert.False(next.IsCompleted, "an unchanged answer was yielded again");
+        Assert.True(source.Snapshot.Refreshes >= 2);
+
+        dns.SetHosts([("127.0.0.2", Name), ("127.0.0.4", Name)]);
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(["http://127.0.0.2:7000", "http://127.0.0.4:7000", Self], sets.Current);
+
+        var pending = sets.MoveNextAsync().AsTask();
+        await cts.CancelAsync();
+        Assert.False(await pending.WaitAsync(TimeSpan.FromSeconds(30)));
+        await sets.DisposeAsync();
+    }
+
+    private async Task<Dnsmasq> StartAsync(TimeSpan ttl, params string[] extraArgs)
+    {
+        var dns = new Dnsmasq(Domain, ttl, extraArgs);
+        _servers.Add(dns);
+        await dns.StartAsync();
+        return dns;
+    }
+
+    private DnsPeerSource Source(Dnsmasq dns, TimeSpan? interval = null) => new(
+        new DnsDiscoveryOptions { Name = Name, Server = dns.EndPoint, Interval = interval ?? TimeSpan.FromSeconds(30), QueryTimeout = TimeSpan.FromMilliseconds(500) },
+        Self,
+        TimeProvider.System,
+        _log);
+
+    /// <summary>dnsmasq re-reads its hosts file a moment after SIGHUP: asks until the answer matches.</summary>
+    private static async Task WaitForAnswerAsync(Dnsmasq dns, DnsPeerSource source, Func<IReadOnlyList<string>, bool> matches)
+    {
+        bool seen = await TestHttp.EventuallyAsync(
+            async () => (await source.RefreshAsync(CancellationToken.None)).Peers is { } peers && matches(peers),
+            TimeSpan.FromSeconds(20));
+        Assert.True(seen, $"dnsmasq never gave the expected answer; last: {string.Join(", ", source.Snapshot.Peers)}, error: {source.Snapshot.LastError}{Environment.NewLine}{dns.Output}");
+    }
+}
