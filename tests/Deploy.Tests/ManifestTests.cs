@@ -60,6 +60,7 @@ public class ManifestTests
         foreach (var (manifest, _, container) in Manifests.Containers(Manifests.Base).Where(c => c.Container.Name == "cacheapp"))
         {
             var env = PodEnvironment(container);
+            env["KUBERNETES_SERVICE_HOST"] = "10.96.0.1"; // Kubernetes puts where its API is into every pod
 
             var settings = SettingsLoader.Load(name => env.GetValueOrDefault(name), () => throw new InvalidOperationException("SELF_HOST is set in the manifest"));
 
@@ -197,9 +198,6 @@ public class ManifestTests
             env[variable.Name] = value;
         }
 
-        // What Kubernetes itself puts into every pod's environment: where the API server is.
-        env.TryAdd("KUBERNETES_SERVICE_HOST", "10.96.0.1");
-        env.TryAdd("KUBERNETES_SERVICE_PORT", "443");
         return env;
     }
 }
