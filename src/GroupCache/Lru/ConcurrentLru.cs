@@ -232,16 +232,17 @@ public sealed partial class ConcurrentLru
                 return false;
             }
 
+            // Trusted only if the layout held across the walk: a split may have carried this walk
+            // onto another chain (a false miss), and a replaced first chunk is a stale copy.
             if (match)
             {
                 hit = true;
-                return true;
+                return table.LayoutVersion == layout;
             }
 
             i = next;
         }
 
-        // A miss counts only if no split moved entries between chains while this one was walked.
         found = default;
         return table.LayoutVersion == layout;
     }
