@@ -95,13 +95,30 @@ internal static class StoreProbe
         var value = new ByteView(new byte[ValueBytes]);
         var addWatch = new Stopwatch();
         double longestAdd = 0;
+        double longestAddWithoutGc = 0; // no collection ran during it: the add's own work plus any stall of the machine
+        int addsOverOneMs = 0;
         for (int i = 0; i < n; i++)
         {
             string key = KeyOf(i);
+            int collections = GC.CollectionCount(0); // counts collections of every generation
             addWatch.Restart();
             cache.Add(key, value);
-            longestAdd = Math.Max(longestAdd, addWatch.Elapsed.TotalMilliseconds);
+            double ms = addWatch.Elapsed.TotalMilliseconds;
+            longestAdd = Math.Max(longestAdd, ms);
+            if (GC.CollectionCount(0) == collections)
+            {
+                longestAddWithoutGc = Math.Max(longestAddWithoutGc, ms);
+            }
+
+            if (ms > 1)
+            {
+                addsOverOneMs++;
+            }
         }
+
+        Console.WriteLine(
+            $"fill n={n:N0}: longest add {longestAdd:F1} ms, longest add during which no GC ran {longestAddWithoutGc:F1} ms, " +
+            $"{addsOverOneMs:N0} adds over 1 ms; index work of the most expensive add: {cache.MostCopiedByOneAdd:N0} copied, {cache.MostRelinkedByOneAdd:N0} relinked");
 
         for (int i = 0; i < n; i++)
         {

@@ -159,7 +159,7 @@ public sealed partial class ConcurrentLru
         {
             int index = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(start));
             int length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(start + 4));
-            ref var e = ref _table.Entries[index];
+            ref var e = ref _table.Entry(index);
             if (e.InUse && e.Slab == slab && e.Offset == start + RecordHeader)
             {
                 // The record is copied whole (its header names the same entry); the old copy stays

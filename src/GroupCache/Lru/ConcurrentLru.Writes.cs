@@ -13,7 +13,7 @@ public sealed partial class ConcurrentLru
         ArgumentNullException.ThrowIfNull(key);
         lock (_lock)
         {
-            AddLocked(key, value, expiresAt);
+            AddCounted(key, value, expiresAt);
         }
     }
 
@@ -33,7 +33,7 @@ public sealed partial class ConcurrentLru
                 return false;
             }
 
-            AddLocked(key, value, expiresAt);
+            AddCounted(key, value, expiresAt);
             return true;
         }
     }
@@ -70,12 +70,11 @@ public sealed partial class ConcurrentLru
             // every add, remove and expiry waits on this lock. Past the limit the oldest entry goes
             // even though it was read; the entries spared so far keep their place at the front, so
             // the next calls carry the sweep on where this one stopped.
-            var entries = _table.Entries;
             int examined = 0;
-            while (examined < SweepLimit && _oldest >= 0 && entries[_oldest].Referenced != 0)
+            while (examined < SweepLimit && _oldest >= 0 && _table.Entry(_oldest).Referenced != 0)
             {
                 int spared = _oldest;
-                entries[spared].Referenced = 0;
+                _table.Entry(spared).Referenced = 0;
                 Unlink(spared);
                 PushFront(spared);
                 examined++;
@@ -94,6 +93,16 @@ public sealed partial class ConcurrentLru
         }
     }
 
+    /// <summary>Adds under the lock, keeping the most index work any one add did (for tests).</summary>
+    private void AddCounted(string key, ByteView value, long expiresAt)
+    {
+        _table.Copied = 0;
+        _table.Relinked = 0;
+        AddLocked(key, value, expiresAt);
+        MostCopiedByOneAdd = Math.Max(MostCopiedByOneAdd, _table.Copied);
+        MostRelinkedByOneAdd = Math.Max(MostRelinkedByOneAdd, _table.Relinked);
+    }
+
     private void AddLocked(string key, ByteView value, long expiresAt)
     {
         int hash = key.GetHashCode();
@@ -109,7 +118,7 @@ public sealed partial class ConcurrentLru
         int index = TakeEntry();
         var (slab, offset) = AppendRecord(index, key, keyBytes, value.Span);
         var table = _table;
-        ref var e = ref table.Entries[index];
+        ref var e = ref table.Entry(index);
         BeginWrite(ref e);
         e.ExpiresAt = expiresAt;
         e.Hash = hash;
@@ -119,13 +128,21 @@ public sealed partial class ConcurrentLru
         e.ValueBytes = value.Length;
         e.Referenced = 0;
         e.InUse = true;
-        int bucket = table.BucketOf(hash);
-        e.NextInBucket = table.Buckets[bucket];
+        ref int head = ref table.Head(hash);
+        e.NextInBucket = head;
         EndWrite(ref e);
-        Volatile.Write(ref table.Buckets[bucket], index); // published whole
+        Volatile.Write(ref head, index); // published whole
         PushFront(index);
         Volatile.Write(ref _bytes, _bytes + keyBytes + value.Length);
         Volatile.Write(ref _count, _count + 1);
+
+        // One bucket per entry at most: the chains stay short on average, and the table grows by
+        // one split chain per add instead of a rehash of everything now and then.
+        if (_count > table.BucketCount)
+        {
+            table.SplitOne();
+        }
+
         CompactIfWasteful();
     }
 
@@ -134,7 +151,7 @@ public sealed partial class ConcurrentLru
         lock (_lock)
         {
             // Only this very entry: the key may have been loaded again since it was read.
-            ref var e = ref _table.Entries[index];
+            ref var e = ref _table.Entry(index);
             if (e.InUse && e.Version == version)
             {
                 RemoveEntry(index);
@@ -148,22 +165,21 @@ public sealed partial class ConcurrentLru
     private void RemoveEntry(int index)
     {
         var table = _table;
-        var entries = table.Entries;
-        ref var e = ref entries[index];
-        int bucket = table.BucketOf(e.Hash);
-        if (table.Buckets[bucket] == index)
+        ref var e = ref table.Entry(index);
+        ref int head = ref table.Head(e.Hash);
+        if (head == index)
         {
-            Volatile.Write(ref table.Buckets[bucket], e.NextInBucket);
+            Volatile.Write(ref head, e.NextInBucket);
         }
         else
         {
-            int before = table.Buckets[bucket];
-            while (entries[before].NextInBucket != index)
+            int before = head;
+            while (table.Entry(before).NextInBucket != index)
             {
-                before = entries[before].NextInBucket;
+                before = table.Entry(before).NextInBucket;
             }
 
-            Volatile.Write(ref entries[before].NextInBucket, e.NextInBucket);
+            Volatile.Write(ref table.Entry(before).NextInBucket, e.NextInBucket);
         }
 
         // NextInBucket is left as it was: a reader standing on this entry still reaches the rest
@@ -184,39 +200,17 @@ public sealed partial class ConcurrentLru
         if (_free >= 0)
         {
             int index = _free;
-            _free = _table.Entries[index].Newer;
+            _free = _table.Entry(index).Newer;
             return index;
         }
 
-        if (_used == _table.Entries.Length)
+        if (_used == _table.EntryCapacity)
         {
-            Grow();
+            // A new chunk, never a copy of the entries (past the first, small chunk).
+            _table.GrowEntries();
         }
 
         return _used++;
-    }
-
-    /// <summary>
-    /// Doubles the index. Readers keep the old one until they next look, which stays consistent
-    /// because nothing writes to it any more.
-    /// </summary>
-    private void Grow()
-    {
-        var old = _table;
-        var grown = new EntryTable(old.Entries.Length * 2);
-        Array.Copy(old.Entries, grown.Entries, _used);
-        for (int i = 0; i < _used; i++)
-        {
-            ref var e = ref grown.Entries[i];
-            if (e.InUse)
-            {
-                int bucket = grown.BucketOf(e.Hash);
-                e.NextInBucket = grown.Buckets[bucket];
-                grown.Buckets[bucket] = i;
-            }
-        }
-
-        Volatile.Write(ref _table, grown);
     }
 
     /// <summary>Makes the version odd (readers will not trust the entry) before its fields change.</summary>
@@ -227,12 +221,12 @@ public sealed partial class ConcurrentLru
 
     private void PushFront(int index)
     {
-        var entries = _table.Entries;
-        entries[index].Newer = -1;
-        entries[index].Older = _newest;
+        ref var e = ref _table.Entry(index);
+        e.Newer = -1;
+        e.Older = _newest;
         if (_newest >= 0)
         {
-            entries[_newest].Newer = index;
+            _table.Entry(_newest).Newer = index;
         }
 
         _newest = index;
@@ -244,11 +238,10 @@ public sealed partial class ConcurrentLru
 
     private void Unlink(int index)
     {
-        var entries = _table.Entries;
-        ref var e = ref entries[index];
+        ref var e = ref _table.Entry(index);
         if (e.Newer >= 0)
         {
-            entries[e.Newer].Older = e.Older;
+            _table.Entry(e.Newer).Older = e.Older;
         }
         else
         {
@@ -257,7 +250,7 @@ public sealed partial class ConcurrentLru
 
         if (e.Older >= 0)
         {
-            entries[e.Older].Newer = e.Newer;
+            _table.Entry(e.Older).Newer = e.Newer;
         }
         else
         {

@@ -33,7 +33,7 @@ public sealed partial class ConcurrentLru
 
     private readonly Lock _lock = new(); // guards every write to the index, the list, the slabs and the counts
     private readonly TimeProvider _time;
-    private EntryTable _table = new(16);
+    private readonly EntryTable _table = new(); // grows in place, never replaced
     private long _bytes;
     private int _count;
     private long _gets;
@@ -53,6 +53,24 @@ public sealed partial class ConcurrentLru
 
     /// <summary>How many entries the last eviction looked at (spared ones and the victim); for tests.</summary>
     internal int LastEvictionExamined { get; private set; }
+
+    /// <summary>The most entries and bucket heads any one add copied to grow the index; for tests.</summary>
+    internal int MostCopiedByOneAdd { get; private set; }
+
+    /// <summary>The most entries any one add moved between bucket chains; for tests.</summary>
+    internal int MostRelinkedByOneAdd { get; private set; }
+
+    /// <summary>The buckets the index has now; for tests.</summary>
+    internal int BucketCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _table.BucketCount;
+            }
+        }
+    }
 
     /// <summary>
     /// Looks <paramref name="key"/> up without locking. An entry past its expiry (Unix nanoseconds;
@@ -85,7 +103,7 @@ public sealed partial class ConcurrentLru
             {
                 // Written only when it changes, so that hot keys read by every core do not keep
                 // their entry's cache line bouncing between them. A lost update costs one second chance.
-                ref byte referenced = ref found.Table.Entries[found.Index].Referenced;
+                ref byte referenced = ref found.Chunk[found.Slot].Referenced;
                 if (referenced == 0)
                 {
                     referenced = 1;
@@ -120,10 +138,9 @@ public sealed partial class ConcurrentLru
         lock (_lock)
         {
             var keys = new List<string>(_count);
-            var entries = _table.Entries;
-            for (int i = _newest; i >= 0; i = entries[i].Older)
+            for (int i = _newest; i >= 0; i = _table.Entry(i).Older)
             {
-                ref var e = ref entries[i];
+                ref var e = ref _table.Entry(i);
                 keys.Add(Encoding.UTF8.GetString(_slabs[e.Slab]!, e.Offset, e.KeyBytes));
             }
 
@@ -139,18 +156,48 @@ public sealed partial class ConcurrentLru
     {
         hit = false;
         found = default;
-        var table = Volatile.Read(ref _table);
+        var table = _table;
+        int layout = table.LayoutVersion;
+        if ((layout & 1) != 0)
+        {
+            return false;
+        }
+
+        // The layout and the chunks are read after the layout version and checked before use: a
+        // writer may have changed any of them since, and an index may reach past what was read.
+        int bucket = EntryTable.BucketOf(hash, table.LowMask, table.Split);
+        var buckets = table.BucketChunks;
+        var chunks = table.EntryChunks;
         var slabs = Volatile.Read(ref _slabs);
-        var entries = table.Entries;
-        int i = Volatile.Read(ref table.Buckets[table.BucketOf(hash)]);
+        if ((uint)(bucket >> EntryTable.ChunkShift) >= (uint)buckets.Length)
+        {
+            return false;
+        }
+
+        var bucketChunk = buckets[bucket >> EntryTable.ChunkShift];
+        int slot = bucket & EntryTable.ChunkMask;
+        if ((uint)slot >= (uint)bucketChunk.Length)
+        {
+            return false;
+        }
+
+        int i = Volatile.Read(ref bucketChunk[slot]);
+        int maxSteps = chunks.Length << EntryTable.ChunkShift;
         for (int steps = 0; i >= 0; steps++)
         {
-            if (steps > entries.Length)
+            if (steps > maxSteps || (uint)(i >> EntryTable.ChunkShift) >= (uint)chunks.Length)
             {
-                return false; // chains were relinked under us
+                return false; // chains were relinked, or the index grew, under us
             }
 
-            ref var e = ref entries[i];
+            var chunk = chunks[i >> EntryTable.ChunkShift];
+            int entrySlot = i & EntryTable.ChunkMask;
+            if ((uint)entrySlot >= (uint)chunk.Length)
+            {
+                return false;
+            }
+
+            ref var e = ref chunk[entrySlot];
             int version = Volatile.Read(ref e.Version);
             if ((version & 1) != 0)
             {
@@ -177,7 +224,7 @@ public sealed partial class ConcurrentLru
                 }
 
                 match = KeyEquals(bytes.AsSpan(offset, keyBytes), key, keyBytes);
-                found = new Found(table, i, version, new ByteView(new ReadOnlyMemory<byte>(bytes, offset + keyBytes, valueBytes)), expiresAt);
+                found = new Found(chunk, entrySlot, i, version, new ByteView(new ReadOnlyMemory<byte>(bytes, offset + keyBytes, valueBytes)), expiresAt);
             }
 
             if (Volatile.Read(ref e.Version) != version)
@@ -185,17 +232,19 @@ public sealed partial class ConcurrentLru
                 return false;
             }
 
+            // Trusted only if the layout held across the walk: a split may have carried this walk
+            // onto another chain (a false miss), and a replaced first chunk is a stale copy.
             if (match)
             {
                 hit = true;
-                return true;
+                return table.LayoutVersion == layout;
             }
 
             i = next;
         }
 
         found = default;
-        return true;
+        return table.LayoutVersion == layout;
     }
 
     /// <summary>Finds the key's entry; the caller holds the lock.</summary>
@@ -208,18 +257,18 @@ public sealed partial class ConcurrentLru
             return false;
         }
 
-        ref var e = ref _table.Entries[i];
+        var chunk = _table.EntryChunks[i >> EntryTable.ChunkShift];
+        ref var e = ref chunk[i & EntryTable.ChunkMask];
         var bytes = _slabs[e.Slab]!;
-        found = new Found(_table, i, e.Version, new ByteView(new ReadOnlyMemory<byte>(bytes, e.Offset + e.KeyBytes, e.ValueBytes)), e.ExpiresAt);
+        found = new Found(chunk, i & EntryTable.ChunkMask, i, e.Version, new ByteView(new ReadOnlyMemory<byte>(bytes, e.Offset + e.KeyBytes, e.ValueBytes)), e.ExpiresAt);
         return true;
     }
 
     private int IndexOfLocked(string key, int hash, int keyBytes)
     {
-        var entries = _table.Entries;
-        for (int i = _table.Buckets[_table.BucketOf(hash)]; i >= 0; i = entries[i].NextInBucket)
+        for (int i = _table.Head(hash); i >= 0; i = _table.Entry(i).NextInBucket)
         {
-            ref var e = ref entries[i];
+            ref var e = ref _table.Entry(i);
             if (e.InUse && e.Hash == hash && e.KeyBytes == keyBytes && KeyEquals(_slabs[e.Slab].AsSpan(e.Offset, keyBytes), key, keyBytes))
             {
                 return i;
@@ -257,6 +306,6 @@ public sealed partial class ConcurrentLru
         return stored.SequenceEqual(Encoding.UTF8.GetBytes(key));
     }
 
-    /// <summary>An entry as a read found it: where, at which version, and what it held.</summary>
-    private readonly record struct Found(EntryTable Table, int Index, int Version, ByteView Value, long ExpiresAt);
+    /// <summary>An entry as a read found it: where (its chunk and slot, for the reference bit), at which version, and what it held.</summary>
+    private readonly record struct Found(StoreEntry[] Chunk, int Slot, int Index, int Version, ByteView Value, long ExpiresAt);
 }
