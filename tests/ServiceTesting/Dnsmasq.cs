@@ -20,7 +20,7 @@ public sealed partial class Dnsmasq : IDisposable
 
     private readonly TempDir _dir = new();
     private readonly IReadOnlyList<string> _args;
-    private readonly StringBuilder _output = new();
+    private readonly OutputLog _output = new(200_000);
     private Process? _process;
 
     /// <param name="domain">The zone dnsmasq answers for itself (NXDOMAIN for unknown names in it, never forwarded).</param>
@@ -50,16 +50,7 @@ public sealed partial class Dnsmasq : IDisposable
     /// <summary>The DNS_SERVER value for a node: 127.0.0.1:port.</summary>
     public string Server => $"127.0.0.1:{Port}";
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _output.ToString();
 
     private string HostsFile => Path.Combine(_dir.Path, "hosts");
 
@@ -73,8 +64,8 @@ public sealed partial class Dnsmasq : IDisposable
         }
 
         _process = new Process { StartInfo = info };
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.OutputDataReceived += (_, e) => _output.Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => _output.Append(e.Data);
         _process.Start();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -151,22 +142,6 @@ public sealed partial class Dnsmasq : IDisposable
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
             return true;
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            if (_output.Length < 200_000)
-            {
-                _output.AppendLine(line);
-            }
         }
     }
 

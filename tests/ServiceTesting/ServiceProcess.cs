@@ -27,7 +27,7 @@ public sealed partial class ServiceProcess : IDisposable
     ];
 
     private readonly Process _process;
-    private readonly StringBuilder _output = new(); // guarded by itself
+    private readonly OutputLog _output = new(1_000_000);
     private bool _stopped;
 
     private ServiceProcess(string name, Process process)
@@ -44,16 +44,7 @@ public sealed partial class ServiceProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _output.ToString();
 
     /// <summary>
     /// Starts <c>dotnet {dll} {args}</c> from the test's output folder, or the published executable
@@ -93,8 +84,8 @@ public sealed partial class ServiceProcess : IDisposable
 
         var process = new Process { StartInfo = info };
         var service = new ServiceProcess(name, process);
-        process.OutputDataReceived += (_, e) => service.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => service.Append(e.Data);
+        process.OutputDataReceived += (_, e) => service._output.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => service._output.Append(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -203,22 +194,6 @@ public sealed partial class ServiceProcess : IDisposable
         if (!_process.HasExited)
         {
             _ = SendSignal(_process.Id, signal);
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            if (_output.Length < 1_000_000)
-            {
-                _output.AppendLine(line);
-            }
         }
     }
 

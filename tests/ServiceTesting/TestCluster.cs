@@ -76,22 +76,8 @@ public sealed class TestCluster : IDisposable
     public async Task<TimeSpan> WaitRingAsync(IEnumerable<CacheNode> observers, IEnumerable<CacheNode> members, TimeSpan timeout)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        string[] expected = [.. members.Select(n => n.GcAddr).Order(StringComparer.Ordinal)];
-        bool done = await TestHttp.EventuallyAsync(
-            async () =>
-            {
-                foreach (var node in observers)
-                {
-                    if (!(await node.RingAsync()).SequenceEqual(expected))
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            },
-            timeout,
-            TimeSpan.FromMilliseconds(50));
+        string[] expected = Rings.Of(members);
+        bool done = await Rings.WaitAsync(observers, expected, timeout, TimeSpan.FromMilliseconds(50));
         Assert.True(done, $"the ring did not become [{string.Join(", ", expected)}] within {timeout}:{Environment.NewLine}{Describe()}");
         return started.Elapsed;
     }

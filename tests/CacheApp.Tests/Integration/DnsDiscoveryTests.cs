@@ -101,7 +101,7 @@ public sealed class DnsDiscoveryTests(ITestOutputHelper output) : IDisposable
         await Task.Delay(Interval * 5);
         foreach (var node in remaining)
         {
-            Assert.Equal(Expected(remaining), await node.RingAsync());
+            Assert.Equal(Rings.Of(remaining), await node.RingAsync());
         }
 
         bool failuresShown = await TestHttp.EventuallyAsync(
@@ -110,7 +110,7 @@ public sealed class DnsDiscoveryTests(ITestOutputHelper output) : IDisposable
                 && s.GetProperty("lastError").ValueKind == System.Text.Json.JsonValueKind.String,
             TimeSpan.FromSeconds(30));
         Assert.True(failuresShown, $"the outage did not show in /api/admin/peers: {await remaining[0].PeersAsync()}");
-        Assert.Equal(Expected(remaining), (await remaining[0].PeersAsync()).GetProperty("discoveryStatus").GetProperty("peers").EnumerateArray().Select(p => p.GetString()!).ToArray());
+        Assert.Equal(Rings.Of(remaining), (await remaining[0].PeersAsync()).GetProperty("discoveryStatus").GetProperty("peers").EnumerateArray().Select(p => p.GetString()!).ToArray());
         output.WriteLine($"outage checked after {phase.Elapsed.TotalSeconds:F1}s");
         Assert.Single(Lines(remaining[0].Process.Output, "DNS discovery of " + Name + " failed"));
     }
@@ -139,8 +139,6 @@ public sealed class DnsDiscoveryTests(ITestOutputHelper output) : IDisposable
         return node;
     }
 
-    private static string[] Expected(IEnumerable<CacheNode> members) => [.. members.Select(n => n.GcAddr).Order(StringComparer.Ordinal)];
-
     private static IEnumerable<string> Lines(string text, string containing) =>
         text.Split('\n').Where(l => l.Contains(containing, StringComparison.Ordinal));
 
@@ -148,22 +146,8 @@ public sealed class DnsDiscoveryTests(ITestOutputHelper output) : IDisposable
     private async Task<TimeSpan> WaitRingsAsync(IReadOnlyList<CacheNode> observers, IReadOnlyList<CacheNode> members, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
-        string[] expected = Expected(members);
-        bool done = await TestHttp.EventuallyAsync(
-            async () =>
-            {
-                foreach (var node in observers)
-                {
-                    if (!(await node.RingAsync()).SequenceEqual(expected))
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            },
-            timeout,
-            TimeSpan.FromMilliseconds(100));
+        string[] expected = Rings.Of(members);
+        bool done = await Rings.WaitAsync(observers, expected, timeout, TimeSpan.FromMilliseconds(100));
         if (!done)
         {
             var views = new List<string>();

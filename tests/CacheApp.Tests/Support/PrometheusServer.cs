@@ -14,7 +14,7 @@ internal sealed class PrometheusServer : IDisposable
 {
     private readonly TempDir _dir;
     private readonly Process _process;
-    private readonly System.Text.StringBuilder _output = new(); // guarded by itself
+    private readonly OutputLog _output = new(200_000);
 
     private PrometheusServer(TempDir dir, Process process, string url)
     {
@@ -27,16 +27,7 @@ internal sealed class PrometheusServer : IDisposable
 
     public string DataPath => Path.Combine(_dir.Path, "data");
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _output.ToString();
 
     /// <param name="jobs">Job name → "127.0.0.1:port" targets.</param>
     public static async Task<PrometheusServer> StartAsync(IReadOnlyDictionary<string, string[]> jobs)
@@ -66,8 +57,8 @@ internal sealed class PrometheusServer : IDisposable
 
         var process = new Process { StartInfo = info };
         var server = new PrometheusServer(dir, process, $"http://127.0.0.1:{port}");
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.OutputDataReceived += (_, e) => server._output.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server._output.Append(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -137,21 +128,5 @@ internal sealed class PrometheusServer : IDisposable
         }
 
         return yaml.ToString();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            if (_output.Length < 200_000)
-            {
-                _output.AppendLine(line);
-            }
-        }
     }
 }
