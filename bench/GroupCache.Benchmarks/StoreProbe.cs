@@ -142,7 +142,7 @@ internal static class StoreProbe
             longest = Math.Max(longest, ms);
         }
 
-        Console.WriteLine($"evict n={n:N0}: first eviction {first:F3} ms, longest of 1,000 {longest:F3} ms; longest add while filling {longestAdd:F1} ms (index growth)");
+        Console.WriteLine($"evict n={n:N0}: first eviction {first:F3} ms, longest of 1,000 {longest:F3} ms; longest add while filling {longestAdd:F1} ms");
     }
 
     /// <summary>
