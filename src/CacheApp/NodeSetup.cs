@@ -8,7 +8,9 @@ using CacheApp.Freshness;
 using CacheApp.Source;
 using GroupCache;
 using GroupCache.Http;
+#if KUBERNETES_DISCOVERY
 using GroupCache.Kubernetes;
+#endif
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace CacheApp;
@@ -134,6 +136,7 @@ internal static class NodeSetup
         return services;
     }
 
+#if KUBERNETES_DISCOVERY
     /// <summary>
     /// DISCOVERY=kubernetes: the ring from the ready endpoints of K8S_SERVICE's EndpointSlices, the
     /// port by K8S_PORT_NAME (default <c>groupcache</c>); this node is on its own ring from the start.
@@ -147,6 +150,20 @@ internal static class NodeSetup
             o.PortNumber = settings.GroupCachePort;
             o.Self = settings.SelfGroupCacheAddr;
         });
+#else
+    /// <summary>
+    /// The Native AOT build has no kubernetes discovery: the official client is not AOT-safe. The
+    /// node stops at start (exit code 2) rather than run without the ring it was asked for.
+    /// </summary>
+    private static void AddKubernetesDiscovery(IGroupCacheBuilder groupCache, CacheAppSettings settings)
+    {
+        _ = groupCache;
+        _ = settings;
+        throw new SettingsException(
+            "DISCOVERY=kubernetes is not in the Native AOT build (the Kubernetes client is not AOT-safe): "
+            + "run the JIT build, or DISCOVERY=dns with DNS_NAME set to the headless Service's name.");
+    }
+#endif
 
     public static WebApplication UseCacheNode(this WebApplication app, CacheAppSettings settings)
     {

@@ -34,7 +34,7 @@ try
 }
 catch (SettingsException ex)
 {
-    // A discovery mode this build cannot serve (DISCOVERY=kubernetes without its source).
+    // A discovery mode this build cannot serve (DISCOVERY=kubernetes in the Native AOT build).
     await Console.Error.WriteLineAsync("CacheApp: invalid configuration:" + Environment.NewLine + ex.Message);
     return 2;
 }

@@ -41,4 +41,53 @@ public class NodeBuildTests
         Assert.Equal("from the source", body.GetProperty("value").GetString());
         Assert.Equal(1, await node.StatAsync("localLoads"));
     }
+
+    [Fact]
+    public async Task KubernetesDiscovery_InTheBuildUnderTest_IsBuiltInOrRefusedAtStartWithTheReason()
+    {
+        using var dir = new TempDir();
+        string kubeconfig = Path.Combine(dir.Path, "kubeconfig");
+
+        // A kubeconfig whose API server refuses connections: enough for the JIT build to start and keep
+        // its own ring while the watch retries; the AOT build must stop before it listens.
+        await File.WriteAllTextAsync(kubeconfig, """
+            apiVersion: v1
+            kind: Config
+            clusters:
+              - name: none
+                cluster:
+                  server: http://127.0.0.1:1
+            users:
+              - name: node
+                user:
+                  token: t
+            contexts:
+              - name: none
+                context:
+                  cluster: none
+                  user: node
+            current-context: none
+            """);
+        using var node = new CacheNode("k8s", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string>
+        {
+            ["DISCOVERY"] = "kubernetes",
+            ["K8S_SERVICE"] = "groupcache",
+            ["K8S_NAMESPACE"] = "default",
+            ["KUBECONFIG"] = kubeconfig,
+        });
+
+        if (ServiceProcess.PublishedBinary("CacheApp.dll") is null)
+        {
+            await node.StartAsync();
+            Assert.Equal([node.GcAddr], await node.RingAsync());
+        }
+        else
+        {
+            node.Launch();
+            Assert.True(await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the AOT node ran without the kubernetes discovery it was asked for");
+            Assert.Equal(2, node.Process.ExitCode);
+            Assert.Contains("DISCOVERY=kubernetes is not in the Native AOT build", node.Process.Output);
+            Assert.DoesNotContain("   at ", node.Process.Output);
+        }
+    }
 }
