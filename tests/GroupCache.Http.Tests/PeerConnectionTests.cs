@@ -154,7 +154,8 @@ public sealed class PeerConnectionTests
     public async Task GetAsync_PeerSilent_TimesOutAndTheNextFetchWorks()
     {
         await using var peer = ScriptedPeer.Start((i, _) => i == 0 ? null : WithLength(Protobuf("later")));
-        using var pool = new HttpPool("http://127.0.0.1:1", new HttpPoolOptions { PeerTimeout = TimeSpan.FromMilliseconds(300) });
+        // Long enough for a new connection and its answer on a loaded machine.
+        using var pool = new HttpPool("http://127.0.0.1:1", new HttpPoolOptions { PeerTimeout = TimeSpan.FromSeconds(2) });
         var client = pool.ClientFor(peer.Url);
 
         await Assert.ThrowsAsync<TimeoutException>(async () => await client.GetAsync("data", "silent", CancellationToken.None));

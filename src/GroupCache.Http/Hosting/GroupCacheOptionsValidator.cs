@@ -55,6 +55,15 @@ internal sealed class GroupCacheOptionsValidator(GroupRegistrations registration
 
         FindUnreadableGroupValues(failures);
 
+        // What the binder could not convert, unless a message above already names that setting.
+        foreach (string message in services.GetService<ConfigurationBindFailures>()?.Messages ?? [])
+        {
+            if (!failures.Any(f => message.Contains(f.Split(' ')[0], StringComparison.Ordinal)))
+            {
+                failures.Add(message);
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

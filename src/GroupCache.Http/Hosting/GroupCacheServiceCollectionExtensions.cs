@@ -1,5 +1,6 @@
 using GroupCache;
 using GroupCache.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -33,8 +34,26 @@ public static class GroupCacheServiceCollectionExtensions
             return new GroupCacheBuilder(services, registered);
         }
 
-        // Configuration first, then the code's changes over it.
-        optionsBuilder.BindConfiguration(GroupCacheOptions.SectionName).ValidateOnStart();
+        // Configuration first, then the code's changes over it. A value that does not convert is
+        // reported by the validator with the other problems (see ConfigurationBindFailures).
+        var bindFailures = new ConfigurationBindFailures();
+        services.AddSingleton(bindFailures);
+        optionsBuilder.Configure<IServiceProvider>((options, sp) =>
+        {
+            if (sp.GetService<IConfiguration>() is not { } configuration)
+            {
+                return;
+            }
+
+            try
+            {
+                configuration.GetSection(GroupCacheOptions.SectionName).Bind(options);
+            }
+            catch (InvalidOperationException ex)
+            {
+                bindFailures.Add(ex.Message);
+            }
+        }).ValidateOnStart();
         if (configure is not null)
         {
             optionsBuilder.Configure(configure);
