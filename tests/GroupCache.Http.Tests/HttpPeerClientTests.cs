@@ -4,6 +4,7 @@ using GroupCache.Http.Protocol;
 using GroupCache.Http.Tests.Support;
 using GroupCache.Tests;
 using Microsoft.AspNetCore.Http;
+using ServiceTesting;
 
 namespace GroupCache.Http.Tests;
 
@@ -239,7 +240,7 @@ public class HttpPeerClientTests
     {
         using var pool = new HttpPool("http://127.0.0.1:1");
         await Assert.ThrowsAsync<HttpRequestException>(async () =>
-            await pool.ClientFor("http://127.0.0.1:" + Loopback.FreePort()).GetAsync("data", "k", CancellationToken.None));
+            await pool.ClientFor("http://127.0.0.1:" + FreePort.Next()).GetAsync("data", "k", CancellationToken.None));
     }
 
     [Fact]
@@ -262,7 +263,7 @@ public class HttpPeerClientTests
         using var pool = new HttpPool("http://127.0.0.1:1");
 
         Assert.False(await pool.ClientFor(owner.Url).RemoveAsync("nosuch", "k", CancellationToken.None));
-        Assert.False(await pool.ClientFor("http://127.0.0.1:" + Loopback.FreePort()).RemoveAsync("data", "k", CancellationToken.None));
+        Assert.False(await pool.ClientFor("http://127.0.0.1:" + FreePort.Next()).RemoveAsync("data", "k", CancellationToken.None));
     }
 
     private static async Task BrokenAsync(HttpContext context, string answer)

@@ -4,6 +4,7 @@ using GroupCache.Http.Protocol;
 using GroupCache.Http.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using ServiceTesting;
 
 namespace GroupCache.Http.Tests;
 
@@ -160,7 +161,7 @@ public sealed class PeerProtocolServerTests : IAsyncLifetime
     {
         // The ring names a node that does not exist as the owner of most keys; a peer request
         // must still be answered here, never forwarded.
-        string elsewhere = "http://127.0.0.1:" + Loopback.FreePort();
+        string elsewhere = "http://127.0.0.1:" + FreePort.Next();
         _node.Pool.SetPeers([_node.Url, elsewhere]);
         string key = Enumerable.Range(0, 1000).Select(i => "k" + i).First(k => _node.Pool.OwnerOf(k) == elsewhere);
 

@@ -1,4 +1,5 @@
 using LoadRunner.Infrastructure;
+using ServiceTesting;
 
 namespace LoadRunner.Systems;
 

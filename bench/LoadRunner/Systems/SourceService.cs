@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LoadRunner.Infrastructure;
 using Microsoft.Data.Sqlite;
+using ServiceTesting;
 
 namespace LoadRunner.Systems;
 

@@ -4,6 +4,7 @@ using GroupCache.Http.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using ServiceTesting;
 
 namespace GroupCache.Http.Tests.Hosting;
 
@@ -152,7 +153,7 @@ public class AddGroupCacheTests
     public async Task MapGroupCache_PeerPort_ServesPeersThereAndOnlyThere()
     {
         string url = FrontDoorNode.NewUrl();
-        int apiPort = Loopback.FreePort();
+        int apiPort = FreePort.Next();
         var settings = new Dictionary<string, string?> { ["GroupCache:PeerPort"] = new Uri(url).Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         await using var node = await FrontDoorNode.StartAsync(
             url,

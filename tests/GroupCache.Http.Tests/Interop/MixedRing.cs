@@ -1,4 +1,5 @@
 using GroupCache.Http.Tests.Support;
+using ServiceTesting;
 
 namespace GroupCache.Http.Tests.Interop;
 
@@ -26,8 +27,8 @@ public sealed class MixedRing : IAsyncLifetime
         // The Go node needs its ports on its command line; a port taken in between makes it exit, so retry.
         for (int attempt = 1; ; attempt++)
         {
-            string goSelf = "http://127.0.0.1:" + Loopback.FreePort();
-            string api = "127.0.0.1:" + Loopback.FreePort();
+            string goSelf = "http://127.0.0.1:" + FreePort.Next();
+            string api = "127.0.0.1:" + FreePort.Next();
             Peers = [.. new[] { A.Url, B.Url, goSelf }.Order(StringComparer.Ordinal)];
             try
             {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ServiceTesting;
 
 namespace GroupCache.Http.Tests.Support;
 
@@ -29,7 +30,7 @@ internal sealed class FrontDoorNode : IAsyncDisposable
     public Group Group(string name) => App.Services.GetRequiredKeyedService<Group>(name);
 
     /// <summary>A free port on 127.0.0.1 and its URL, for nodes that must know each other's address before they start.</summary>
-    public static string NewUrl() => "http://127.0.0.1:" + Loopback.FreePort();
+    public static string NewUrl() => "http://127.0.0.1:" + FreePort.Next();
 
     /// <param name="url">The node's address (from <see cref="NewUrl"/>); it is also GroupCache:Self.</param>
     /// <param name="settings">More "GroupCache:..." settings.</param>
