@@ -14,10 +14,13 @@ internal sealed class BroadcastQueue
     public void Add(MemberDigest digest) => _entries[digest.GroupCacheAddr] = new Entry(digest);
 
     /// <summary>
-    /// Up to <paramref name="max"/> claims not about the members in <paramref name="skip"/>, fewest
-    /// transmissions first; each taken counts as sent, and is dropped after <paramref name="limit"/> sends.
+    /// Up to <paramref name="max"/> claims, fewest transmissions first; each taken counts as sent, and
+    /// is dropped after <paramref name="limit"/> sends. Claims about the members in
+    /// <paramref name="inMessage"/> are not taken (the message carries those members' current rows
+    /// already) but count as sent: else one about this node itself, its refutation, would never be
+    /// sent from here, never drop, and keep the node gossiping for ever.
     /// </summary>
-    public List<MemberDigest> Take(int max, int limit, IReadOnlyCollection<string> skip)
+    public List<MemberDigest> Take(int max, int limit, IReadOnlyCollection<string> inMessage)
     {
         var taken = new List<MemberDigest>(Math.Min(max, _entries.Count));
         if (max <= 0 || _entries.Count == 0)
@@ -25,19 +28,19 @@ internal sealed class BroadcastQueue
             return taken;
         }
 
-        foreach (var entry in _entries.Values.OrderBy(e => e.Transmits).ThenBy(e => e.Digest.GroupCacheAddr, StringComparer.Ordinal))
+        foreach (var entry in _entries.Values.OrderBy(e => e.Transmits).ThenBy(e => e.Digest.GroupCacheAddr, StringComparer.Ordinal).ToArray())
         {
-            if (taken.Count == max)
-            {
-                break;
-            }
-
-            if (skip.Contains(entry.Digest.GroupCacheAddr))
+            bool already = inMessage.Contains(entry.Digest.GroupCacheAddr);
+            if (!already && taken.Count == max)
             {
                 continue;
             }
 
-            taken.Add(entry.Digest);
+            if (!already)
+            {
+                taken.Add(entry.Digest);
+            }
+
             if (++entry.Transmits >= limit)
             {
                 _entries.Remove(entry.Digest.GroupCacheAddr);

@@ -12,14 +12,22 @@ public sealed record SwimOptions
     /// <summary>A probe still unanswered this long after it started makes the member suspect.</summary>
     public TimeSpan SuspectAfter => ProbeInterval * 0.9;
 
+    /// <summary>
+    /// Gossips a round while changes are pending. One member three times a round rather than three
+    /// members once: a member told in the first third passes the change on in the second, so it
+    /// spreads faster for the same number of messages (simulator, N = 1,000: a join known by all in
+    /// 3.1 s against 4.1 s; docs/MEMBERSHIP.md).
+    /// </summary>
+    public int GossipsPerRound { get; init; } = 3;
+
     /// <summary>Recent changes are gossiped this often (when there are any), and at once after a suspicion or a death.</summary>
-    public TimeSpan GossipInterval => ProbeInterval;
+    public TimeSpan GossipInterval => ProbeInterval / GossipsPerRound;
 
     /// <summary>Members asked to ping a target that did not answer directly.</summary>
     public int IndirectProbes { get; init; } = 3;
 
     /// <summary>Random members each gossip goes to.</summary>
-    public int Fanout { get; init; } = 3;
+    public int Fanout { get; init; } = 1;
 
     /// <summary>Each change is sent this many times log10(N + 1) (rounded up) before it is dropped.</summary>
     public int RetransmitMult { get; init; } = 4;

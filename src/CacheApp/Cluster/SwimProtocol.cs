@@ -227,6 +227,15 @@ public sealed class SwimProtocol
         _probe = null;
         StartProbe(now, outgoing);
 
+        // A member this node suspects is told so again every round until it refutes or the suspicion
+        // ends: one lost message (the suspicion, or the refutation in its answer) must not make a
+        // live member dead. Without this the simulator saw 1–2 false deaths in 10 minutes at 5 %
+        // loss; the same for a suspicion only heard of, late, when gossip missed the refutation.
+        foreach (var (api, gc) in _table.SuspectsToRemind())
+        {
+            outgoing.Add(new Outgoing(api, "ping", Message([gc], seq: ++_seq)));
+        }
+
         int live = _table.LiveCount;
         if (_round % _options.PushPullEvery == 0 && live > 0)
         {
@@ -398,10 +407,10 @@ public sealed class SwimProtocol
     {
         var self = _table.SelfDigest();
         var members = new List<MemberDigest>(ClusterLimits.MaxUpdatesPerMessage) { self };
-        var skip = new HashSet<string>(StringComparer.Ordinal) { self.GroupCacheAddr };
+        var inMessage = new HashSet<string>(StringComparer.Ordinal) { self.GroupCacheAddr };
         foreach (string gc in about)
         {
-            if (_table.DigestOf(gc) is { } d && MemberTable.StateOf(d) != MemberState.Alive && skip.Add(gc))
+            if (_table.DigestOf(gc) is { } d && MemberTable.StateOf(d) != MemberState.Alive && inMessage.Add(gc))
             {
                 members.Add(d);
             }
@@ -409,7 +418,7 @@ public sealed class SwimProtocol
 
         int live = _table.LiveCount + 1;
         int limit = _options.RetransmitMult * (int)Math.Ceiling(Math.Log10(live + 1));
-        members.AddRange(_queue.Take(ClusterLimits.MaxUpdatesPerMessage - members.Count, Math.Max(1, limit), skip));
+        members.AddRange(_queue.Take(ClusterLimits.MaxUpdatesPerMessage - members.Count, Math.Max(1, limit), inMessage));
         return new ClusterMessage(_table.SelfGroupCacheAddr, members, _table.SelfApiAddr, seq, target, targetApi);
     }
 

@@ -63,8 +63,13 @@ public class MembershipServiceTests
         service.Receive(new ClusterMessage(SelfGc, [new MemberDigest(OtherApi, OtherGc, 5, 1, false, 0, "suspect")]));
         Assert.Equal([SelfGc, OtherGc], _ring.Calls[^1]);
 
-        // Heard of, not suspected here: twice the suspicion timeout.
-        _time.Advance(table.SuspicionTimeout * 2);
+        // Heard of, not suspected here: a few suspicion timeouts.
+        _time.Advance(table.SuspicionTimeout * (MemberTable.HeardOfSuspicionFactor - 1));
+        table.Tick();
+        service.Publish();
+        Assert.Equal([SelfGc, OtherGc], _ring.Calls[^1]);
+
+        _time.Advance(table.SuspicionTimeout);
         table.Tick();
         service.Publish();
 

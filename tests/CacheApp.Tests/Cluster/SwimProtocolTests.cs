@@ -13,6 +13,8 @@ public class SwimProtocolTests
 
     private static string Gc(int n) => $"http://127.0.0.1:{9001 + (2 * n)}";
 
+    private static string GcOf(string api) => Gc((int.Parse(api[(api.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture) - 9000) / 2);
+
     private static MemberDigest Alive(int n, long heartbeat = 0) => new(Api(n), Gc(n), 1, heartbeat, false, 0, "alive");
 
     private (SwimProtocol Protocol, MemberTable Table, MembershipStats Stats) Node(int members, int self = 0, IEnumerable<string>? seeds = null)
@@ -66,9 +68,30 @@ public class SwimProtocolTests
         var suspect = table.View().Single(v => v.ApiAddr == target);
         Assert.Equal(MemberState.Suspect, suspect.State);
         Assert.Equal(1, stats.Suspicions);
-        var gossip = later.Where(o => o.Verb == "gossip").ToArray();
-        Assert.Equal(3, gossip.Length);
+        // Gossiped at once, then to another member every third of a round.
+        var gossip = later.Concat(Advance(protocol, TimeSpan.FromMilliseconds(600))).Where(o => o.Verb == "gossip").ToArray();
+        Assert.InRange(gossip.Length, 2, 4);
         Assert.All(gossip, g => Assert.Contains(g.Message.Members, d => d.ApiAddr == target && d.State == "suspect"));
+    }
+
+    [Fact]
+    public void Suspect_IsToldOfTheSuspicionEveryRoundUntilItRefutes()
+    {
+        var (protocol, table, _) = Node(10);
+        string target = Assert.Single(protocol.Tick(), o => o.Verb == "ping").ToApi;
+        bool TellsTarget(Outgoing o) => o.Verb == "ping" && o.ToApi == target && o.Message.Members.Any(d => d.ApiAddr == target && d.State == "suspect");
+
+        // Suspected at 0.9 of the round and told at once; told again in each of the next rounds
+        // (the suspicion lasts 2 s here), never more than once a round.
+        var untilSuspected = Advance(protocol, TimeSpan.FromMilliseconds(950));
+        Assert.Single(untilSuspected, TellsTarget);
+        var suspicionRounds = Advance(protocol, Round * 1.5);
+        Assert.Single(suspicionRounds, TellsTarget);
+
+        var refutation = new MemberDigest(target, table.View().Single(v => v.ApiAddr == target).GroupCacheAddr, 1, 1, false, 0, "alive");
+        protocol.Receive("gossip", new ClusterMessage(refutation.GroupCacheAddr, [refutation], target), []);
+        Assert.DoesNotContain(Advance(protocol, Round * 3), TellsTarget);
+        Assert.Equal(MemberState.Alive, table.View().Single(v => v.ApiAddr == target).State);
     }
 
     [Fact]
@@ -115,6 +138,35 @@ public class SwimProtocolTests
         Assert.Equal(("alive", 1L), (self.State, self.Heartbeat));
         Assert.Equal(1, stats.Refutations);
         Assert.Equal(1, table.SelfDigest().Heartbeat);
+    }
+
+    [Fact]
+    public void Refutation_IsGossipedABoundedNumberOfTimes_ThenTheNodeFallsQuiet()
+    {
+        var (protocol, _, _) = Node(10);
+        var claim = new MemberDigest(Api(0), Gc(0), 1, 0, false, 0, "suspect");
+        protocol.Receive("gossip", new ClusterMessage(Gc(1), [claim], Api(1)), []);
+        Assert.Equal(1, protocol.PendingUpdates);
+
+        // Every ping answered, so that no probe fails and nothing else becomes news.
+        int gossips = 0;
+        for (int tick = 0; tick < 100; tick++)
+        {
+            _time.Now += TimeSpan.FromMilliseconds(100);
+            foreach (var o in protocol.Tick())
+            {
+                gossips += o.Verb == "gossip" ? 1 : 0;
+                if (o.Verb == "ping")
+                {
+                    protocol.Answered(o, new ClusterMessage(GcOf(o.ToApi), [], o.ToApi, o.Message.Seq), []);
+                }
+            }
+        }
+
+        // The refutation rides on every message (this node's own row) and is counted as sent each
+        // time: after RetransmitMult × ceil(log10(N + 1)) = 8 sends it is no longer pending.
+        Assert.Equal(0, protocol.PendingUpdates);
+        Assert.InRange(gossips, 1, 8);
     }
 
     [Fact]

@@ -11,10 +11,13 @@ namespace CacheApp.Tests.Cluster.Simulation;
 /// </summary>
 public sealed class SwimSimulatorTests(ITestOutputHelper output)
 {
-    private static readonly ConcurrentDictionary<int, Lazy<SimResult>> Results = new();
+    private static readonly ConcurrentDictionary<(int Members, int Seed), Lazy<SimResult>> Results = new();
 
-    private static SimResult ResultFor(int members) =>
-        Results.GetOrAdd(members, n => new Lazy<SimResult>(() => SimScenario.Run(n))).Value;
+    // SWIM_SIM_SEED runs the report with other randomness (17 unless set).
+    private static readonly int ReportSeed = int.TryParse(Environment.GetEnvironmentVariable("SWIM_SIM_SEED"), out int seed) ? seed : 17;
+
+    private static SimResult ResultFor(int members, int seed = 17) =>
+        Results.GetOrAdd((members, seed), key => new Lazy<SimResult>(() => SimScenario.Run(key.Members, key.Seed))).Value;
 
     [Theory]
     [InlineData(10)]
@@ -31,12 +34,18 @@ public sealed class SwimSimulatorTests(ITestOutputHelper output)
         Assert.NotNull(result.JoinerKnowsAllSeconds);
     }
 
+    // Several seeds: with one, a protocol that loses a live member now and then can pass by luck
+    // (before the suspecting node re-told the suspect every round, seeds 2 and 3 at N = 100 each had
+    // false deaths while seed 17 had none).
     [Theory]
-    [InlineData(10)]
-    [InlineData(100)]
-    public void Simulate_FivepercentLossForTenMinutes_NoFalseDeath(int members)
+    [InlineData(10, 17)]
+    [InlineData(100, 17)]
+    [InlineData(100, 1)]
+    [InlineData(100, 2)]
+    [InlineData(100, 3)]
+    public void Simulate_FivepercentLossForTenMinutes_NoFalseDeath(int members, int seed)
     {
-        var result = ResultFor(members);
+        var result = ResultFor(members, seed);
 
         Assert.Equal(10, result.LossMinutes);
         Assert.Equal(0, result.FalseDeathsAtLoss);
@@ -63,7 +72,7 @@ public sealed class SwimSimulatorTests(ITestOutputHelper output)
         foreach (string size in sizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var result = ResultFor(int.Parse(size, CultureInfo.InvariantCulture));
+            var result = ResultFor(int.Parse(size, CultureInfo.InvariantCulture), ReportSeed);
             rows.Add(result.Row);
             output.WriteLine($"N = {size}: simulated in {started.Elapsed.TotalSeconds:F1} s of wall time");
         }
