@@ -22,6 +22,7 @@ public sealed record Outgoing(string ToApi, string Verb, ClusterMessage Message)
 public sealed class SwimProtocol
 {
     private readonly MemberTable _table;
+    private const int CatchUpPullsAfterJoin = 2;
     private readonly SwimOptions _options;
     private readonly TimeProvider _time;
     private readonly Random _random;
@@ -36,6 +37,7 @@ public sealed class SwimProtocol
     private long _seq;
     private long _round;
     private int _syncPage;
+    private int _catchUpPulls;
     private DateTimeOffset _nextRound;
     private DateTimeOffset _nextGossip;
 
@@ -168,6 +170,7 @@ public sealed class SwimProtocol
                     seed.Joined = true;
                     seed.Backoff = Seed.FirstBackoff;
                     seed.Failures = 0;
+                    _catchUpPulls = CatchUpPullsAfterJoin;
                     Joined?.Invoke(seed.ApiAddr, answer.Members.Count);
                 }
 
@@ -259,6 +262,17 @@ public sealed class SwimProtocol
                 var (api, gc) = gone[_random.Next(gone.Count)];
                 outgoing.Add(new Outgoing(api, "ping", Message([gc], seq: ++_seq)));
             }
+        }
+
+        if (_catchUpPulls > 0 && live > 1)
+        {
+            // The seed's table is what the seed knew when this node joined: in a cluster that is
+            // forming (a chain of joins) it can lack members that joined elsewhere a moment before,
+            // and old news is not gossiped again. So the whole table of another member, too, in each
+            // of the rounds after the join (as a join: the same pages).
+            _catchUpPulls--;
+            var (api, _) = _table.RandomLive(_random, 1, aliveOnly: true)[0];
+            outgoing.Add(new Outgoing(api, "join", JoinMessage(page: null)));
         }
 
         bool alone = live == 0;

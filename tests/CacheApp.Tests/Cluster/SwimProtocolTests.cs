@@ -222,6 +222,20 @@ public class SwimProtocolTests
     }
 
     [Fact]
+    public void Join_ThenPullsTheWholeTableOfTwoOtherMembers_InTheNextRounds()
+    {
+        var (joiner, _, _) = Node(1, self: 500, seeds: [Api(0)]);
+        var join = Assert.Single(joiner.Tick(), o => o.Verb == "join");
+        joiner.Answered(join, new ClusterMessage(Gc(0), [.. Enumerable.Range(0, 5).Select(n => Alive(n))], Api(0), Page: 0, More: false), []);
+
+        var pulls = Advance(joiner, Round * 5).Where(o => o.Verb == "join").ToArray();
+
+        Assert.Equal(2, pulls.Length);
+        Assert.All(pulls, p => Assert.Null(p.Message.Page));
+        Assert.All(pulls, p => Assert.Single(p.Message.Members, d => d.GroupCacheAddr == Gc(500)));
+    }
+
+    [Fact]
     public void PushPull_SendsOnePageEveryFewRounds_WhateverTheClusterSize()
     {
         var (protocol, _, _) = Node(500);
