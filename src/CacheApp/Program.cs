@@ -15,7 +15,10 @@ catch (SettingsException ex)
     return 2;
 }
 
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+// The content root is the executable's folder, not the working directory: the host watches its
+// content root for appsettings files, and on Linux that watch walks every folder below it (started
+// from /tmp, 300 ms before the first healthy answer; from a large tree, longer).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.AddServerHeader = false;

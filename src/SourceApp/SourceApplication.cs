@@ -14,7 +14,9 @@ public static class SourceApplication
 {
     public static WebApplication Build(SourceOptions options, IReadOnlyList<string> hostArgs)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [.. hostArgs] });
+        // Content root: the executable's folder, not the working directory, whose whole tree the
+        // host's appsettings watch would walk at start (as CacheApp's Program.cs explains).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [.. hostArgs], ContentRootPath = AppContext.BaseDirectory });
 
         // The framework's own per-request Information lines would cost more than the requests; our
         // middleware writes one line per request at Debug instead.
