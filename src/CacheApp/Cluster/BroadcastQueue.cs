@@ -22,32 +22,38 @@ internal sealed class BroadcastQueue
     /// </summary>
     public List<MemberDigest> Take(int max, int limit, IReadOnlyCollection<string> inMessage)
     {
-        var taken = new List<MemberDigest>(Math.Min(max, _entries.Count));
-        if (max <= 0 || _entries.Count == 0)
+        foreach (string member in inMessage)
         {
-            return taken;
+            if (_entries.TryGetValue(member, out var carried))
+            {
+                CountSent(carried, limit);
+            }
         }
 
-        foreach (var entry in _entries.Values.OrderBy(e => e.Transmits).ThenBy(e => e.Digest.GroupCacheAddr, StringComparer.Ordinal).ToArray())
+        var taken = new List<MemberDigest>(Math.Max(0, Math.Min(max, _entries.Count)));
+        foreach (var entry in _entries.Values.OrderBy(e => e.Transmits).ThenBy(e => e.Digest.GroupCacheAddr, StringComparer.Ordinal))
         {
-            bool already = inMessage.Contains(entry.Digest.GroupCacheAddr);
-            if (!already && taken.Count == max)
+            if (taken.Count >= max)
             {
-                continue;
+                break;
             }
 
-            if (!already)
+            if (!inMessage.Contains(entry.Digest.GroupCacheAddr))
             {
                 taken.Add(entry.Digest);
-            }
-
-            if (++entry.Transmits >= limit)
-            {
-                _entries.Remove(entry.Digest.GroupCacheAddr);
+                CountSent(entry, limit);
             }
         }
 
         return taken;
+    }
+
+    private void CountSent(Entry entry, int limit)
+    {
+        if (++entry.Transmits >= limit)
+        {
+            _entries.Remove(entry.Digest.GroupCacheAddr);
+        }
     }
 
     private sealed class Entry(MemberDigest digest)

@@ -21,8 +21,8 @@ public sealed record Outgoing(string ToApi, string Verb, ClusterMessage Message)
 /// </remarks>
 public sealed class SwimProtocol
 {
-    private readonly MemberTable _table;
     private const int CatchUpPullsAfterJoin = 2;
+    private readonly MemberTable _table;
     private readonly SwimOptions _options;
     private readonly TimeProvider _time;
     private readonly Random _random;
