@@ -20,6 +20,15 @@ public static class ServiceTelemetry
 
     public const string MetricsPath = "/metrics";
 
+    /// <summary>
+    /// The most series one metric keeps. OpenTelemetry's default, 2,000, preallocates that many data
+    /// points for every instrument when it is published, about 60 instruments here: 8 MB of the
+    /// Native AOT build's idle memory and a fifth of its start-up. Our widest metrics (requests by
+    /// route, method and status; peer fetches by peer) stay far below this; series beyond it are
+    /// folded into OpenTelemetry's overflow series, never dropped silently.
+    /// </summary>
+    public const int CardinalityLimit = 256;
+
     public static IServiceCollection AddServiceTelemetry(
         this IServiceCollection services, string serviceName, string[] meters, string[] activitySources, Func<string, string?> environment)
     {
@@ -28,6 +37,7 @@ public static class ServiceTelemetry
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithMetrics(metrics => metrics
                 .AddMeter(meters)
+                .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = CardinalityLimit })
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
