@@ -17,8 +17,10 @@ catch (SettingsException ex)
 
 // The content root is the executable's folder, not the working directory: the host watches its
 // content root for appsettings files, and on Linux that watch walks every folder below it (started
-// from /tmp, 300 ms before the first healthy answer; from a large tree, longer).
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+// from /tmp, 300 ms before the first healthy answer; from a large tree, longer). The slim builder
+// leaves out what a node does not use (HTTPS and HTTP/3 set-up, IIS, static web assets, regex route
+// constraints, the debug and event-source loggers): a smaller AOT executable and a quicker start.
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.AddServerHeader = false;
