@@ -49,6 +49,11 @@ builder.Services.AddCacheNodeTelemetry(settings);
 var app = builder.Build();
 app.UseCacheNode(settings);
 app.MapHealthAndMetrics();
+if (Gen0Budget.Mismatch(Environment.GetEnvironmentVariable(Gen0Budget.Variable), Gen0Budget.AppliedMaxBytes()) is { } gen0Warning)
+{
+    app.Logger.LogWarning("{Gen0Budget}", gen0Warning);
+}
+
 app.Logger.LogInformation(
     "CacheApp {Node}: API {Api}, groupcache {GroupCache}, source {Source}, group {Group} ({Bytes} bytes), discovery {Discovery}",
     settings.NodeName, settings.SelfApiAddr, settings.SelfGroupCacheAddr, settings.SourceUrl, settings.GroupName, settings.CacheBytes,

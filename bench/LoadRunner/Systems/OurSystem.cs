@@ -30,6 +30,10 @@ public sealed class OurSystem(RepoPaths paths, string sourceUrl, string logDir, 
                 ["GROUPCACHE_PEERS"] = peers,
                 ["GROUP_NAME"] = "data",
                 ["NODE_NAME"] = $"bench-{i}",
+
+                // The young-generation budget every launcher of ours ships (start-services.sh, the
+                // Dockerfile; docs/CACHEAPP.md); --ours-env DOTNET_GCgen0size= measures without it.
+                ["DOTNET_GCgen0size"] = "4000000",
             };
             foreach (var (k, v) in extraEnv)
             {

@@ -60,6 +60,7 @@ internal static class AdminEndpoints
                 GC.CollectionCount(2),
                 GC.GetTotalPauseDuration().TotalMilliseconds,
                 gcPauses.MaxLastTenSecondsMs,
+                Gen0Budget.AppliedMaxBytes(),
                 GCSettings.IsServerGC,
                 !RuntimeFeature.IsDynamicCodeSupported),
             new FreshnessStatus(

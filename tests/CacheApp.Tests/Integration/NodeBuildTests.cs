@@ -90,4 +90,47 @@ public class NodeBuildTests
             Assert.DoesNotContain("   at ", node.Process.Output);
         }
     }
+
+    [Fact]
+    public async Task Gen0Budget_AsTheLaunchersShipIt_IsAppliedByTheBuildUnderTest()
+    {
+        using var node = new CacheNode("gen0", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string>
+        {
+            ["DOTNET_GCgen0size"] = "4000000",
+        });
+        await node.StartAsync();
+
+        var status = await node.StatusAsync();
+        Assert.Equal(64L << 20, status.GetProperty("process").GetProperty("gen0MaxBudgetBytes").GetInt64());
+        Assert.DoesNotContain("DOTNET_GCgen0size", node.Process.Output);
+    }
+
+    [Fact]
+    public async Task Gen0Budget_WrittenWith0x_IsAppliedOrTheNodeSaysAtStartThatItIsNot()
+    {
+        // The JIT runtime reads "0x4000000"; Native AOT does not, and would otherwise run with its
+        // default budget without a word.
+        using var node = new CacheNode("gen0x", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string>
+        {
+            ["DOTNET_GCgen0size"] = "0x4000000",
+        });
+        await node.StartAsync();
+
+        var status = await node.StatusAsync();
+        long applied = status.GetProperty("process").GetProperty("gen0MaxBudgetBytes").GetInt64();
+        bool nativeAot = status.GetProperty("process").GetProperty("nativeAot").GetBoolean();
+        if (nativeAot)
+        {
+            Assert.True(applied < 64L << 20, $"the AOT build applied {applied} bytes");
+            Assert.True(
+                await TestHttp.EventuallyAsync(() => Task.FromResult(node.Process.Output.Contains("DOTNET_GCgen0size=0x4000000 asks for a gen0 budget of 67108864 bytes", StringComparison.Ordinal)), TimeSpan.FromSeconds(10)),
+                "no warning at start: " + node.Process.Output);
+            Assert.Contains("write it without 0x (DOTNET_GCgen0size=4000000)", node.Process.Output);
+        }
+        else
+        {
+            Assert.Equal(64L << 20, applied);
+            Assert.DoesNotContain("DOTNET_GCgen0size", node.Process.Output);
+        }
+    }
 }

@@ -186,6 +186,10 @@ public class StartScriptTests
                 var (clusterStatus, cluster) = await TestHttp.GetJsonAsync($"{api}/api/admin/cluster");
                 Assert.Equal(HttpStatusCode.OK, clusterStatus);
                 Assert.Equal(nodes, cluster.GetProperty("members").GetArrayLength());
+
+                // The script's young-generation budget (DOTNET_GCgen0size) reaches every node, JIT or AOT.
+                var (_, nodeStatus) = await TestHttp.GetJsonAsync($"{api}/api/admin/status");
+                Assert.Equal(64L << 20, nodeStatus.GetProperty("process").GetProperty("gen0MaxBudgetBytes").GetInt64());
             }
 
             var status2 = await RunScriptAsync(dir, env, "status", TimeSpan.FromSeconds(30));
