@@ -46,6 +46,9 @@ type config struct {
 	// peerIdleConns is the peer transport's MaxIdleConnsPerHost. Go's default (2) leaves the
 	// pool's transport untouched; any other value gives the pool its own tuned transport.
 	peerIdleConns int
+	// countKeys keeps a count per loaded key for /loads; off, only the total is kept, so a node
+	// holding millions of entries carries no harness map beside its cache (the scaling benchmark).
+	countKeys bool
 }
 
 func main() {
@@ -60,7 +63,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "gopeer: warning: -self %s is not in -peers\n", cfg.self)
 	}
 
-	loads := newLoadCounter()
+	loads := newLoadCounter(cfg.countKeys)
 	getter := syntheticGetter(loads)
 	if cfg.source != "" {
 		getter = sourceGetter(loads, strings.TrimRight(cfg.source, "/"))
@@ -136,10 +139,12 @@ func parseFlags() config {
 	flag.IntVar(&cfg.peerIdleConns, "peer-idle-conns", envInt("GOPEER_PEER_IDLE_CONNS", http.DefaultMaxIdleConnsPerHost),
 		"idle connections kept per peer by the peer transport (http.Transport MaxIdleConnsPerHost); "+
 			"default $GOPEER_PEER_IDLE_CONNS, else Go's default of 2, which leaves groupcache's transport as it is")
+	flag.BoolVar(&cfg.countKeys, "count-keys", true,
+		"count loads per key for /loads; false keeps only the total (no map that grows with the keys loaded)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(),
 			"usage: gopeer -self http://127.0.0.1:P -peers URL[,URL...] -api 127.0.0.1:A "+
-				"[-group data] [-cache-bytes 67108864] [-source http://127.0.0.1:S] [-replicas 50] [-peer-idle-conns 2]\n")
+				"[-group data] [-cache-bytes 67108864] [-source http://127.0.0.1:S] [-replicas 50] [-peer-idle-conns 2] [-count-keys=true]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse() // ExitOnError: prints usage and exits 2 on a bad flag.
@@ -239,15 +244,23 @@ func peerHandler(pool *groupcache.HTTPPool) http.Handler {
 type loadCounter struct {
 	mu    sync.Mutex
 	total int64
-	keys  map[string]int64
+	keys  map[string]int64 // nil when only the total is kept
 }
 
-func newLoadCounter() *loadCounter { return &loadCounter{keys: make(map[string]int64)} }
+func newLoadCounter(countKeys bool) *loadCounter {
+	c := &loadCounter{}
+	if countKeys {
+		c.keys = make(map[string]int64)
+	}
+	return c
+}
 
 func (c *loadCounter) record(key string) {
 	c.mu.Lock()
 	c.total++
-	c.keys[key]++
+	if c.keys != nil {
+		c.keys[key]++
+	}
 	c.mu.Unlock()
 }
 

@@ -40,6 +40,10 @@ public sealed class GoSystem(RepoPaths paths, string sourceUrl, string logDir, i
                     "-self", ports[i].GroupCacheAddr, "-peers", peers, "-api", $"127.0.0.1:{ports[i].Api}",
                     "-group", "data", "-cache-bytes", nodes[i].CacheBytes.ToString(CultureInfo.InvariantCulture),
                     "-source", sourceUrl, .. Tuning(),
+
+                    // The runner reads only the total from /loads; a count per key would be a harness
+                    // map beside Go's cache, growing with every key loaded (charged to Go's memory).
+                    "-count-keys=false",
                 ],
                 Path.Combine(logDir, $"{Name}-{n:D2}-{label}-{i}.log"),
                 traceGc ? new Dictionary<string, string> { ["GODEBUG"] = "gctrace=1" } : null);
