@@ -165,11 +165,14 @@ public sealed class ScalingScenario : IScenario
         {
             m.Extra["gc_pause_total_ms_per_10s"] = (after.GcPauseMs - before.GcPauseMs) * 10 / seconds;
             m.Extra["gc_collections"] = after.GcCollections - before.GcCollections;
+            m.Extra["gc_gen1_collections"] = after.OlderCollections.Gen1 - before.OlderCollections.Gen1;
+            m.Extra["gc_gen2_collections"] = after.OlderCollections.Gen2 - before.OlderCollections.Gen2;
         }
 
         if (!double.IsNaN(after.GcPauseMaxLast10sMs))
         {
             m.Extra["gc_pause_max_ms"] = after.GcPauseMaxLast10sMs;
+            m.Extra["gc_pause_max_gen"] = after.GcPauseMaxLast10sGeneration;
         }
     }
 }

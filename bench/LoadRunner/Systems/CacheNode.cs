@@ -31,8 +31,14 @@ public sealed record NodeStats(long SourceLoads, long Gets, long CacheHits, long
     /// <summary>The longest GC pause of the last ten seconds, in ms (ours only, from CacheApp's GcPauseWatch; NaN for Go).</summary>
     public double GcPauseMaxLast10sMs { get; init; } = double.NaN;
 
+    /// <summary>The generation that longest pause collected: 0, 1 or 2; -1 when several collections' pauses added up, or none (ours only).</summary>
+    public int GcPauseMaxLast10sGeneration { get; init; } = -1;
+
     /// <summary>Collections of any generation so far (ours only; -1 for Go).</summary>
     public long GcCollections { get; init; } = -1;
+
+    /// <summary>Collections of generation 1 and of generation 2 so far (each also counts in GcCollections; ours only, -1 for Go).</summary>
+    public (long Gen1, long Gen2) OlderCollections { get; init; } = (-1, -1);
 
     /// <summary>Bytes the process has allocated so far (ours only; -1 for Go).</summary>
     public long AllocatedBytes { get; init; } = -1;

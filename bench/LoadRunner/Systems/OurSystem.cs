@@ -66,6 +66,8 @@ public sealed class OurSystem(RepoPaths paths, string sourceUrl, string logDir, 
         {
             GcPauseMs = JsonPath.DoubleOrNaN(s, "process", "gcPauseMilliseconds"),
             GcPauseMaxLast10sMs = JsonPath.DoubleOrNaN(s, "process", "gcPauseMaxLast10sMilliseconds"),
+            GcPauseMaxLast10sGeneration = JsonPath.TryLong(s, out long generation, "process", "gcPauseMaxLast10sGeneration") ? (int)generation : -1,
+            OlderCollections = (JsonPath.Long(s, "process", "gen1Collections"), JsonPath.Long(s, "process", "gen2Collections")),
             AllocatedBytes = JsonPath.Long(s, "process", "allocatedBytes"),
             GcCollections = JsonPath.Long(s, "process", "gen0Collections") + JsonPath.Long(s, "process", "gen1Collections") + JsonPath.Long(s, "process", "gen2Collections"),
         };

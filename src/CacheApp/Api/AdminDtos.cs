@@ -71,11 +71,12 @@ public sealed record RingStatus(string Discovery, int Size, IReadOnlyList<string
 /// <summary>
 /// The runtime's view of the process: enough to see memory and GC pressure without other tools.
 /// GcPauseMilliseconds is the total since start; GcPauseMaxLast10sMilliseconds the longest pause of the
-/// last ten seconds (an upper bound, see GcPauseWatch). Gen0MaxBudgetBytes: the largest young-generation
+/// last ten seconds and GcPauseMaxLast10sGeneration the generation that collection collected (-1 when
+/// none, or when the figure adds up several collections' pauses: see GcPauseWatch). Gen0MaxBudgetBytes: the largest young-generation
 /// budget the runtime applies (raised by DOTNET_GCgen0size, see Gen0Budget). NativeAot: this is a
 /// Native AOT executable (no JIT), not <c>dotnet CacheApp.dll</c>.
 /// </summary>
-public sealed record ProcessStatus(int Pid, long WorkingSetBytes, long GcHeapBytes, long AllocatedBytes, int Gen0Collections, int Gen1Collections, int Gen2Collections, double GcPauseMilliseconds, double GcPauseMaxLast10sMilliseconds, long Gen0MaxBudgetBytes, bool ServerGc, bool NativeAot);
+public sealed record ProcessStatus(int Pid, long WorkingSetBytes, long GcHeapBytes, long AllocatedBytes, int Gen0Collections, int Gen1Collections, int Gen2Collections, double GcPauseMilliseconds, double GcPauseMaxLast10sMilliseconds, int GcPauseMaxLast10sGeneration, long Gen0MaxBudgetBytes, bool ServerGc, bool NativeAot);
 
 public sealed record SourceStatus(string Url, bool? Healthy, DateTimeOffset? CheckedAt, string? Error);
 

@@ -34,6 +34,7 @@ internal static class AdminEndpoints
         var st = group.Stats;
         var ring = pool.Peers;
         var health = source.Last;
+        var longestPause = gcPauses.LongestLastTenSeconds();
         return new StatusResponse(
             s.NodeName,
             s.SelfApiAddr,
@@ -59,7 +60,8 @@ internal static class AdminEndpoints
                 GC.CollectionCount(1),
                 GC.CollectionCount(2),
                 GC.GetTotalPauseDuration().TotalMilliseconds,
-                gcPauses.MaxLastTenSecondsMs,
+                longestPause.Ms,
+                longestPause.Generation,
                 Gen0Budget.AppliedMaxBytes(),
                 GCSettings.IsServerGC,
                 !RuntimeFeature.IsDynamicCodeSupported),

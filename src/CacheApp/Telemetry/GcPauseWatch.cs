@@ -3,10 +3,12 @@ using System.Diagnostics;
 namespace CacheApp.Telemetry;
 
 /// <summary>
-/// The longest GC pause of the last ten seconds, for /api/admin/status. The runtime reports the total
-/// pause time (and the latest collection's), not the longest, so a background thread reads the total
-/// every 10 ms and keeps the largest step in each 100 ms slot of a ten-second ring. Pauses that fall
-/// into one 10 ms step add up, so the figure is an upper bound of the longest single pause.
+/// The longest GC pause of the last ten seconds, and which generation's collection it was, for
+/// /api/admin/status. The runtime reports the total pause time and the latest collection, not the
+/// longest, so a background thread looks every 10 ms and keeps the largest pause in each 100 ms slot
+/// of a ten-second ring. When exactly one collection ended since its last look, that collection's
+/// own pauses are exact; when several did, their pauses add up into one figure (an upper bound,
+/// with generation -1).
 /// </summary>
 internal sealed class GcPauseWatch : IDisposable
 {
@@ -15,8 +17,9 @@ internal sealed class GcPauseWatch : IDisposable
     private const int Slots = 100; // 100 x 100 ms: ten seconds
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly Lock _lock = new(); // guards both arrays
+    private readonly Lock _lock = new(); // guards the three arrays
     private readonly double[] _slotMax = new double[Slots];
+    private readonly int[] _slotGeneration = new int[Slots];
     private readonly long[] _slotNumber = new long[Slots];
     private readonly Thread _thread;
     private volatile bool _stopped;
@@ -28,47 +31,65 @@ internal sealed class GcPauseWatch : IDisposable
         _thread.Start();
     }
 
-    /// <summary>The longest pause (ms) seen in the last ten seconds; 0 when there was none.</summary>
-    public double MaxLastTenSecondsMs
+    public void Dispose() => _stopped = true;
+
+    /// <summary>
+    /// The longest pause (ms) seen in the last ten seconds, 0 when there was none; and the generation
+    /// its collection collected (0, 1 or 2), -1 when there was none or the pause adds up several.
+    /// </summary>
+    public (double Ms, int Generation) LongestLastTenSeconds()
     {
-        get
+        long current = _clock.ElapsedMilliseconds / SlotMs;
+        (double Ms, int Generation) longest = (0, -1);
+        lock (_lock)
         {
-            long current = _clock.ElapsedMilliseconds / SlotMs;
-            double max = 0;
-            lock (_lock)
+            for (int i = 0; i < Slots; i++)
             {
-                for (int i = 0; i < Slots; i++)
+                if (_slotNumber[i] > current - Slots && _slotMax[i] > longest.Ms)
                 {
-                    if (_slotNumber[i] > current - Slots && _slotMax[i] > max)
-                    {
-                        max = _slotMax[i];
-                    }
+                    longest = (_slotMax[i], _slotGeneration[i]);
                 }
             }
-
-            return max;
         }
-    }
 
-    public void Dispose() => _stopped = true;
+        return longest;
+    }
 
     private void Run()
     {
-        var last = GC.GetTotalPauseDuration();
+        var lastTotal = GC.GetTotalPauseDuration();
+        long lastIndex = GC.GetGCMemoryInfo(GCKind.Any).Index;
         while (!_stopped)
         {
             Thread.Sleep(StepMs);
             var total = GC.GetTotalPauseDuration();
-            double step = (total - last).TotalMilliseconds;
-            last = total;
-            if (step > 0)
+            double step = (total - lastTotal).TotalMilliseconds;
+            lastTotal = total;
+            if (step <= 0)
             {
-                Record(_clock.ElapsedMilliseconds / SlotMs, step);
+                continue;
             }
+
+            var latest = GC.GetGCMemoryInfo(GCKind.Any);
+            (double Ms, int Generation) pause = (step, -1);
+            if (latest.Index == lastIndex + 1)
+            {
+                // One collection: its longest pause (a background gen2 collection pauses twice).
+                double longest = 0;
+                foreach (var p in latest.PauseDurations)
+                {
+                    longest = Math.Max(longest, p.TotalMilliseconds);
+                }
+
+                pause = (longest, latest.Generation);
+            }
+
+            lastIndex = latest.Index;
+            Record(_clock.ElapsedMilliseconds / SlotMs, pause);
         }
     }
 
-    private void Record(long slot, double pauseMs)
+    private void Record(long slot, (double Ms, int Generation) pause)
     {
         int i = (int)(slot % Slots);
         lock (_lock)
@@ -77,9 +98,14 @@ internal sealed class GcPauseWatch : IDisposable
             {
                 _slotNumber[i] = slot;
                 _slotMax[i] = 0;
+                _slotGeneration[i] = -1;
             }
 
-            _slotMax[i] = Math.Max(_slotMax[i], pauseMs);
+            if (pause.Ms > _slotMax[i])
+            {
+                _slotMax[i] = pause.Ms;
+                _slotGeneration[i] = pause.Generation;
+            }
         }
     }
 }
