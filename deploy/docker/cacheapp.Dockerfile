@@ -15,7 +15,7 @@ COPY --from=build /app ./
 EXPOSE 8080 8081
 # The aspnet images carry an unprivileged user "app"; APP_UID is its id (1654).
 USER $APP_UID
-# A 64 MiB young-generation budget (hex digits, no 0x): about 15 times fewer gen0 collections under
-# load, the longest pause under 5 ms; docs/CACHEAPP.md says why and what it costs.
+# A 64 MiB young-generation budget (hex digits, no 0x): about 15 times fewer gen0 collections
+# under load; docs/CACHEAPP.md says why and what it costs.
 ENV DOTNET_GCgen0size=4000000
 ENTRYPOINT ["dotnet", "CacheApp.dll"]

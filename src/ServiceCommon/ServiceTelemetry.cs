@@ -22,10 +22,10 @@ public static class ServiceTelemetry
 
     /// <summary>
     /// The most series one metric keeps. OpenTelemetry's default, 2,000, preallocates that many data
-    /// points for every instrument when it is published, about 60 instruments here: 8 MB of the
-    /// Native AOT build's idle memory and a fifth of its start-up. Our widest metrics (requests by
-    /// route, method and status; peer fetches by peer) stay far below this; series beyond it are
-    /// folded into OpenTelemetry's overflow series, never dropped silently.
+    /// points for every instrument when it is published: 4.4 MB of the Native AOT build's idle memory
+    /// (docs/BENCHMARKS.md). Our widest metrics (requests by route, method and status; peer fetches by
+    /// peer, up to a few hundred peers) stay below this; series beyond it are counted in
+    /// OpenTelemetry's overflow series (otel.metric.overflow), not dropped.
     /// </summary>
     public const int CardinalityLimit = 256;
 
