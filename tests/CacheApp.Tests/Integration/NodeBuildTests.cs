@@ -94,15 +94,12 @@ public class NodeBuildTests
     [Fact]
     public async Task Gen0Budget_AsTheLaunchersShipIt_IsAppliedByTheBuildUnderTest()
     {
-        using var node = new CacheNode("gen0", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string>
+        var (node, applied, _) = await StartWithGen0BudgetAsync("4000000");
+        using (node)
         {
-            ["DOTNET_GCgen0size"] = "4000000",
-        });
-        await node.StartAsync();
-
-        var status = await node.StatusAsync();
-        Assert.Equal(64L << 20, status.GetProperty("process").GetProperty("gen0MaxBudgetBytes").GetInt64());
-        Assert.DoesNotContain("DOTNET_GCgen0size", node.Process.Output);
+            Assert.Equal(64L << 20, applied);
+            Assert.DoesNotContain("DOTNET_GCgen0size", node.Process.Output);
+        }
     }
 
     [Fact]
@@ -110,27 +107,39 @@ public class NodeBuildTests
     {
         // The JIT runtime reads "0x4000000"; Native AOT does not, and would otherwise run with its
         // default budget without a word.
-        using var node = new CacheNode("gen0x", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string>
+        var (node, applied, nativeAot) = await StartWithGen0BudgetAsync("0x4000000");
+        using (node)
         {
-            ["DOTNET_GCgen0size"] = "0x4000000",
-        });
-        await node.StartAsync();
-
-        var status = await node.StatusAsync();
-        long applied = status.GetProperty("process").GetProperty("gen0MaxBudgetBytes").GetInt64();
-        bool nativeAot = status.GetProperty("process").GetProperty("nativeAot").GetBoolean();
-        if (nativeAot)
-        {
-            Assert.True(applied < 64L << 20, $"the AOT build applied {applied} bytes");
-            Assert.True(
-                await TestHttp.EventuallyAsync(() => Task.FromResult(node.Process.Output.Contains("DOTNET_GCgen0size=0x4000000 asks for a gen0 budget of 67108864 bytes", StringComparison.Ordinal)), TimeSpan.FromSeconds(10)),
-                "no warning at start: " + node.Process.Output);
-            Assert.Contains("write it without 0x (DOTNET_GCgen0size=4000000)", node.Process.Output);
+            if (nativeAot)
+            {
+                Assert.True(applied < 64L << 20, $"the AOT build applied {applied} bytes");
+                Assert.True(
+                    await TestHttp.EventuallyAsync(() => Task.FromResult(node.Process.Output.Contains("DOTNET_GCgen0size=0x4000000 asks for a gen0 budget of 67108864 bytes", StringComparison.Ordinal)), TimeSpan.FromSeconds(10)),
+                    "no warning at start: " + node.Process.Output);
+                Assert.Contains("write it without 0x (DOTNET_GCgen0size=4000000)", node.Process.Output);
+            }
+            else
+            {
+                Assert.Equal(64L << 20, applied);
+                Assert.DoesNotContain("DOTNET_GCgen0size", node.Process.Output);
+            }
         }
-        else
+    }
+
+    /// <summary>A node of the build under test started with DOTNET_GCgen0size=<paramref name="value"/>: the budget its status says it applies, and whether it is the AOT build.</summary>
+    private static async Task<(CacheNode Node, long AppliedBytes, bool NativeAot)> StartWithGen0BudgetAsync(string value)
+    {
+        var node = new CacheNode("gen0", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string> { ["DOTNET_GCgen0size"] = value });
+        try
         {
-            Assert.Equal(64L << 20, applied);
-            Assert.DoesNotContain("DOTNET_GCgen0size", node.Process.Output);
+            await node.StartAsync();
+            var process = (await node.StatusAsync()).GetProperty("process");
+            return (node, process.GetProperty("gen0MaxBudgetBytes").GetInt64(), process.GetProperty("nativeAot").GetBoolean());
+        }
+        catch
+        {
+            node.Dispose();
+            throw;
         }
     }
 }
