@@ -54,6 +54,8 @@ public sealed class OurSystem(RepoPaths paths, string sourceUrl, string logDir, 
     {
         var s = await Http.GetJsonAsync($"{node.ApiUrl}/api/admin/status").ConfigureAwait(false);
         long Stat(string name) => JsonPath.Long(s, "group", "stats", name);
+        long gen1 = JsonPath.Long(s, "process", "gen1Collections");
+        long gen2 = JsonPath.Long(s, "process", "gen2Collections");
         return new NodeStats(
             SourceLoads: Stat("LocalLoads"),
             Gets: Stat("Gets"),
@@ -67,9 +69,9 @@ public sealed class OurSystem(RepoPaths paths, string sourceUrl, string logDir, 
             GcPauseMs = JsonPath.DoubleOrNaN(s, "process", "gcPauseMilliseconds"),
             GcPauseMaxLast10sMs = JsonPath.DoubleOrNaN(s, "process", "gcPauseMaxLast10sMilliseconds"),
             GcPauseMaxLast10sGeneration = JsonPath.TryLong(s, out long generation, "process", "gcPauseMaxLast10sGeneration") ? (int)generation : -1,
-            OlderCollections = (JsonPath.Long(s, "process", "gen1Collections"), JsonPath.Long(s, "process", "gen2Collections")),
+            OlderCollections = (gen1, gen2),
             AllocatedBytes = JsonPath.Long(s, "process", "allocatedBytes"),
-            GcCollections = JsonPath.Long(s, "process", "gen0Collections") + JsonPath.Long(s, "process", "gen1Collections") + JsonPath.Long(s, "process", "gen2Collections"),
+            GcCollections = JsonPath.Long(s, "process", "gen0Collections") + gen1 + gen2,
         };
     }
 

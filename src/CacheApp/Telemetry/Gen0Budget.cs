@@ -12,13 +12,14 @@ internal static class Gen0Budget
 {
     public const string Variable = "DOTNET_GCgen0size";
 
-    /// <summary>The largest gen0 budget the runtime applies, in bytes; 0 when the runtime does not say.</summary>
-    public static long AppliedMaxBytes()
-    {
-        return GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out object? value) && value is long or ulong or int
+    // Fixed when the runtime starts; read once rather than on every status request.
+    private static readonly long AppliedMax =
+        GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out object? value) && value is long or ulong or int
             ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
             : 0;
-    }
+
+    /// <summary>The largest gen0 budget the runtime applies, in bytes; 0 when the runtime does not say.</summary>
+    public static long AppliedMaxBytes() => AppliedMax;
 
     /// <summary>
     /// A warning when <see cref="Variable"/> asks for a budget the runtime did not apply (unreadable,
