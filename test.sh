@@ -72,6 +72,22 @@ for trx in "$results"/*.trx; do
   t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); total=$((total + ${t:-0}))
 done
+# CI keeps only the tail of this output, so every test that did not pass is named again here, with
+# the first lines of its message (the console logger printed them earlier, far above).
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  awk -v suite="$(basename "$trx" .trx)" '
+    /<UnitTestResult / && !/outcome="Passed"/ {
+      name = $0; sub(/.*testName="/, "", name); sub(/".*/, "", name)
+      outcome = $0; sub(/.*outcome="/, "", outcome); sub(/".*/, "", outcome)
+      printf "NOT PASSED (%s, %s): %s\n", suite, outcome, name; inside = !/\/>/; lines = 0
+    }
+    inside && /<Message>/ { printing = 1 }
+    inside && printing && lines < 12 { line = $0; sub(/^ *<Message>/, "", line); sub(/<\/Message>.*/, "", line); print "    " line; lines++ }
+    inside && /<\/Message>/ { printing = 0 }
+    inside && /<\/UnitTestResult>/ { inside = 0; printing = 0 }
+  ' "$trx"
+done
 # Tests that neither passed nor failed (a crashed host, a skip) count as failures here.
 missing=$((total - passed - failed))
 if [ "$missing" -gt 0 ]; then failed=$((failed + missing)); fi
