@@ -167,6 +167,11 @@ public sealed class ScalingScenario : IScenario
             m.Extra["gc_collections"] = after.GcCollections - before.GcCollections;
             m.Extra["gc_gen1_collections"] = after.OlderCollections.Gen1 - before.OlderCollections.Gen1;
             m.Extra["gc_gen2_collections"] = after.OlderCollections.Gen2 - before.OlderCollections.Gen2;
+            if (m.Requests > 0)
+            {
+                // What each request leaves for the collector: the lever on gen0 collections.
+                m.Extra["alloc_bytes_per_req"] = (double)(after.AllocatedBytes - before.AllocatedBytes) / m.Requests;
+            }
         }
 
         if (!double.IsNaN(after.GcPauseMaxLast10sMs))
