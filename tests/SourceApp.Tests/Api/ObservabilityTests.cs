@@ -1,7 +1,6 @@
-using System.Globalization;
 using System.Net;
-using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
+using ServiceTesting;
 using SourceApp.Storage;
 using SourceApp.Tests.Support;
 
@@ -24,16 +23,16 @@ public class ObservabilityTests
         // The exporter may answer from a scrape it cached a moment ago: ask until the writes show.
         string text = string.Empty;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (Sample(text, "sourceapp_writes_total", "operation=\"put\"") is null && DateTime.UtcNow < deadline)
+        while (PrometheusText.Sample(text, "sourceapp_writes_total", "operation=\"put\"") is null && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
             text = await client.GetStringAsync("/metrics");
         }
 
-        Assert.Equal(1, Sample(text, "sourceapp_reads_total", "result=\"found\""));
-        Assert.Equal(1, Sample(text, "sourceapp_reads_total", "result=\"not_found\""));
-        Assert.Equal(1, Sample(text, "sourceapp_writes_total", "operation=\"put\""));
-        Assert.Equal(seeded + 1, Sample(text, "sourceapp_records", string.Empty));
+        Assert.Equal(1, PrometheusText.Sample(text, "sourceapp_reads_total", "result=\"found\""));
+        Assert.Equal(1, PrometheusText.Sample(text, "sourceapp_reads_total", "result=\"not_found\""));
+        Assert.Equal(1, PrometheusText.Sample(text, "sourceapp_writes_total", "operation=\"put\""));
+        Assert.Equal(seeded + 1, PrometheusText.Sample(text, "sourceapp_records", string.Empty));
         Assert.DoesNotContain("metrics-key", text);
         Assert.Contains("process_", text);
         Assert.Contains("dotnet_", text);
@@ -64,19 +63,5 @@ public class ObservabilityTests
         Assert.Equal("unhealthy", body.GetProperty("checks")[0].GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal("process", (await DataApiTests.ReadJsonAsync(live)).GetProperty("checks")[0].GetProperty("name").GetString());
-    }
-
-    /// <summary>The value of the series <paramref name="name"/> whose labels contain <paramref name="label"/>; null when absent.</summary>
-    private static double? Sample(string text, string name, string label)
-    {
-        foreach (Match line in Regex.Matches(text, "^" + Regex.Escape(name) + @"(\{[^}]*\})? (\S+)", RegexOptions.Multiline))
-        {
-            if (line.Groups[1].Value.Contains(label, StringComparison.Ordinal))
-            {
-                return double.Parse(line.Groups[2].Value, CultureInfo.InvariantCulture);
-            }
-        }
-
-        return null;
     }
 }
