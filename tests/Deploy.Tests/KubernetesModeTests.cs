@@ -55,6 +55,14 @@ public sealed class KubernetesModeTests
         Assert.True(followed, peers + Environment.NewLine + node.Process.Output);
         Assert.Contains("\"mode\":\"kubernetes\"", peers.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
 
+        // The metrics agree: two members, from the slices, and the answers that gave them.
+        string metrics = "";
+        bool counted = await TestHttp.EventuallyAsync(
+            async () => PrometheusText.Sample(metrics = await PrometheusText.ScrapeAsync(node.ApiUrl), "cacheapp_members", "state=\"kubernetes\"") == 2,
+            TimeSpan.FromSeconds(10));
+        Assert.True(counted, "cacheapp_members{state=\"kubernetes\"} is not 2:\n" + metrics);
+        Assert.True(PrometheusText.Sample(metrics, "cacheapp_discovery_refreshes_total", "mode=\"kubernetes\"") >= 1, metrics);
+
         // The endpoint turns not ready: it leaves the ring, the node stays on it.
         api.Apply(Of("cache-b", [Endpoint("127.0.0.21", ready: false)], [("groupcache", node.GcPort)]));
         bool left = await TestHttp.EventuallyAsync(

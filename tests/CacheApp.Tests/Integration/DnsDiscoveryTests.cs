@@ -63,6 +63,15 @@ public sealed class DnsDiscoveryTests(ITestOutputHelper output) : IDisposable
         Assert.All(peers.GetProperty("members").EnumerateArray(), m => Assert.Equal("dns", m.GetProperty("state").GetString()));
         Assert.Equal("dns", (await first[0].StatusAsync()).GetProperty("ring").GetProperty("discovery").GetString());
 
+        // The metrics say what the admin API says: three members, given by DNS, from answers used.
+        string metrics = string.Empty;
+        bool membersShown = await TestHttp.EventuallyAsync(
+            async () => PrometheusText.Sample(metrics = await PrometheusText.ScrapeAsync(first[0].ApiUrl), "cacheapp_members", "state=\"dns\"") == 3,
+            TimeSpan.FromSeconds(10));
+        Assert.True(membersShown, "cacheapp_members{state=\"dns\"} is not 3:\n" + metrics);
+        Assert.True(PrometheusText.Sample(metrics, "cacheapp_discovery_refreshes_total", "mode=\"dns\"") >= 1, metrics);
+        Assert.Equal(0, PrometheusText.Sample(metrics, "cacheapp_discovery_failures_total", "mode=\"dns\""));
+
         // One ring in fact, not only in name: a key read through every node is loaded once.
         await TestHttp.PutValueAsync(_source.Url, "dns-key", "from the source");
         foreach (var node in first)
@@ -110,6 +119,10 @@ public sealed class DnsDiscoveryTests(ITestOutputHelper output) : IDisposable
                 && s.GetProperty("lastError").ValueKind == System.Text.Json.JsonValueKind.String,
             TimeSpan.FromSeconds(30));
         Assert.True(failuresShown, $"the outage did not show in /api/admin/peers: {await remaining[0].PeersAsync()}");
+        bool failuresCounted = await TestHttp.EventuallyAsync(
+            async () => PrometheusText.Sample(metrics = await PrometheusText.ScrapeAsync(remaining[0].ApiUrl), "cacheapp_discovery_failures_total", "mode=\"dns\"") > 0,
+            TimeSpan.FromSeconds(10));
+        Assert.True(failuresCounted, "the outage did not show in cacheapp_discovery_failures_total:\n" + metrics);
         Assert.Equal(Rings.Of(remaining), (await remaining[0].PeersAsync()).GetProperty("discoveryStatus").GetProperty("peers").EnumerateArray().Select(p => p.GetString()!).ToArray());
         output.WriteLine($"outage checked after {phase.Elapsed.TotalSeconds:F1}s");
         Assert.Single(Lines(remaining[0].Process.Output, "DNS discovery of " + Name + " failed"));
