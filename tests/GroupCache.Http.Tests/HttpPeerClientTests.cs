@@ -2,7 +2,6 @@ using System.Net;
 using Google.Protobuf;
 using GroupCache.Http.Protocol;
 using GroupCache.Http.Tests.Support;
-using GroupCache.Tests;
 using Microsoft.AspNetCore.Http;
 using ServiceTesting;
 
@@ -19,7 +18,7 @@ public class HttpPeerClientTests
     [MemberData(nameof(BrokenAnswers))]
     public async Task GroupGet_PeerAnswersBadly_CountsPeerErrorAndLoadsLocally(string answer)
     {
-        var log = new ListLogger();
+        var log = new RecordingLogger();
         await using var rogue = await RoguePeer.StartAsync(
             context => BrokenAsync(context, answer),
             new HttpPoolOptions { MaxValueBytes = 1024 },
@@ -40,7 +39,7 @@ public class HttpPeerClientTests
     public async Task GroupGet_PeerTimesOut_CountsPeerErrorAndLoadsLocally()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var log = new ListLogger();
+        var log = new RecordingLogger();
         await using var rogue = await RoguePeer.StartAsync(
             async context =>
             {

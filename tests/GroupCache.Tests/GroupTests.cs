@@ -62,7 +62,7 @@ public class GroupTests
     {
         var getter = new CountingGetter();
         var picker = new FakePicker(new FakePeer { Fail = true }, _ => true);
-        var log = new ListLogger();
+        var log = new RecordingLogger();
         var group = new Group("g", Budget, getter, picker, new GroupOptions { Logger = log });
 
         var value = await group.GetAsync("k");

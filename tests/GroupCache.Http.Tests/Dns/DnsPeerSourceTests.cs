@@ -1,5 +1,4 @@
 using GroupCache.Dns;
-using GroupCache.Tests;
 using ServiceTesting;
 
 namespace GroupCache.Http.Tests.Dns;
@@ -17,7 +16,7 @@ public sealed class DnsPeerSourceTests : IDisposable
     private const int RecoveredEvent = 1203;
 
     private readonly List<Dnsmasq> _servers = [];
-    private readonly ListLogger _log = new();
+    private readonly RecordingLogger _log = new();
 
     public void Dispose() => _servers.ForEach(s => s.Dispose());
 
