@@ -182,6 +182,22 @@ public class DataApiTests(ClusterFixture fixture) : IClassFixture<ClusterFixture
     }
 
     [Fact]
+    public async Task Get_ValueWithNulAndControlCharacters_ServedWholeThroughEveryNode()
+    {
+        // Through the source's JSON, the cache's bytes, the peer protocol and the API's JSON again.
+        const string key = "nul-value";
+        const string value = "a\u0000b\u0001\u001f\"\\ end\u0000";
+        await TestHttp.PutValueAsync(Cluster.Source.Url, key, value);
+
+        foreach (var node in Cluster.Nodes)
+        {
+            var (status, body) = await TestHttp.GetJsonAsync(node.ApiUrl + "/api/data/" + key);
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal(value, body.GetProperty("value").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Status_ReportsNodeGroupRingAndSource()
     {
         var status = await Cluster.Nodes[0].StatusAsync();

@@ -63,6 +63,22 @@ public sealed class DataApiTests : ApiTestBase
     }
 
     [Theory]
+    [InlineData("a\u0000b")]
+    [InlineData("\u0000")]
+    [InlineData("ends in NUL\u0000")]
+    public async Task Put_ValueWithNulCharacters_ReadBackWhole(string value)
+    {
+        // SQLite's C API ends text at a NUL when no length is given; a value must come back whole.
+        var put = await _client.PutAsync("/api/data/nul", Keys.ValueBody(value));
+        var read = await _client.GetAsync("/api/data/nul");
+
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.Equal(value, (await ReadJsonAsync(put)).GetProperty("value").GetString());
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(value, (await ReadJsonAsync(read)).GetProperty("value").GetString());
+    }
+
+    [Theory]
     [InlineData("application/x-www-form-urlencoded")] // what curl -d sends
     [InlineData("text/plain")]
     [InlineData(null)]
