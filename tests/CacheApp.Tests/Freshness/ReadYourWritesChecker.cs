@@ -43,7 +43,12 @@ internal sealed class ReadYourWritesChecker
     }
 
     /// <summary>Writes 0 to every key, then writes and reads until <paramref name="targetReads"/> reads were checked or <paramref name="maxDuration"/> passed.</summary>
-    public async Task<ReadYourWritesFigures> RunAsync(int readersPerNode, int targetReads, TimeSpan maxDuration)
+    /// <summary>
+    /// Writes and reads until there were <paramref name="targetReads"/> checked reads and
+    /// <paramref name="targetWrites"/> answered writes (or <paramref name="maxDuration"/> passed):
+    /// both counts, not a time, so that a slow machine checks as much as a fast one.
+    /// </summary>
+    public async Task<ReadYourWritesFigures> RunAsync(int readersPerNode, int targetReads, int targetWrites, TimeSpan maxDuration)
     {
         for (int k = 0; k < _keys.Length; k++)
         {
@@ -54,7 +59,7 @@ internal sealed class ReadYourWritesChecker
         using var stop = new CancellationTokenSource(maxDuration);
         var writers = Enumerable.Range(0, _keys.Length).Select(k => WriteLoopAsync(k, stop.Token)).ToList();
         var readers = Enumerable.Range(0, readersPerNode * _readBases.Count)
-            .Select(r => ReadLoopAsync(r, targetReads, stop))
+            .Select(r => ReadLoopAsync(r, targetReads, targetWrites, stop))
             .ToList();
         await Task.WhenAll(readers);
         await stop.CancelAsync();
@@ -101,11 +106,11 @@ internal sealed class ReadYourWritesChecker
         }
     }
 
-    private async Task ReadLoopAsync(int reader, int targetReads, CancellationTokenSource stop)
+    private async Task ReadLoopAsync(int reader, int targetReads, int targetWrites, CancellationTokenSource stop)
     {
         string node = _readBases[reader % _readBases.Count];
         var random = new Random(reader);
-        while (!stop.IsCancellationRequested && Volatile.Read(ref _checked) < targetReads)
+        while (!stop.IsCancellationRequested && (Volatile.Read(ref _checked) < targetReads || Volatile.Read(ref _writes) < targetWrites))
         {
             int k = random.Next(_keys.Length);
             long floor = Volatile.Read(ref _answered[k]);

@@ -14,6 +14,8 @@ public class ReadYourWritesTests(NotifyClusterFixture fixture, ITestOutputHelper
     private const int ReadersPerNode = 4;
     private const int TargetReads = 12_000;
     private const int MinimumReads = 10_000;
+    private const int TargetWrites = 300;
+    private const int MinimumWrites = 100;
     private static readonly TimeSpan MaxDuration = TimeSpan.FromSeconds(40);
 
     private FreshnessCluster Cluster => fixture.Cluster;
@@ -45,11 +47,11 @@ public class ReadYourWritesTests(NotifyClusterFixture fixture, ITestOutputHelper
 
     private async Task RunAndAssertAsync(ReadYourWritesChecker checker, string path)
     {
-        var figures = await checker.RunAsync(ReadersPerNode, TargetReads, MaxDuration);
+        var figures = await checker.RunAsync(ReadersPerNode, TargetReads, TargetWrites, MaxDuration);
         output.WriteLine($"read-your-writes, writes {path}: {figures}");
 
         Assert.True(figures.CheckedReads >= MinimumReads, $"only {figures}{Environment.NewLine}{Cluster.Describe()}");
-        Assert.True(figures.Writes > 100, $"only {figures}");
+        Assert.True(figures.Writes >= MinimumWrites, $"only {figures}");
         Assert.True(figures.StaleReads == 0, $"{figures}{Environment.NewLine}{Cluster.Describe()}");
     }
 }
