@@ -7,6 +7,7 @@ using SourceApp.Tests.Support;
 namespace SourceApp.Tests.Api;
 
 /// <summary>GET /metrics, /health/live and /health/ready.</summary>
+[Collection(MetricsCollection.Name)]
 public class ObservabilityTests
 {
     [Fact]
@@ -64,4 +65,14 @@ public class ObservabilityTests
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal("process", (await DataApiTests.ReadJsonAsync(live)).GetProperty("checks")[0].GetProperty("name").GetString());
     }
+}
+
+/// <summary>
+/// Tests that count metrics run alone: OpenTelemetry listens to meters by name, so an app started by a
+/// test running alongside would add its reads and writes to this app's counters.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "metrics";
 }
