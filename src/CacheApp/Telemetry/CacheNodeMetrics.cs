@@ -55,8 +55,7 @@ internal sealed class CacheNodeMetrics
         {
             // No gossip: the members are the peer set the mode last gave, labelled with the mode,
             // as /api/admin/peers lists them.
-            var peers = settings.StaticPeers ?? discovery?.Snapshot.Peers ?? [];
-            return [new Measurement<int>(peers.Count, new KeyValuePair<string, object?>("state", settings.DiscoveryName))];
+            return [new Measurement<int>(AdminEndpoints.PeersWithoutGossip(settings, discovery).Count, new KeyValuePair<string, object?>("state", settings.DiscoveryName))];
         }
 
         var view = table.View();
