@@ -63,6 +63,16 @@ public sealed class KubernetesModeTests
         Assert.True(counted, "cacheapp_members{state=\"kubernetes\"} is not 2:\n" + metrics);
         Assert.True(PrometheusText.Sample(metrics, "cacheapp_discovery_refreshes_total", "mode=\"kubernetes\"") >= 1, metrics);
 
+        // So does the dashboard's cluster view: both endpoints, the absent one unreachable at the API port all members share.
+        var (_, cluster) = await TestHttp.GetJsonAsync($"{node.ApiUrl}/api/admin/cluster");
+        var shown = cluster.GetProperty("members").EnumerateArray().ToDictionary(m => m.GetProperty("groupcacheAddr").GetString()!);
+        Assert.Equal(2, shown.Count);
+        Assert.All(shown.Values, m => Assert.Equal("kubernetes", m.GetProperty("state").GetString()));
+        Assert.True(shown[node.GcAddr].GetProperty("reachable").GetBoolean(), shown[node.GcAddr].ToString());
+        var absent = shown[$"http://127.0.0.21:{node.GcPort}"];
+        Assert.Equal($"http://127.0.0.21:{node.ApiPort}", absent.GetProperty("apiAddr").GetString());
+        Assert.False(absent.GetProperty("reachable").GetBoolean(), absent.ToString());
+
         // The endpoint turns not ready: it leaves the ring, the node stays on it.
         api.Apply(Of("cache-b", [Endpoint("127.0.0.21", ready: false)], [("groupcache", node.GcPort)]));
         bool left = await TestHttp.EventuallyAsync(

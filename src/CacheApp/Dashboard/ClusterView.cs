@@ -10,7 +10,7 @@ namespace CacheApp.Dashboard;
 
 /// <summary>
 /// Builds GET /api/admin/cluster: the members this node knows (the member table with gossip, the
-/// static peers without), each with its ring share and its own status, fetched in parallel.
+/// peer source's last set without: static peers, DNS records, Kubernetes endpoints), each with its ring share and its own status, fetched in parallel.
 /// </summary>
 /// <remarks>
 /// Answers are shared for a moment: every open dashboard polls once a second, and without this
@@ -89,15 +89,15 @@ internal sealed class ClusterView(
             answered);
     }
 
-    /// <summary>The member table's rows, or the static peers; then any ring member neither names.</summary>
+    /// <summary>The member table's rows, or the peer source's last set; then any ring member neither names.</summary>
     private List<Member> Members(Configuration.CacheAppSettings settings, IReadOnlyList<string> ring)
     {
         var inRing = ring.ToHashSet(StringComparer.Ordinal);
         var table = services.GetService<MemberTable>();
         List<Member> members = table is null
-            ? [.. (settings.StaticPeers ?? []).Select(p => p == settings.SelfGroupCacheAddr
-                ? new Member(settings.SelfApiAddr, p, "static", true, inRing.Contains(p))
-                : new Member(null, p, "static", false, inRing.Contains(p)))]
+            ? [.. AdminEndpoints.PeersWithoutGossip(settings, services.GetService<IDiscoveryStatus>()).Select(p => p == settings.SelfGroupCacheAddr
+                ? new Member(settings.SelfApiAddr, p, settings.DiscoveryName, true, inRing.Contains(p))
+                : new Member(DiscoveredApiAddr(settings, p), p, settings.DiscoveryName, false, inRing.Contains(p)))]
             : [.. table.View().Select(m => new Member(m.ApiAddr, m.GroupCacheAddr, AdminEndpoints.StateName(m.State), m.IsSelf, inRing.Contains(m.GroupCacheAddr)))];
 
         if (!members.Any(m => m.IsSelf))
@@ -113,6 +113,23 @@ internal sealed class ClusterView(
         }
 
         return members;
+    }
+
+    /// <summary>
+    /// A DNS name or a Kubernetes service gives one address per member and one port for all of them:
+    /// its members run one configuration, so a member's API listens on this node's API_PORT. Static
+    /// peers name only their groupcache address and may use any API port, so theirs stays unknown.
+    /// </summary>
+    private static string? DiscoveredApiAddr(Configuration.CacheAppSettings settings, string groupCacheAddr)
+    {
+        if (settings.Discovery is not (Configuration.DiscoveryMode.Dns or Configuration.DiscoveryMode.Kubernetes)
+            || !Uri.TryCreate(groupCacheAddr, UriKind.Absolute, out var peer))
+        {
+            return null;
+        }
+
+        var self = new Uri(settings.SelfApiAddr);
+        return new UriBuilder(self.Scheme, peer.Host, settings.ApiPort).Uri.GetLeftPart(UriPartial.Authority);
     }
 
     private sealed record Member(string? ApiAddr, string GroupCacheAddr, string State, bool IsSelf, bool InRing);

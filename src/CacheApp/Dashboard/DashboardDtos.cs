@@ -22,7 +22,7 @@ public sealed record ClusterResponse(
     IReadOnlyList<ClusterMemberDto> Members);
 
 /// <summary>One member: the membership row as this node holds it, its ring share, and its own status.</summary>
-/// <param name="State">alive, suspect, dead or left (gossip), or static (GROUPCACHE_PEERS).</param>
+/// <param name="State">alive, suspect, dead or left (gossip); static, dns or kubernetes (the peer source's last set); ring (on the ring, named by neither).</param>
 /// <param name="RingShare">The fraction of the 2^32 hash space this member owns on this node's ring (0 when off the ring).</param>
 /// <param name="Reachable">True when the member answered its /api/admin/status in time.</param>
 /// <param name="Error">Why it did not: refused, timed out, a bad status; null when it answered.</param>

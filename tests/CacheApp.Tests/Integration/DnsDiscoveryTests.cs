@@ -72,6 +72,18 @@ public sealed class DnsDiscoveryTests(ITestOutputHelper output) : IDisposable
         Assert.True(PrometheusText.Sample(metrics, "cacheapp_discovery_refreshes_total", "mode=\"dns\"") >= 1, metrics);
         Assert.Equal(0, PrometheusText.Sample(metrics, "cacheapp_discovery_failures_total", "mode=\"dns\""));
 
+        // The dashboard's cluster view lists the same three, each reached at its own API address.
+        var (_, cluster) = await TestHttp.GetJsonAsync($"{first[0].ApiUrl}/api/admin/cluster");
+        var shown = cluster.GetProperty("members").EnumerateArray().ToList();
+        Assert.Equal(first.Select(n => n.GcAddr).Order(StringComparer.Ordinal), shown.Select(m => m.GetProperty("groupcacheAddr").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal(first.Select(n => n.ApiUrl).Order(StringComparer.Ordinal), shown.Select(m => m.GetProperty("apiAddr").GetString()!).Order(StringComparer.Ordinal));
+        Assert.All(shown, m =>
+        {
+            Assert.Equal("dns", m.GetProperty("state").GetString());
+            Assert.True(m.GetProperty("reachable").GetBoolean(), m.ToString());
+            Assert.True(m.GetProperty("inRing").GetBoolean(), m.ToString());
+        });
+
         // One ring in fact, not only in name: a key read through every node is loaded once.
         await TestHttp.PutValueAsync(_source.Url, "dns-key", "from the source");
         foreach (var node in first)

@@ -348,7 +348,8 @@
   // ---- tables ----
 
   function isAlive(m) {
-    return m.reachable && (m.state === 'alive' || m.state === 'static' || m.state === 'ring');
+    // alive (gossip), or a member its peer source lists: static, dns, kubernetes; ring: on the ring only.
+    return m.reachable && ['alive', 'static', 'dns', 'kubernetes', 'ring'].includes(m.state);
   }
 
   function memberRow(m) {
