@@ -97,7 +97,7 @@ internal sealed class ClusterView(
         List<Member> members = table is null
             ? [.. AdminEndpoints.PeersWithoutGossip(settings, services.GetService<IDiscoveryStatus>()).Select(p => p == settings.SelfGroupCacheAddr
                 ? new Member(settings.SelfApiAddr, p, settings.DiscoveryName, true, inRing.Contains(p))
-                : new Member(DiscoveredApiAddr(settings, p), p, settings.DiscoveryName, false, inRing.Contains(p)))]
+                : new Member(DiscoveredApiAddress.Of(settings, p), p, settings.DiscoveryName, false, inRing.Contains(p)))]
             : [.. table.View().Select(m => new Member(m.ApiAddr, m.GroupCacheAddr, AdminEndpoints.StateName(m.State), m.IsSelf, inRing.Contains(m.GroupCacheAddr)))];
 
         if (!members.Any(m => m.IsSelf))
@@ -113,23 +113,6 @@ internal sealed class ClusterView(
         }
 
         return members;
-    }
-
-    /// <summary>
-    /// A DNS name or a Kubernetes service gives one address per member and one port for all of them:
-    /// its members run one configuration, so a member's API listens on this node's API_PORT. Static
-    /// peers name only their groupcache address and may use any API port, so theirs stays unknown.
-    /// </summary>
-    private static string? DiscoveredApiAddr(Configuration.CacheAppSettings settings, string groupCacheAddr)
-    {
-        if (settings.Discovery is not (Configuration.DiscoveryMode.Dns or Configuration.DiscoveryMode.Kubernetes)
-            || !Uri.TryCreate(groupCacheAddr, UriKind.Absolute, out var peer))
-        {
-            return null;
-        }
-
-        var self = new Uri(settings.SelfApiAddr);
-        return new UriBuilder(self.Scheme, peer.Host, settings.ApiPort).Uri.GetLeftPart(UriPartial.Authority);
     }
 
     private sealed record Member(string? ApiAddr, string GroupCacheAddr, string State, bool IsSelf, bool InRing);

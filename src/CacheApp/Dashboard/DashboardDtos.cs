@@ -45,6 +45,6 @@ public sealed record DiscoveryDto(string Mode, DateTimeOffset? LastRefresh, stri
 
 /// <summary>GET /api/admin/owner?key=: the ring member that owns a key, as this node's ring says.</summary>
 /// <param name="Owner">The owner's groupcache address; null when the ring is empty.</param>
-/// <param name="OwnerApiAddr">Its API address when the member table knows it.</param>
+/// <param name="OwnerApiAddr">Its API address when known: from the member table, or under dns and kubernetes discovery its address on the shared API_PORT.</param>
 /// <param name="IsSelf">True when this node owns the key.</param>
 public sealed record OwnerResponse(string Key, string? Owner, string? OwnerApiAddr, bool IsSelf);

@@ -52,7 +52,9 @@ internal static class DashboardEndpoints
         bool isSelf = owner == settings.SelfGroupCacheAddr;
         string? ownerApi = isSelf
             ? settings.SelfApiAddr
-            : table?.View().FirstOrDefault(m => m.GroupCacheAddr == owner)?.ApiAddr;
+            : table is null
+                ? DiscoveredApiAddress.Of(settings, owner)
+                : table.View().FirstOrDefault(m => m.GroupCacheAddr == owner)?.ApiAddr;
         return TypedResults.Json(new OwnerResponse(key, owner, ownerApi, isSelf), DashboardJsonContext.Default.OwnerResponse);
     }
 

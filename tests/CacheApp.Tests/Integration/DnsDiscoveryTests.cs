@@ -83,6 +83,12 @@ public sealed class DnsDiscoveryTests(ITestOutputHelper output) : IDisposable
             Assert.True(m.GetProperty("reachable").GetBoolean(), m.ToString());
             Assert.True(m.GetProperty("inRing").GetBoolean(), m.ToString());
         });
+        foreach (string key in new[] { "a", "b", "c", "d", "e", "f" })
+        {
+            var (_, owner) = await TestHttp.GetJsonAsync($"{first[0].ApiUrl}/api/admin/owner?key={key}");
+            var ownerNode = first.Single(n => n.GcAddr == owner.GetProperty("owner").GetString());
+            Assert.Equal(ownerNode.ApiUrl, owner.GetProperty("ownerApiAddr").GetString());
+        }
 
         // One ring in fact, not only in name: a key read through every node is loaded once.
         await TestHttp.PutValueAsync(_source.Url, "dns-key", "from the source");
