@@ -25,10 +25,16 @@ internal static partial class WriteEndpoints
     }
 
     /// <summary>
-    /// Writes to the source; after a 2xx, invalidates the key on every ring member before answering,
-    /// so that once the client has its 2xx every node serves the new value. The source's status and
-    /// body are passed on (201, 200, 400, 401, 413, 415…); a failing source is 502, a slow one 504.
+    /// Writes to the source; then, unless the source refused the write (4xx), invalidates the key on
+    /// every ring member before answering, so that once the client has its answer every node serves
+    /// what the source holds. The source's status and body are passed on (201, 200, 400, 401, 413,
+    /// 415…); a failing source is 502, a slow one 504.
     /// </summary>
+    /// <remarks>
+    /// A timeout, a dropped connection or a 5xx does not say that nothing was written: the source
+    /// may have committed the write and failed only to answer. The invalidation costs one reload of
+    /// the key; leaving it out could leave the old value cached on every node for good.
+    /// </remarks>
     private static async Task PutAsync(HttpContext ctx, SourceWriter writer, ClusterInvalidator invalidator, InvalidationStats stats, ILogger<SourceWriter> logger)
     {
         if (!DataKey.TryRead(ctx, out string? key, out string? error))
@@ -53,12 +59,14 @@ internal static partial class WriteEndpoints
         catch (SourceTimeoutException ex)
         {
             LogWriteFailed(logger, key, ex.Message);
+            await InvalidateAsync(ctx, invalidator, key);
             await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status504GatewayTimeout, ex.Message);
             return;
         }
         catch (SourceUnavailableException ex)
         {
             LogWriteFailed(logger, key, ex.Message);
+            await InvalidateAsync(ctx, invalidator, key);
             await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status502BadGateway, ex.Message);
             return;
         }
@@ -68,20 +76,26 @@ internal static partial class WriteEndpoints
             // The source's own failure is a bad gateway here, as on a read.
             string text = System.Text.Encoding.UTF8.GetString(result.Body.AsSpan(0, Math.Min(result.Body.Length, 500)));
             LogWriteFailed(logger, key, $"source answered {result.Status}: {text}");
+            await InvalidateAsync(ctx, invalidator, key);
             await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status502BadGateway, $"source answered {result.Status}: {text}");
             return;
         }
 
-        if (result.Status is >= 200 and < 300)
+        if (result.Status is < 400 or >= 500)
         {
-            var invalidation = await invalidator.InvalidateAsync(key);
-            ctx.Response.Headers[InvalidatedHeader] = $"{invalidation.Confirmed}/{invalidation.RingSize}";
+            await InvalidateAsync(ctx, invalidator, key);
         }
 
         ctx.Response.StatusCode = result.Status;
         ctx.Response.ContentType = result.ContentType ?? JsonResponses.ContentType;
         ctx.Response.ContentLength = result.Body.Length;
         await ctx.Response.Body.WriteAsync(result.Body, ctx.RequestAborted);
+    }
+
+    private static async Task InvalidateAsync(HttpContext ctx, ClusterInvalidator invalidator, string key)
+    {
+        var invalidation = await invalidator.InvalidateAsync(key);
+        ctx.Response.Headers[InvalidatedHeader] = $"{invalidation.Confirmed}/{invalidation.RingSize}";
     }
 
     /// <summary>
@@ -122,7 +136,9 @@ internal static partial class WriteEndpoints
             return null;
         }
 
-        using var buffer = new MemoryStream(request.ContentLength is long length ? (int)length : 1024);
+        // The declared length only sizes the first buffer, up to 64 KiB: a client that declares 16 MB
+        // and then sends a byte at a time must not hold 16 MB per connection.
+        using var buffer = new MemoryStream(request.ContentLength is long length ? (int)Math.Min(length, 64 * 1024) : 1024);
         byte[] chunk = new byte[16 * 1024];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)

@@ -11,8 +11,8 @@ namespace CacheApp.Tests.Freshness;
 /// <summary>
 /// A tiny source service on 127.0.0.1 inside the test, with gates: a read of the gated key takes
 /// the value as it is when the request arrives, then waits for the gate — a slow source that read
-/// before a write. PUT answers depend on the key: "put-slow*" waits until the source is disposed,
-/// "put-abort*" drops the connection, "put-500*" fails; others store the value and echo a record.
+/// before a write. PUT stores the value; then its answer depends on the key: "put-slow*" waits until
+/// the source is disposed, "put-abort*" drops the connection, "put-500*" fails; others echo a record.
 /// </summary>
 internal sealed class FakeSource : IAsyncDisposable
 {
@@ -80,6 +80,12 @@ internal sealed class FakeSource : IAsyncDisposable
 
     private async Task<IResult> WriteAsync(string key, HttpContext ctx)
     {
+        using var doc = await System.Text.Json.JsonDocument.ParseAsync(ctx.Request.Body);
+        string value = doc.RootElement.GetProperty("value").GetString()!;
+        bool created = _values.TryAdd(key, value);
+        _values[key] = value;
+
+        // The failures come after the commit, the case that leaves caches stale if nobody invalidates.
         if (key.StartsWith("put-slow", StringComparison.Ordinal))
         {
             await Task.Delay(Timeout.Infinite, _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -97,10 +103,6 @@ internal sealed class FakeSource : IAsyncDisposable
             return Results.Json(new { error = "disk on fire" }, statusCode: 500);
         }
 
-        using var doc = await System.Text.Json.JsonDocument.ParseAsync(ctx.Request.Body);
-        string value = doc.RootElement.GetProperty("value").GetString()!;
-        bool created = _values.TryAdd(key, value);
-        _values[key] = value;
         return Results.Json(new { key, value, updated_at = "2026-01-01T00:00:00.000000Z", version = 1, contentType = ctx.Request.ContentType }, statusCode: created ? 201 : 200);
     }
 

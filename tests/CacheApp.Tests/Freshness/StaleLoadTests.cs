@@ -76,35 +76,51 @@ public class StaleLoadTests(FakeSourceClusterFixture fixture) : IClassFixture<Fa
     }
 
     [Fact]
-    public async Task Put_SourceSlowerThanSourceTimeout_Is504()
+    public async Task Put_SourceSlowerThanSourceTimeout_Is504_AndTheKeyIsInvalidatedAllTheSame()
     {
+        await CacheOldValueAsync("put-slow");
         var since = Stopwatch.StartNew();
-        var (status, body, response) = await Freshness.SendAsync(HttpMethod.Put, Freshness.DataUrl(Cluster.Nodes[0].ApiUrl, "put-slow"), Freshness.ValueJson("x"));
+        var (status, body, response) = await Freshness.SendAsync(HttpMethod.Put, Freshness.DataUrl(Cluster.Nodes[0].ApiUrl, "put-slow"), Freshness.ValueJson("new"));
         response.Dispose();
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, status);
         Assert.Contains("did not answer", body.GetProperty("error").GetString());
         Assert.True(since.Elapsed < TimeSpan.FromSeconds(5), $"took {since.Elapsed}");
+        Assert.Equal(["new", "new", "new"], await Cluster.AnswersAsync("put-slow"));
     }
 
     [Fact]
-    public async Task Put_SourceDropsTheConnection_Is502()
+    public async Task Put_SourceDropsTheConnection_Is502_AndTheKeyIsInvalidatedAllTheSame()
     {
-        var (status, body, response) = await Freshness.SendAsync(HttpMethod.Put, Freshness.DataUrl(Cluster.Nodes[1].ApiUrl, "put-abort"), Freshness.ValueJson("x"));
+        await CacheOldValueAsync("put-abort");
+        var (status, body, response) = await Freshness.SendAsync(HttpMethod.Put, Freshness.DataUrl(Cluster.Nodes[1].ApiUrl, "put-abort"), Freshness.ValueJson("new"));
         response.Dispose();
 
         Assert.Equal(HttpStatusCode.BadGateway, status);
         Assert.Contains("unreachable", body.GetProperty("error").GetString());
+        Assert.Equal(["new", "new", "new"], await Cluster.AnswersAsync("put-abort"));
     }
 
     [Fact]
-    public async Task Put_SourceFails500_Is502WithTheSourcesError()
+    public async Task Put_SourceFails500_Is502WithTheSourcesError_AndTheKeyIsInvalidatedAllTheSame()
     {
-        var (status, body, response) = await Freshness.SendAsync(HttpMethod.Put, Freshness.DataUrl(Cluster.Nodes[2].ApiUrl, "put-500"), Freshness.ValueJson("x"));
+        await CacheOldValueAsync("put-500");
+        var (status, body, response) = await Freshness.SendAsync(HttpMethod.Put, Freshness.DataUrl(Cluster.Nodes[2].ApiUrl, "put-500"), Freshness.ValueJson("new"));
         response.Dispose();
 
         Assert.Equal(HttpStatusCode.BadGateway, status);
         Assert.Contains("disk on fire", body.GetProperty("error").GetString());
+        Assert.Equal(["new", "new", "new"], await Cluster.AnswersAsync("put-500"));
+    }
+
+    /// <summary>Every node caches "old" for the key (the source then commits the PUT and fails to answer it).</summary>
+    private async Task CacheOldValueAsync(string key)
+    {
+        Source.Set(key, "old");
+        Assert.Equal(["old", "old", "old"], await Cluster.AnswersAsync(key));
+        int reads = Source.ReadsOf(key);
+        Assert.Equal(["old", "old", "old"], await Cluster.AnswersAsync(key));
+        Assert.Equal(reads, Source.ReadsOf(key)); // cached: without an invalidation "old" would stay
     }
 
     [Fact]
