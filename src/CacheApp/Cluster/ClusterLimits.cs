@@ -23,6 +23,12 @@ public static class ClusterLimits
     /// <summary>Incarnations, refutation counters and probe numbers above this are refused (Unix milliseconds until the year 33658; a refutation adds one without overflow).</summary>
     public const long MaxCounter = 1_000_000_000_000_000;
 
+    /// <summary>
+    /// Claims of an incarnation more than this (a day) ahead of the receiver's clock are ignored:
+    /// incarnations are start times in Unix ms, so a day covers any clock skew a cluster should have.
+    /// </summary>
+    public const long MaxIncarnationAheadMs = 24L * 60 * 60 * 1000;
+
     /// <summary>Ages above this (about 115 days) are refused.</summary>
     public const long MaxAgeMs = 10_000_000_000;
 

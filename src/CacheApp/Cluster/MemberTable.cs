@@ -33,7 +33,7 @@ public sealed class MemberTable
 
     // Members forgotten while dead (not left), with their incarnation, so that one that comes back
     // after MEMBER_FORGET_AFTER is still recognised as a returning process and not a new one.
-    private readonly Dictionary<string, long> _forgottenDead = new(StringComparer.Ordinal);
+    private readonly OrderedDictionary<string, long> _forgottenDead = new(StringComparer.Ordinal);
     private readonly Row _self;
     private readonly TimeProvider _time;
     private readonly TimeSpan _probeInterval;
@@ -143,9 +143,17 @@ public sealed class MemberTable
             foreach (string key in forget ?? [])
             {
                 var row = _members[key];
-                if (row.State == MemberState.Dead && _forgottenDead.Count < _maxMembers)
+                if (row.State == MemberState.Dead)
                 {
-                    _forgottenDead[key] = row.Incarnation;
+                    // Bounded, oldest out first: the longer ago a member was forgotten, the less likely
+                    // it is to come back, and a full list must still take the members that die now.
+                    _forgottenDead.Remove(key);
+                    if (_forgottenDead.Count >= _maxMembers)
+                    {
+                        _forgottenDead.RemoveAt(0);
+                    }
+
+                    _forgottenDead.Add(key, row.Incarnation);
                 }
 
                 _members.Remove(key);
@@ -513,6 +521,14 @@ public sealed class MemberTable
 
     private MemberDigest? MergeOne(MemberDigest d, DateTimeOffset now)
     {
+        if (d.Incarnation > now.ToUnixTimeMilliseconds() + ClusterLimits.MaxIncarnationAheadMs)
+        {
+            // An incarnation is a process's start time in Unix ms (plus one per refutation by a new
+            // incarnation): one far ahead of this clock is a forgery or a broken clock. Taken, it would
+            // outrank every claim the member can make of itself until the clock caught up.
+            return null;
+        }
+
         var state = StateOf(d);
         if (d.GroupCacheAddr == _self.GroupCacheAddr)
         {
@@ -582,7 +598,17 @@ public sealed class MemberTable
         }
         else if (d.Incarnation == _self.Incarnation && (d.Heartbeat > _self.Heartbeat || (d.Heartbeat == _self.Heartbeat && state != MemberState.Alive)))
         {
-            _self.Heartbeat = d.Heartbeat + 1;
+            if (d.Heartbeat < ClusterLimits.MaxCounter)
+            {
+                _self.Heartbeat = d.Heartbeat + 1;
+            }
+            else
+            {
+                // A counter one past the limit would be refused by every receiver, and with it every
+                // message this node sends (its own row leads each one): outrank by a new incarnation.
+                _self.Incarnation++;
+                _self.Heartbeat = 0;
+            }
         }
         else
         {

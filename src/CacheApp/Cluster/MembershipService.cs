@@ -110,18 +110,33 @@ public sealed partial class MembershipService : BackgroundService, IHostedLifecy
     {
         _stopping = stoppingToken;
         using var timer = new PeriodicTimer(_tick, _time);
+        bool failing = false;
         try
         {
             do
             {
-                List<Outgoing> outgoing;
-                lock (_protocolLock)
+                try
                 {
-                    outgoing = _protocol.Tick();
-                }
+                    List<Outgoing> outgoing;
+                    lock (_protocolLock)
+                    {
+                        outgoing = _protocol.Tick();
+                    }
 
-                Publish();
-                Dispatch(outgoing);
+                    Publish();
+                    Dispatch(outgoing);
+                    failing = false;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One bad round must not end membership for good: the next round starts from the
+                    // table as it is. Logged once until a round succeeds again.
+                    if (!failing)
+                    {
+                        LogRoundFailed(ex);
+                        failing = true;
+                    }
+                }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
@@ -226,4 +241,7 @@ public sealed partial class MembershipService : BackgroundService, IHostedLifecy
 
     [LoggerMessage(106, LogLevel.Warning, "Members back from dead with the same incarnation (a healed partition): {Members}")]
     private partial void LogRejoined(string members);
+
+    [LoggerMessage(107, LogLevel.Error, "A membership round failed; the next rounds go on (logged once until one succeeds)")]
+    private partial void LogRoundFailed(Exception ex);
 }

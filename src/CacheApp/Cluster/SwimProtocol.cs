@@ -270,9 +270,13 @@ public sealed class SwimProtocol
             // forming (a chain of joins) it can lack members that joined elsewhere a moment before,
             // and old news is not gossiped again. So the whole table of another member, too, in each
             // of the rounds after the join (as a join: the same pages).
-            _catchUpPulls--;
-            var (api, _) = _table.RandomLive(_random, 1, aliveOnly: true)[0];
-            outgoing.Add(new Outgoing(api, "join", JoinMessage(page: null)));
+            // Alive members only: when all are suspect (or the random picks miss), this round pulls nothing.
+            var picked = _table.RandomLive(_random, 1, aliveOnly: true);
+            if (picked.Count > 0)
+            {
+                _catchUpPulls--;
+                outgoing.Add(new Outgoing(picked[0].ApiAddr, "join", JoinMessage(page: null)));
+            }
         }
 
         bool alone = live == 0;

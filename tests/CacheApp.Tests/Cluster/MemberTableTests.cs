@@ -319,6 +319,57 @@ public class MemberTableTests
     }
 
     [Fact]
+    public void Merge_SelfSuspectedAtTheLargestHeartbeat_RefutesWithANewIncarnationThatReceiversAccept()
+    {
+        var table = Table(0, incarnation: 100);
+
+        var news = table.MergeNews([Digest(0, incarnation: 100, heartbeat: ClusterLimits.MaxCounter, state: "dead")]);
+
+        var refutation = Assert.Single(news);
+        Assert.Equal(101, refutation.Incarnation);
+        Assert.Equal(0, refutation.Heartbeat);
+        Assert.Equal("alive", refutation.State);
+        var message = new ClusterMessage(Gc(0), [refutation]);
+        Assert.True(ClusterMessageValidator.TryNormalize(message, out _, out string? error), error);
+    }
+
+    [Fact]
+    public void Merge_IncarnationMoreThanADayAheadOfTheClock_IsIgnored_AboutOthersAndAboutItself()
+    {
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var table = Table(0, incarnation: now);
+        long farAhead = now + ClusterLimits.MaxIncarnationAheadMs + 1;
+
+        Assert.False(table.Merge([Digest(1, incarnation: farAhead)]));
+        Assert.Empty(table.MergeNews([Digest(0, incarnation: farAhead, state: "dead")]));
+        Assert.Equal(now, table.View().Single(v => v.IsSelf).Incarnation);
+
+        // Within the day (a clock somewhat ahead) it is taken, and refuted with one more.
+        var refutation = Assert.Single(table.MergeNews([Digest(0, incarnation: now + 1000, state: "dead")]));
+        Assert.Equal(now + 1001, refutation.Incarnation);
+    }
+
+    [Fact]
+    public void Tick_MoreDeadMembersForgottenThanTheTableHolds_TheLatestAreStillRecognisedWhenTheyReturn()
+    {
+        var table = Table(0, max: 4);
+        for (int n = 1; n <= 6; n++)
+        {
+            table.Merge([Digest(n, heartbeat: 5)]);
+            Die(table, n);
+            _time.Advance(Forget);
+            table.Tick();
+            Assert.DoesNotContain(table.View(), v => v.GroupCacheAddr == Gc(n));
+        }
+
+        // The list holds the last four forgotten (3…6): the oldest made room for them.
+        table.Merge([Digest(6, heartbeat: 90)]);
+        Assert.Equal([Gc(6)], table.TakeRejoined());
+        table.Merge([Digest(1, heartbeat: 90)]);
+        Assert.Empty(table.TakeRejoined());
+    }
+
+    [Fact]
     public void MarkLeaving_MessageSaysLeft()
     {
         var table = Table(0);

@@ -1,6 +1,7 @@
 using CacheApp.Cluster;
 using CacheApp.Configuration;
 using CacheApp.Tests.Support;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CacheApp.Tests.Cluster;
@@ -14,23 +15,75 @@ public class MembershipServiceTests
 
     private sealed class FakeRing : IPeerRing
     {
-        public List<string[]> Calls { get; } = [];
+        private readonly List<string[]> _calls = [];
 
-        public void SetPeers(IEnumerable<string> peers) => Calls.Add([.. peers]);
+        /// <summary>Calls that throw before they are recorded (a defect somewhere in a round).</summary>
+        public int FailNext { get; set; }
+
+        public List<string[]> Calls
+        {
+            get
+            {
+                lock (_calls)
+                {
+                    return [.. _calls];
+                }
+            }
+        }
+
+        public void SetPeers(IEnumerable<string> peers)
+        {
+            lock (_calls)
+            {
+                if (FailNext > 0)
+                {
+                    FailNext--;
+                    throw new InvalidOperationException("a defect in this round");
+                }
+
+                _calls.Add([.. peers]);
+            }
+        }
     }
 
     private readonly ManualTime _time = new();
     private readonly FakeRing _ring = new();
 
-    private MembershipService Service(out MemberTable table)
+    private MembershipService Service(out MemberTable table, ILogger<MembershipService>? logger = null)
     {
         var settings = SettingsLoader.Load(n => n switch { "SELF_HOST" => "127.0.0.1", "API_PORT" => "9000", "GROUPCACHE_PORT" => "9001", _ => null }, () => "unused");
         table = new MemberTable(SelfApi, SelfGc, 1, _time, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(1), 256);
-        return new MembershipService(settings, table, _ring, new ClusterClient(null), NullLogger<MembershipService>.Instance, _time);
+        return new MembershipService(settings, table, _ring, new ClusterClient(null), logger ?? NullLogger<MembershipService>.Instance, _time);
     }
 
     private static ClusterMessage From(long heartbeat) =>
         new(OtherGc, [new MemberDigest(OtherApi, OtherGc, 5, heartbeat, false, 0)]);
+
+    [Fact]
+    public async Task Rounds_OneThatThrows_IsLoggedOnce_AndTheNextRoundsGoOn()
+    {
+        var logger = new RecordingLogger<MembershipService>();
+        using var service = Service(out var table, logger);
+        await service.StartAsync(CancellationToken.None);
+        try
+        {
+            // The table changes outside a round; the rounds' publishing of it fails three times.
+            _ring.FailNext = 3;
+            table.Merge([new MemberDigest(OtherApi, OtherGc, 5, 1, false, 0)]);
+
+            bool published = await TestHttp.EventuallyAsync(
+                () => Task.FromResult(_ring.Calls.Any(c => c.SequenceEqual([SelfGc, OtherGc]))),
+                TimeSpan.FromSeconds(10));
+
+            Assert.True(published, "the rounds stopped after the failures");
+            Assert.False(service.ExecuteTask!.IsCompleted);
+            Assert.Single(logger.Entries, e => e.EventId == 107 && e.Exception is InvalidOperationException);
+        }
+        finally
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+    }
 
     [Fact]
     public void New_PublishesARingOfItself()

@@ -236,6 +236,24 @@ public class SwimProtocolTests
     }
 
     [Fact]
+    public void Join_ThenEveryMemberSuspect_TheCatchUpPullsWaitForALiveOne()
+    {
+        var (joiner, _, _) = Node(1, self: 500, seeds: [Api(0)]);
+        var join = Assert.Single(joiner.Tick(), o => o.Verb == "join");
+        MemberDigest Suspect(int n) => new(Api(n), Gc(n), 1, 0, false, 0, "suspect");
+        joiner.Answered(join, new ClusterMessage(Gc(0), [Suspect(0), Suspect(1), Suspect(2)], Api(0), Page: 0, More: false), []);
+
+        // Nobody is alive to pull from: the round goes on (it threw before) and pulls from nobody.
+        var round = Advance(joiner, Round);
+        Assert.DoesNotContain(round, o => o.Verb == "join" && o.ToApi != Api(0));
+
+        // A member refutes: the pull it was owed follows in the next round.
+        joiner.Receive("gossip", new ClusterMessage(Gc(1), [new MemberDigest(Api(1), Gc(1), 1, 1, false, 0, "alive")]), []);
+        var next = Advance(joiner, Round);
+        Assert.Contains(next, o => o.Verb == "join" && o.ToApi == Api(1) && o.Message.Page is null);
+    }
+
+    [Fact]
     public void PushPull_SendsOnePageEveryFewRounds_WhateverTheClusterSize()
     {
         var (protocol, _, _) = Node(500);
