@@ -168,7 +168,6 @@ public sealed partial class ConcurrentLru
         int bucket = EntryTable.BucketOf(hash, table.LowMask, table.Split);
         var buckets = table.BucketChunks;
         var chunks = table.EntryChunks;
-        var slabs = Volatile.Read(ref _slabs);
         if ((uint)(bucket >> EntryTable.ChunkShift) >= (uint)buckets.Length)
         {
             return false;
@@ -217,6 +216,13 @@ public sealed partial class ConcurrentLru
                 int offset = Volatile.Read(ref e.Offset);
                 int valueBytes = Volatile.Read(ref e.ValueBytes);
                 long expiresAt = Volatile.Read(ref e.ExpiresAt);
+
+                // The slab table is read after the entry's version, not with the layout: a writer
+                // that grows it stops updating the old copy, so a number read through a copy taken
+                // before the growth could name a slab since dropped and reused (a value never
+                // stored). Read now, the table holds this record's slab for as long as the entry's
+                // version stays what it was.
+                var slabs = Volatile.Read(ref _slabs);
                 byte[]? bytes = (uint)slab < (uint)slabs.Length ? Volatile.Read(ref slabs[slab]) : null;
                 if (bytes is null || offset < 0 || keyBytes < 0 || valueBytes < 0 || (long)offset + keyBytes + valueBytes > bytes.Length)
                 {

@@ -164,6 +164,67 @@ public class SlabStoreTests
         Assert.True(cache.SlabBytes < ConcurrentLru.SlabSize * 2L);
     }
 
+    /// <summary>
+    /// A reader that took the slab table before a writer grew it must not read a slab through that
+    /// old copy: after the growth the writer replaces the key's large value with a shorter one, and
+    /// the new record lands in the same slab number, at the same offset, in a new array. A reader
+    /// that reads the number through the old table gets the old array's first bytes: a value that
+    /// was never stored. Readers outnumber the cores so that they are preempted mid-lookup.
+    /// </summary>
+    [Fact]
+    public async Task Readers_SlabTableGrownAndTheKeysSlabReused_SeeOnlyValuesThatWereStored()
+    {
+        const int Old = ConcurrentLru.SlabSize / 4 + 4096; // a slab of its own
+        const int New = ConcurrentLru.SlabSize / 4 + 1024;
+        var oldValue = new ByteView(Enumerable.Repeat((byte)'o', Old).ToArray());
+        var newValue = new ByteView(Enumerable.Repeat((byte)'n', New).ToArray());
+        var filler = new ByteView(new byte[ConcurrentLru.SlabSize / 4 + 1]);
+        ConcurrentLru current = new();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(4)); // before the fix: found in 1-3 s
+        long rounds = 0;
+        long torn = 0;
+        long hits = 0;
+
+        var readers = Enumerable.Range(0, 2 * Environment.ProcessorCount).Select(reader => Task.Factory.StartNew(
+            () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    if (Volatile.Read(ref current).TryGet("k", out var value, out _))
+                    {
+                        Interlocked.Increment(ref hits);
+                        var span = value.Span;
+                        if (!(span.Length == Old && !span.ContainsAnyExcept((byte)'o')) && !(span.Length == New && !span.ContainsAnyExcept((byte)'n')))
+                        {
+                            Interlocked.Increment(ref torn);
+                        }
+                    }
+                }
+            },
+            TaskCreationOptions.LongRunning)).ToList();
+
+        while (!stop.IsCancellationRequested && Interlocked.Read(ref torn) == 0)
+        {
+            // A fresh table of 8 slab numbers: "k" and three fillers take the free ones, the fifth
+            // slab grows the table, and the replacement reuses "k"'s number (freed last, taken first).
+            var cache = new ConcurrentLru();
+            cache.Add("k", oldValue);
+            Volatile.Write(ref current, cache);
+            for (int i = 0; i < 4; i++)
+            {
+                cache.Add("f" + i.ToString(CultureInfo.InvariantCulture), filler);
+            }
+
+            cache.Add("k", newValue);
+            rounds++;
+        }
+
+        stop.Cancel();
+        await Task.WhenAll(readers);
+        Assert.True(hits > 0 && rounds > 100, $"{rounds} rounds, {hits} hits");
+        Assert.True(torn == 0, $"{torn} reads of a value never stored, in {rounds} rounds ({hits} hits)");
+    }
+
     [Fact]
     public async Task ParallelReadersWritersRemoversAndEvictors_KeepEveryInvariant()
     {
