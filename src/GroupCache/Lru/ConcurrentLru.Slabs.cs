@@ -61,7 +61,7 @@ public sealed partial class ConcurrentLru
                     }
                     else
                     {
-                        _filledSlabs.Enqueue(full);
+                        QueueFilled(full);
                     }
                 }
             }
@@ -75,6 +75,47 @@ public sealed partial class ConcurrentLru
         _liveRecordBytes += length;
         return (slab, start);
     }
+
+    /// <summary>
+    /// Queues a slab that filled as a candidate for compaction. A slab whose records all die is
+    /// dropped without leaving the queue, and compaction, which drains it, runs only when waste is
+    /// high: written through in insertion order, a cache drops whole slabs and never compacts. So
+    /// when the queue holds twice as many ids as there are slab numbers, it keeps only the ids
+    /// that still name a filled slab, each at its latest place: its length stays bounded by the
+    /// slabs held, for the cost of one pass per that many fills.
+    /// </summary>
+    private void QueueFilled(int slab)
+    {
+        _filledSlabs.Enqueue(slab);
+        if (_filledSlabs.Count <= 2 * _slabs.Length)
+        {
+            return;
+        }
+
+        int[] queued = [.. _filledSlabs];
+        var latest = new HashSet<int>();
+        var keep = new bool[queued.Length];
+        for (int i = queued.Length - 1; i >= 0; i--)
+        {
+            int id = queued[i];
+            keep[i] = id != _current && _slabs[id] is not null && _slabUsed[id] > 0 && latest.Add(id);
+        }
+
+        _filledSlabs.Clear();
+        for (int i = 0; i < queued.Length; i++)
+        {
+            if (keep[i])
+            {
+                _filledSlabs.Enqueue(queued[i]);
+            }
+        }
+    }
+
+    /// <summary>Slabs queued as compaction candidates, stale ids included; for tests.</summary>
+    internal int QueuedSlabs => _filledSlabs.Count;
+
+    /// <summary>Slab numbers the table has room for; for tests.</summary>
+    internal int SlabNumbers => _slabs.Length;
 
     private void ReleaseRecord(int slab, int length)
     {

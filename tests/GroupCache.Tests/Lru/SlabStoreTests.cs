@@ -165,6 +165,30 @@ public class SlabStoreTests
     }
 
     /// <summary>
+    /// Written through in insertion order (no reads, the oldest evicted), whole slabs die and are
+    /// dropped, waste stays low and compaction never runs: the queue of compaction candidates must
+    /// not keep one id per slab ever filled (about 200 here).
+    /// </summary>
+    [Fact]
+    public void QueuedSlabs_WrittenThroughWithoutCompaction_StayBoundedByTheSlabsHeld()
+    {
+        var cache = new ConcurrentLru();
+        var value = new ByteView(new byte[10_000]);
+        for (int i = 0; i < 20_000; i++) // about 200 MB through a 2 MB cache
+        {
+            cache.Add(Key(i), value);
+            while (cache.Bytes > 2_000_000)
+            {
+                cache.RemoveOldest();
+            }
+        }
+
+        Assert.Equal(0, cache.Compactions);
+        Assert.InRange(cache.QueuedSlabs, 0, (2 * cache.SlabNumbers) + 1);
+        Assert.InRange(cache.SlabNumbers, 0, 16);
+    }
+
+    /// <summary>
     /// A reader that took the slab table before a writer grew it must not read a slab through that
     /// old copy: after the growth the writer replaces the key's large value with a shorter one, and
     /// the new record lands in the same slab number, at the same offset, in a new array. A reader
