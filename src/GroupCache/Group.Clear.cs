@@ -28,6 +28,10 @@ public sealed partial class Group
             }
         }
 
+        // Loads of keys that were not cached are in flight too: after the caches, as Remove does,
+        // so that a get that starts after Clear returned loads afresh instead of joining one.
+        _flight.ForgetAll();
+        _servedFlight.ForgetAll();
         return removed;
     }
 }

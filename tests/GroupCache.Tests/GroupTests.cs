@@ -328,6 +328,28 @@ public class GroupTests
         Assert.Equal(2, getter.Loads);
     }
 
+    /// <summary>As after <see cref="Group.Remove"/>: a get that starts after Clear returned does not join a load from before it.</summary>
+    [Fact]
+    public async Task Clear_DuringALoad_AGetAfterTheClearLoadsAfresh()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var getter = new CountingGetter { Gate = gate.Task, Value = _ => ByteView.FromString("old") };
+        var group = new Group("g", Budget, getter);
+        var before = group.GetAsync("k").AsTask();
+        Assert.True(SpinWait.SpinUntil(() => getter.Loads == 1, TimeSpan.FromSeconds(5)));
+
+        group.Clear();
+        getter.Gate = null;
+        getter.Value = _ => ByteView.FromString("new");
+        var after = await group.GetAsync("k").AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal("new", after.ToString());
+        Assert.Equal(2, getter.Loads);
+        gate.SetResult();
+        Assert.Equal("old", (await before).ToString());
+        Assert.Equal("new", (await group.GetAsync("k")).ToString());
+    }
+
     [Fact]
     public void Constructor_BadArguments_Throw()
     {

@@ -75,6 +75,15 @@ public sealed class FlightGroup<T>
         }
     }
 
+    /// <summary>Forgets every call in flight, as <see cref="Forget"/> forgets one (used when everything is invalidated).</summary>
+    public void ForgetAll()
+    {
+        lock (_lock)
+        {
+            _calls.Clear();
+        }
+    }
+
     private async Task RunAsync(string key, Func<Task<T>> work, TaskCompletionSource<T> owner)
     {
         T result;
