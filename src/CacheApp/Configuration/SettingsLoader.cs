@@ -11,6 +11,9 @@ namespace CacheApp.Configuration;
 /// </summary>
 public static class SettingsLoader
 {
+    /// <summary>The longest duration a setting other than CACHE_TTL takes: 24 days, about int.MaxValue milliseconds.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(24);
+
     /// <param name="env">Reads a variable (<see cref="Environment.GetEnvironmentVariable(string)"/> in the service).</param>
     /// <param name="detectHost">Detects the internal IP; called only when SELF_HOST is unset.</param>
     /// <exception cref="SettingsException">Some value is invalid.</exception>
@@ -130,7 +133,7 @@ public static class SettingsLoader
             SourceTimeout = sourceTimeout,
             SourceHealthInterval = Duration("SOURCE_HEALTH_INTERVAL", CacheAppSettings.DefaultSourceHealthInterval),
             PeerTimeout = Duration("PEER_TIMEOUT", sourceTimeout + TimeSpan.FromSeconds(1)),
-            CacheTtl = Duration("CACHE_TTL", TimeSpan.Zero, allowZero: true),
+            CacheTtl = Duration("CACHE_TTL", TimeSpan.Zero, allowZero: true, max: GroupCache.GroupOptions.MaxTtl),
             GossipInterval = Duration("GOSSIP_INTERVAL", CacheAppSettings.DefaultGossipInterval),
             MemberDeadAfter = Duration("MEMBER_DEAD_AFTER", CacheAppSettings.DefaultMemberDeadAfter),
             MemberForgetAfter = Duration("MEMBER_FORGET_AFTER", CacheAppSettings.DefaultMemberForgetAfter),
@@ -224,6 +227,18 @@ public static class SettingsLoader
         // CLUSTER_SECRET, or the contents of CLUSTER_SECRET_FILE (a mounted Kubernetes secret, say),
         // trimmed as the variable is, so that a file written with echo carries the same secret.
         string? ClusterSecret()
+        {
+            string? secret = ReadClusterSecret();
+            if (secret is not null && secret.Any(c => c < 0x20 || c > 0x7E))
+            {
+                // The library's rule (HttpPoolOptions.ClusterSecret), checked here to name the variable.
+                errors.Add("CLUSTER_SECRET may hold only printable ASCII characters (no tabs, line breaks or non-ASCII letters): it travels as a header value.");
+            }
+
+            return secret;
+        }
+
+        string? ReadClusterSecret()
         {
             string? inline = Get("CLUSTER_SECRET");
             if (Get("CLUSTER_SECRET_FILE") is not { } path)
@@ -366,19 +381,25 @@ public static class SettingsLoader
             return text;
         }
 
-        TimeSpan Duration(string name, TimeSpan fallback, bool allowZero = false)
+        // From 1ms (timers count whole milliseconds) to MaxDuration (timers and socket timeouts take
+        // at most int.MaxValue ms), or zero where it means "never": a value outside would be taken
+        // here and then fail deep in the host, with a stack trace instead of this message.
+        TimeSpan Duration(string name, TimeSpan fallback, bool allowZero = false, TimeSpan? max = null)
         {
             if (Get(name) is not { } text)
             {
                 return fallback;
             }
 
-            if (ValueParsers.TryParseDuration(text, out var value) && (value > TimeSpan.Zero || (allowZero && value == TimeSpan.Zero)))
+            var most = max ?? MaxDuration;
+            if (ValueParsers.TryParseDuration(text, out var value)
+                && ((value >= TimeSpan.FromMilliseconds(1) && value <= most) || (allowZero && value == TimeSpan.Zero)))
             {
                 return value;
             }
 
-            errors.Add($"{name} '{text}' is not a {(allowZero ? "non-negative" : "positive")} duration (like 500ms, 3s or 1m).");
+            string range = $"from 1ms to {most.TotalDays:0.#} days{(allowZero ? ", or 0 for none" : "")}";
+            errors.Add($"{name} '{text}' is not a duration {range} (like 500ms, 3s or 1m).");
             return fallback;
         }
     }

@@ -112,6 +112,12 @@ public class SettingsLoaderTests
     [InlineData("MAX_VALUE_BYTES", "0")]
     [InlineData("MAX_VALUE_BYTES", "3GiB")]
     [InlineData("MAX_VALUE_BYTES", "big")]
+    [InlineData("CACHE_TTL", "900000h")] // over the library's 100 years
+    [InlineData("SOURCE_HEALTH_INTERVAL", "0.5ms")] // timers count whole milliseconds
+    [InlineData("SOURCE_HEALTH_INTERVAL", "1200h")] // timers take at most about 24.8 days
+    [InlineData("SOURCE_TIMEOUT", "600h")] // so do socket timeouts
+    [InlineData("CLUSTER_SECRET", "tab\there")]
+    [InlineData("CLUSTER_SECRET", "geheimnis-\u00fc")]
     public void Load_BadValue_ThrowsNamingTheVariable(string name, string value)
     {
         Assert.Contains(name, LoadError((name, value)));
@@ -122,6 +128,32 @@ public class SettingsLoaderTests
     {
         Assert.Null(Load().OutgoingBindAddress);
         Assert.Equal(System.Net.IPAddress.Parse("127.0.0.3"), Load(("OUTGOING_BIND_HOST", "127.0.0.3")).OutgoingBindAddress);
+    }
+
+    [Fact]
+    public void Load_DurationsAtTheirLimits_AreTaken()
+    {
+        var s = Load(("SOURCE_TIMEOUT", "1ms"), ("SOURCE_HEALTH_INTERVAL", "576h"), ("CACHE_TTL", "876000h"));
+
+        Assert.Equal(TimeSpan.FromMilliseconds(1), s.SourceTimeout);
+        Assert.Equal(SettingsLoader.MaxDuration, s.SourceHealthInterval);
+        Assert.Equal(GroupCache.GroupOptions.MaxTtl, s.CacheTtl);
+    }
+
+    [Fact]
+    public void Load_SecretFileWithASecondLine_IsRejected()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "first-line\nsecond-line\n");
+
+            Assert.Contains("CLUSTER_SECRET", LoadError(("CLUSTER_SECRET_FILE", file)));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]

@@ -19,6 +19,10 @@ public class BadConfigTests
     [InlineData("SOURCE_TIMEOUT", "-5s")]
     [InlineData("DISCOVERY", "consul")]
     [InlineData("DNS_SERVER", "dns.example:53")]
+    [InlineData("CACHE_TTL", "900000h")] // these four were taken, then failed with a stack trace
+    [InlineData("SOURCE_HEALTH_INTERVAL", "1200h")]
+    [InlineData("SOURCE_TIMEOUT", "600h")]
+    [InlineData("CLUSTER_SECRET", "tab\there")]
     public async Task Start_BadValue_ExitsNonZeroNamingTheVariable(string name, string value)
     {
         using var node = new CacheNode("bad", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string> { [name] = value });
