@@ -54,8 +54,14 @@ internal sealed class MemberStatusClient : IDisposable
             }
 
             var status = await response.Content.ReadFromJsonAsync(DashboardJsonContext.Default.StatusResponse, cts.Token);
-            return status is null
-                ? (null, "empty answer", clock.Elapsed.TotalMilliseconds)
+            if (status is null)
+            {
+                return (null, "empty answer", clock.Elapsed.TotalMilliseconds);
+            }
+
+            // Any JSON object reads as a status with nothing in it; the page needs these parts.
+            return status.Node is null || status.Group is null || status.Process is null || status.Ring is null
+                ? (null, "not a status answer", clock.Elapsed.TotalMilliseconds)
                 : (status, null, clock.Elapsed.TotalMilliseconds);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -67,8 +73,10 @@ internal sealed class MemberStatusClient : IDisposable
             // The socket error says enough (refused, unreachable); the exception's text may repeat the address.
             return (null, ex.HttpRequestError == HttpRequestError.ConnectionError ? "connection failed" : "request failed: " + ex.HttpRequestError, clock.Elapsed.TotalMilliseconds);
         }
-        catch (System.Text.Json.JsonException)
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or NotSupportedException)
         {
+            // Not JSON, or JSON in a character set the reader does not know: one member's odd
+            // answer is that member's error, not the whole cluster view's.
             return (null, "not a status answer", clock.Elapsed.TotalMilliseconds);
         }
         catch (UriFormatException)
