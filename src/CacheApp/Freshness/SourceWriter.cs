@@ -14,6 +14,9 @@ public sealed record SourceWriteResult(int Status, string? ContentType, byte[] B
 /// </summary>
 internal sealed class SourceWriter(SourceHttp http, CacheAppSettings settings)
 {
+    /// <summary>Bodies larger than this ask the source to accept them first (Expect: 100-continue).</summary>
+    internal const int ExpectContinueAbove = 64 * 1024;
+
     public async Task<SourceWriteResult> PutAsync(string key, ReadOnlyMemory<byte> body, string? authorization)
     {
         // Not the client's token: a write that was started is seen through (bounded by
@@ -24,6 +27,14 @@ internal sealed class SourceWriter(SourceHttp http, CacheAppSettings settings)
             Content = new ReadOnlyMemoryContent(body),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        if (body.Length > ExpectContinueAbove)
+        {
+            // A source that refuses the body by its length (413 over -max-body) answers before it
+            // is sent. Without this it answers and closes while the body is still going out, and
+            // the broken pipe, not its 413, is what this node would see and pass on (as a 502).
+            request.Headers.ExpectContinue = true;
+        }
+
         if (!string.IsNullOrEmpty(authorization))
         {
             request.Headers.TryAddWithoutValidation("Authorization", authorization);
