@@ -11,8 +11,15 @@ namespace SourceApp.Notify;
 /// pending keys; past that, new keys are dropped and logged.
 /// </summary>
 /// <remarks>
+/// <para>
 /// The source knows the nodes only by its <c>-notify</c> list, so a node is retried for as long as it is
 /// listed: a node that restarted comes back with empty caches and confirms at once.
+/// </para>
+/// <para>
+/// A key added again while its DELETE is in flight stays queued when that DELETE is confirmed, and is sent
+/// once more: the node may have dropped the key before the newer write committed (and loaded the older
+/// value again since), so that confirmation does not cover the newer write.
+/// </para>
 /// </remarks>
 public sealed class InvalidationRetryQueue : BackgroundService
 {
@@ -46,7 +53,10 @@ public sealed class InvalidationRetryQueue : BackgroundService
     /// <summary>Called when a node confirmed a retried key. For tests.</summary>
     internal Action<Uri, string>? Confirmed { get; set; }
 
-    /// <summary>Queues <paramref name="key"/> for <paramref name="node"/>, unless it already waits there.</summary>
+    /// <summary>
+    /// Queues <paramref name="key"/> for <paramref name="node"/>; a key that already waits there keeps its
+    /// place, and a DELETE of it already in flight no longer takes it off the queue.
+    /// </summary>
     public void Add(Uri node, string key)
     {
         if (!_nodes[node].TryAdd(key))
@@ -66,12 +76,12 @@ public sealed class InvalidationRetryQueue : BackgroundService
         {
             while (true)
             {
-                var key = await pending.PeekAsync(stoppingToken);
-                if (await _sender.TrySendAsync(node, key, stoppingToken))
+                var sent = await pending.PeekAsync(stoppingToken);
+                if (await _sender.TrySendAsync(node, sent.Key, stoppingToken))
                 {
-                    pending.Remove(key);
+                    pending.RemoveUnlessAddedSince(sent);
                     backoff = _firstBackoff;
-                    Confirmed?.Invoke(node, key);
+                    Confirmed?.Invoke(node, sent.Key);
                     continue;
                 }
 
@@ -85,12 +95,18 @@ public sealed class InvalidationRetryQueue : BackgroundService
         }
     }
 
+    /// <summary>A key as <see cref="PendingKeys.PeekAsync"/> handed it out, with the add it stands for.</summary>
+    private readonly record struct PendingKey(string Key, long Generation);
+
     /// <summary>One node's keys in the order they first failed, each at most once.</summary>
     private sealed class PendingKeys(int capacity)
     {
-        private readonly Lock _lock = new(); // guards _order and _set
+        private readonly Lock _lock = new(); // guards _order and _generations
         private readonly LinkedList<string> _order = new();
-        private readonly HashSet<string> _set = new(StringComparer.Ordinal);
+
+        // Each waiting key and how many times it was added again while it waited: a confirmation
+        // removes the key only if this has not changed since the key was handed out for sending.
+        private readonly Dictionary<string, long> _generations = new(StringComparer.Ordinal);
         private readonly SemaphoreSlim _added = new(0);
 
         public int Count
@@ -99,7 +115,7 @@ public sealed class InvalidationRetryQueue : BackgroundService
             {
                 lock (_lock)
                 {
-                    return _set.Count;
+                    return _generations.Count;
                 }
             }
         }
@@ -109,17 +125,18 @@ public sealed class InvalidationRetryQueue : BackgroundService
         {
             lock (_lock)
             {
-                if (_set.Contains(key))
+                if (_generations.TryGetValue(key, out var generation))
                 {
+                    _generations[key] = generation + 1;
                     return true;
                 }
 
-                if (_set.Count >= capacity)
+                if (_generations.Count >= capacity)
                 {
                     return false;
                 }
 
-                _set.Add(key);
+                _generations.Add(key, 0);
                 _order.AddLast(key);
             }
 
@@ -127,8 +144,8 @@ public sealed class InvalidationRetryQueue : BackgroundService
             return true;
         }
 
-        /// <summary>The oldest pending key, once there is one; it stays queued until <see cref="Remove"/>.</summary>
-        public async Task<string> PeekAsync(CancellationToken cancellationToken)
+        /// <summary>The oldest pending key, once there is one; it stays queued until <see cref="RemoveUnlessAddedSince"/>.</summary>
+        public async Task<PendingKey> PeekAsync(CancellationToken cancellationToken)
         {
             while (true)
             {
@@ -136,7 +153,7 @@ public sealed class InvalidationRetryQueue : BackgroundService
                 {
                     if (_order.First is { } first)
                     {
-                        return first.Value;
+                        return new PendingKey(first.Value, _generations[first.Value]);
                     }
                 }
 
@@ -144,13 +161,18 @@ public sealed class InvalidationRetryQueue : BackgroundService
             }
         }
 
-        public void Remove(string key)
+        /// <summary>
+        /// Takes the key off the queue, the node having confirmed <paramref name="sent"/>; a key added
+        /// again since it was peeked stays (at the front), because the confirmation may predate that add.
+        /// </summary>
+        public void RemoveUnlessAddedSince(PendingKey sent)
         {
             lock (_lock)
             {
-                if (_set.Remove(key))
+                if (_generations.TryGetValue(sent.Key, out var generation) && generation == sent.Generation)
                 {
-                    _order.Remove(key);
+                    _generations.Remove(sent.Key);
+                    _order.Remove(sent.Key);
                 }
             }
         }

@@ -19,6 +19,8 @@ public sealed class FakeCacheNode : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<string> _requests = new();
     private readonly SemaphoreSlim _arrived = new(0);
+    private readonly Lock _arrivalLock = new(); // keeps a request's index and its place in _requests the same
+    private int _arrivals;
 
     private FakeCacheNode(WebApplication app) => _app = app;
 
@@ -28,6 +30,13 @@ public sealed class FakeCacheNode : IAsyncDisposable
 
     /// <summary>When set, each request is answered only once this completes (a slow node).</summary>
     public Task? Gate { get; set; }
+
+    /// <summary>
+    /// When set, answers each request in place of <see cref="Gate"/> and <see cref="Status"/>: it is given
+    /// the request's index in arrival order, and the request is held open until the status it returns is
+    /// known, so a test can script one node's requests one by one.
+    /// </summary>
+    public Func<int, Task<int>>? Script { get; set; }
 
     /// <summary>"METHOD raw-target" of each request, in arrival order.</summary>
     public IReadOnlyCollection<string> Requests => _requests;
@@ -43,8 +52,20 @@ public sealed class FakeCacheNode : IAsyncDisposable
         app.Run(async context =>
         {
             var raw = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
-            node._requests.Enqueue($"{context.Request.Method} {raw}");
+            int index;
+            lock (node._arrivalLock)
+            {
+                index = node._arrivals++;
+                node._requests.Enqueue($"{context.Request.Method} {raw}");
+            }
+
             node._arrived.Release();
+            if (node.Script is { } script)
+            {
+                context.Response.StatusCode = await script(index);
+                return;
+            }
+
             if (node.Gate is { } gate)
             {
                 await gate;
