@@ -12,7 +12,8 @@ public sealed class WriteToken
 
     public WriteToken(string? token)
     {
-        _token = SharedSecret.From(token);
+        // Trimmed as the presented token is below, so a token read with its trailing newline still matches.
+        _token = SharedSecret.From(token?.Trim());
     }
 
     public bool IsRequired => _token is not null;

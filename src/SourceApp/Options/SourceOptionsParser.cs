@@ -45,7 +45,8 @@ public static class SourceOptionsParser
           -notify-secret S  the nodes' cluster secret, sent with each notification; needed when
                             the nodes run with CLUSTER_SECRET (default: $SOURCEAPP_NOTIFY_SECRET,
                             which keeps it out of the process list)
-          -token TOKEN      require "Authorization: Bearer TOKEN" on PUT and DELETE
+          -token TOKEN      require "Authorization: Bearer TOKEN" on PUT and DELETE; surrounding
+                            whitespace is not part of it, and an empty TOKEN is an error
                             (default: $SOURCEAPP_TOKEN, else no token)
           -h, --help        print this help
 
@@ -131,7 +132,9 @@ public static class SourceOptionsParser
             }
         }
 
-        options.WriteToken = string.IsNullOrEmpty(token) ? null : token;
+        // Trimmed as the presented token is (WriteToken): a secret file's trailing newline is not part of
+        // the token. A blank $SOURCEAPP_TOKEN means none, as an unset one does; a blank -token never gets here.
+        options.WriteToken = string.IsNullOrWhiteSpace(token) ? null : token.Trim();
         options.NotifySecret = string.IsNullOrWhiteSpace(options.NotifySecret) ? null : options.NotifySecret.Trim();
         return new ParseResult(options, hostArgs, ShowHelp: false, Error: null);
     }
@@ -199,6 +202,13 @@ public static class SourceOptionsParser
                 options.NotifyTimeout = timeout;
                 return null;
             case "token":
+                // An empty -token (say -token "$T" with T unset) must neither turn the check off nor fall
+                // back to $SOURCEAPP_TOKEN: whoever wrote it meant a token. The value is not echoed.
+                if (string.IsNullOrWhiteSpace(value))
+                {
+                    return "invalid value for flag -token: the token is empty; leave the flag out to use $SOURCEAPP_TOKEN or to run without a token";
+                }
+
                 token = value;
                 return null;
             default:

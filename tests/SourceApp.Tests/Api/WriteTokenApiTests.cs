@@ -66,6 +66,21 @@ public sealed class WriteTokenApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Write_TokenConfiguredWithATrailingNewline_AcceptsTheTokenWithoutIt()
+    {
+        // As a token read from a mounted secret file arrives.
+        await using var app = new SourceAppFactory(new Dictionary<string, string> { ["token"] = "s3cret\n" });
+        using var client = app.CreateClient();
+
+        var put = await client.SendAsync(Request(HttpMethod.Put, "/api/data/apple", "Bearer s3cret"));
+        var refused = await client.SendAsync(Request(HttpMethod.Put, "/api/data/apple", "Bearer wrong"));
+
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("v", (await app.Store.GetAsync("apple"))?.Value);
+    }
+
+    [Fact]
     public async Task Read_NeedsNoToken()
     {
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/api/data/apple")).StatusCode);

@@ -33,4 +33,15 @@ public class WriteTokenTests
         Assert.True(token.IsRequired);
         Assert.Equal(expected, token.IsAuthorized(header));
     }
+
+    [Theory]
+    [InlineData("s3cret\n")]
+    [InlineData(" s3cret\r\n")]
+    public void IsAuthorized_ConfiguredTokenWithSurroundingWhitespace_IsTrimmedAsThePresentedOneIs(string configured)
+    {
+        var token = new WriteToken(configured);
+
+        Assert.True(token.IsAuthorized("Bearer s3cret"));
+        Assert.False(token.IsAuthorized("Bearer s3cre"));
+    }
 }

@@ -33,6 +33,7 @@ public sealed class ProcessFlagsTests : IDisposable
     [InlineData("invalid value \"nonsense\" for flag -http", "-http", "nonsense")]
     [InlineData("flag needs an argument: -db", "-db")]
     [InlineData("unexpected argument \"stray\"", "stray")]
+    [InlineData("invalid value for flag -token: the token is empty", "-http", "127.0.0.1:0", "-token", "")]
     public async Task BadCommandLine_PrintsTheErrorAndUsageAndExits2(string error, params string[] args)
     {
         var (exitCode, stdout, stderr) = await SourceProcess.RunToExitAsync(args);
@@ -112,10 +113,12 @@ public sealed class ProcessFlagsTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Start_TokenFromEnvironment_GuardsWrites()
+    [Theory]
+    [InlineData("env-token")]
+    [InlineData("env-token\n")] // a Kubernetes secret written with echo
+    public async Task Start_TokenFromEnvironment_GuardsWrites(string variable)
     {
-        var environment = new Dictionary<string, string> { ["SOURCEAPP_TOKEN"] = "env-token" };
+        var environment = new Dictionary<string, string> { ["SOURCEAPP_TOKEN"] = variable };
         var (process, client) = await SourceProcess.StartAsync(["-db", _folder.File("t.db"), "-http", "127.0.0.1:0"], environment);
         using (process)
         using (client)

@@ -93,6 +93,9 @@ public class SourceOptionsParserTests
     [InlineData("invalid value \"2h\" for flag -notify-timeout", "-notify-timeout", "2h")]
     [InlineData("flag needs an argument: -notify-timeout", "-notify-timeout")]
     [InlineData("invalid boolean value \"maybe\" for flag -notify-async", "-notify-async=maybe")]
+    [InlineData("invalid value for flag -token: the token is empty", "-token=")]
+    [InlineData("invalid value for flag -token: the token is empty", "-token", "")]
+    [InlineData("invalid value for flag -token: the token is empty", "--token", " \n")]
     public void Parse_BadCommandLine_ReturnsTheError(string expected, params string[] args)
     {
         var result = SourceOptionsParser.Parse(args);
@@ -147,12 +150,38 @@ public class SourceOptionsParserTests
         Assert.Equal("from-flag", result.Options?.WriteToken);
     }
 
-    [Fact]
-    public void Parse_EmptyTokenInEnvironment_MeansNoToken()
+    [Theory]
+    [InlineData("")]
+    [InlineData(" \n")]
+    public void Parse_BlankTokenInEnvironment_MeansNoToken(string blank)
     {
-        var result = SourceOptionsParser.Parse([], _ => "");
+        var result = SourceOptionsParser.Parse([], _ => blank);
 
-        Assert.Null(result.Options?.WriteToken);
+        Assert.NotNull(result.Options);
+        Assert.Null(result.Options.WriteToken);
+    }
+
+    [Fact]
+    public void Parse_EmptyTokenFlag_IsAnErrorEvenWithATokenInTheEnvironment()
+    {
+        // -token "$T" with T unset: neither "no token" nor a quiet fall-back to the environment.
+        var result = SourceOptionsParser.Parse(["-token", ""], name => name == "SOURCEAPP_TOKEN" ? "from-env" : null);
+
+        Assert.Null(result.Options);
+        Assert.StartsWith("invalid value for flag -token", result.Error);
+    }
+
+    [Theory]
+    [InlineData("s3cret\n", null)]
+    [InlineData(" s3cret\r\n", null)]
+    [InlineData(null, "s3cret\n")]
+    public void Parse_Token_IsTrimmedAsThePresentedOneIs(string? environment, string? flag)
+    {
+        string[] args = flag is null ? [] : ["-token", flag];
+
+        var result = SourceOptionsParser.Parse(args, name => name == "SOURCEAPP_TOKEN" ? environment : null);
+
+        Assert.Equal("s3cret", result.Options?.WriteToken);
     }
 
     [Fact]
