@@ -126,9 +126,9 @@ public sealed class DataApiTests : ApiTestBase
         // over a raw socket too (HttpClient, still sending, sometimes reported the broken pipe).
         var body = Encoding.UTF8.GetBytes("{\"value\":\"" + new string('x', 1024 * 1024) + "\"}");
 
-        string answer = await PutRawAsync($"Content-Length: {body.Length}", [body]);
+        string answer = await RawHttp.PutAsync(_client.BaseAddress!, $"Content-Length: {body.Length}", [body]);
 
-        AssertRaw413(answer);
+        RawHttp.Assert413(answer);
         Assert.Null(await _app.Store.GetAsync("big"));
     }
 
@@ -160,66 +160,10 @@ public sealed class DataApiTests : ApiTestBase
 
         pieces.Add("0\r\n\r\n"u8.ToArray());
 
-        string answer = await PutRawAsync("Transfer-Encoding: chunked", pieces);
+        string answer = await RawHttp.PutAsync(_client.BaseAddress!, "Transfer-Encoding: chunked", pieces);
 
-        AssertRaw413(answer);
+        RawHttp.Assert413(answer);
         Assert.Null(await _app.Store.GetAsync("big"));
-    }
-
-    private static void AssertRaw413(string answer)
-    {
-        Assert.StartsWith("HTTP/1.1 413 ", answer, StringComparison.Ordinal);
-        string body = answer[(answer.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]; // whatever its framing
-        Assert.Matches("\"error\" *: *\"[^\"]+\"", body);
-        Assert.DoesNotContain("   at ", body); // no stack trace
-    }
-
-    /// <summary>
-    /// PUT /api/data/big over a raw socket that reads the answer while it writes: a server that
-    /// answers early and closes is read, where HttpClient may report only its own broken pipe.
-    /// </summary>
-    private async Task<string> PutRawAsync(string framingHeader, IEnumerable<byte[]> body)
-    {
-        using var socket = new System.Net.Sockets.TcpClient();
-        await socket.ConnectAsync(_client.BaseAddress!.Host, _client.BaseAddress.Port);
-        var stream = socket.GetStream();
-        var reading = ReadToEndAsync(stream);
-        try
-        {
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(
-                $"PUT /api/data/big HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n{framingHeader}\r\n\r\n"));
-            foreach (byte[] piece in body)
-            {
-                await stream.WriteAsync(piece);
-            }
-        }
-        catch (IOException)
-        {
-            // The server stopped reading once it had answered: expected.
-        }
-
-        return await reading.WaitAsync(TimeSpan.FromSeconds(20));
-    }
-
-    /// <summary>Everything the server sends until it closes, as it does after a 413: one answer.</summary>
-    private static async Task<string> ReadToEndAsync(Stream stream)
-    {
-        var received = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        try
-        {
-            int read;
-            while ((read = await stream.ReadAsync(buffer)) > 0)
-            {
-                received.Write(buffer, 0, read);
-            }
-        }
-        catch (IOException)
-        {
-            // A reset after the answer arrived: what was read is the answer.
-        }
-
-        return Encoding.UTF8.GetString(received.ToArray());
     }
 
     [Fact]
