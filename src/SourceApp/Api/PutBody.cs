@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
+using SourceApp.Options;
 
 namespace SourceApp.Api;
 
@@ -11,6 +12,9 @@ namespace SourceApp.Api;
 /// </summary>
 public static class PutBody
 {
+    // The first buffer's size at most, whatever Content-Length declares.
+    private const int FirstBufferBytes = 64 * 1024;
+
     /// <summary>The body's value, or the status and message to answer with.</summary>
     public readonly record struct Result(string? Value, int StatusCode, string? Error)
     {
@@ -41,8 +45,13 @@ public static class PutBody
             || type.Equals("text/plain", StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <param name="maxBytes">The largest body accepted; a limit past <see cref="SourceOptions.LargestMaxBodyBytes"/> is held to it.</param>
     public static async Task<Result> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
+        // The parser allows no more, but whoever passes a larger limit must not get a body past what one
+        // array can hold (and the buffer arithmetic below stays far from int overflow).
+        maxBytes = Math.Min(maxBytes, SourceOptions.LargestMaxBodyBytes);
+
         if (!IsAcceptedContentType(request.ContentType))
         {
             return Result.Fail(StatusCodes.Status415UnsupportedMediaType, "the body must be JSON (Content-Type application/json)");
@@ -60,7 +69,10 @@ public static class PutBody
             sizeFeature.MaxRequestBodySize = maxBytes;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 4096, maxBytes) + 1);
+        // The declared length only sizes the first buffer, up to 64 KiB: a client that declares the limit
+        // and then sends a byte at a time must not hold that much memory per connection.
+        var firstBytes = Math.Min(Math.Min(request.ContentLength ?? 4096, FirstBufferBytes), maxBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent((int)firstBytes + 1);
         try
         {
             var length = 0;

@@ -10,6 +10,12 @@ public sealed class SourceOptions
     public const string DefaultHttpAddress = ":8086";
     public const string DefaultName = "sourceapp";
     public const long DefaultMaxBodyBytes = 1024 * 1024; // 1 MiB
+
+    /// <summary>
+    /// The largest <c>-max-body</c>, 256 MiB: a body is read into one array, its value is held as a
+    /// string and sent back in the answer, and SQLite refuses values over 1e9 bytes (SQLITE_TOOBIG).
+    /// </summary>
+    public const long LargestMaxBodyBytes = 256 * 1024 * 1024;
     public static readonly TimeSpan DefaultNotifyTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>Path of the SQLite file; its folder is created on start.</summary>
@@ -21,7 +27,7 @@ public sealed class SourceOptions
     /// <summary>Node name, shown in logs and in <c>/health</c>.</summary>
     public string Name { get; set; } = DefaultName;
 
-    /// <summary>Largest accepted PUT body in bytes; larger bodies get 413.</summary>
+    /// <summary>Largest accepted PUT body in bytes, at most <see cref="LargestMaxBodyBytes"/>; larger bodies get 413.</summary>
     public long MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
 
     /// <summary>

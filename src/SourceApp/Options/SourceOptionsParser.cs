@@ -33,7 +33,8 @@ public static class SourceOptionsParser
           -http ADDR        listen address: :8086, 127.0.0.1:8086, 0.0.0.0:8086, [::1]:8086,
                             localhost:8086; port 0 picks a free port (default ":8086")
           -name NAME        node name, shown in logs and in /health (default "sourceapp")
-          -max-body BYTES   largest PUT body accepted, in bytes (default 1048576)
+          -max-body BYTES   largest PUT body accepted, in bytes, at most 268435456 (256 MiB)
+                            (default 1048576)
           -notify URLS      comma-separated cache node API addresses (http://host:port) told to
                             drop a key after each committed PUT or DELETE; the write is answered
                             once every node confirmed (default: none)
@@ -168,9 +169,10 @@ public static class SourceOptionsParser
                 options.Name = value;
                 return null;
             case "max-body":
-                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) || bytes < 1)
+                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) || bytes < 1
+                    || bytes > SourceOptions.LargestMaxBodyBytes)
                 {
-                    return $"invalid value \"{value}\" for flag -max-body: want a positive number of bytes";
+                    return $"invalid value \"{value}\" for flag -max-body: want a number of bytes from 1 to {SourceOptions.LargestMaxBodyBytes}";
                 }
 
                 options.MaxBodyBytes = bytes;

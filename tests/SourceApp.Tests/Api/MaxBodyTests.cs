@@ -21,4 +21,21 @@ public class MaxBodyTests
         await DataApiTests.AssertErrorAsync(tooLarge, HttpStatusCode.RequestEntityTooLarge);
         Assert.Equal(new string('x', 52), (await app.Store.GetAsync("k"))?.Value);
     }
+
+    [Theory]
+    [InlineData(256L * 1024 * 1024 + 1)]
+    [InlineData(int.MaxValue)]
+    [InlineData(3_000_000_000L)]
+    [InlineData(long.MaxValue)]
+    public async Task Put_HugeDeclaredLength_AtTheLargestMaxBody_Returns413(long declared)
+    {
+        // Declared, never sent: HttpClient will not send such a header, so it goes over a raw socket.
+        await using var app = new SourceAppFactory(new Dictionary<string, string> { ["max-body"] = "268435456" });
+        using var client = app.CreateClient();
+
+        string answer = await RawHttp.PutAsync(client.BaseAddress!, $"Content-Length: {declared}", []);
+
+        RawHttp.Assert413(answer);
+        Assert.Null(await app.Store.GetAsync("big"));
+    }
 }

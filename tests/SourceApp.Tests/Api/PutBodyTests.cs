@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.AspNetCore.Http;
 using SourceApp.Api;
 
 namespace SourceApp.Tests.Api;
@@ -56,6 +57,46 @@ public class PutBodyTests
         var result = PutBody.Parse(body);
 
         Assert.Equal(400, result.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(int.MaxValue)]
+    [InlineData(3_000_000_000L)]
+    [InlineData(long.MaxValue)]
+    public async Task ReadAsync_LimitPastAnyArray_IsHeldTo256MiB(long declared)
+    {
+        // A limit the parser would refuse, as a caller that builds SourceOptions itself could set it:
+        // the declared length must neither overflow the buffer arithmetic (a 500) nor pass as in bounds.
+        var request = Request("""{"value":"x"}""", declared);
+
+        var result = await PutBody.ReadAsync(request, maxBytes: long.MaxValue, CancellationToken.None);
+
+        Assert.Equal(StatusCodes.Status413PayloadTooLarge, result.StatusCode);
+        Assert.Equal("the body is larger than 268435456 bytes", result.Error);
+    }
+
+    [Fact]
+    public async Task ReadAsync_DeclaredLength_SizesTheFirstBufferOnlyUpTo64KiB()
+    {
+        // A client that declares 200 MB and sends a few bytes must not make the server hold 200 MB.
+        // The body is in memory, so the whole read runs on this thread and its allocations count here.
+        var request = Request("""{"value":"x"}""", 200_000_000);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var result = await PutBody.ReadAsync(request, maxBytes: 256 * 1024 * 1024, CancellationToken.None);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal("x", result.Value);
+        Assert.True(allocated < 1024 * 1024, $"allocated {allocated} bytes for a 13-byte body");
+    }
+
+    private static HttpRequest Request(string body, long declaredLength)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.ContentType = "application/json";
+        context.Request.ContentLength = declaredLength;
+        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
+        return context.Request;
     }
 
     [Theory]

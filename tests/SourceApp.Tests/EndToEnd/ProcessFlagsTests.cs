@@ -34,6 +34,7 @@ public sealed class ProcessFlagsTests : IDisposable
     [InlineData("flag needs an argument: -db", "-db")]
     [InlineData("unexpected argument \"stray\"", "stray")]
     [InlineData("invalid value for flag -token: the token is empty", "-http", "127.0.0.1:0", "-token", "")]
+    [InlineData("invalid value \"2147483648\" for flag -max-body", "-http", "127.0.0.1:0", "-max-body", "2147483648")]
     public async Task BadCommandLine_PrintsTheErrorAndUsageAndExits2(string error, params string[] args)
     {
         var (exitCode, stdout, stderr) = await SourceProcess.RunToExitAsync(args);

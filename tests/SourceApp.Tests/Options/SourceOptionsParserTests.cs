@@ -84,6 +84,10 @@ public class SourceOptionsParserTests
     [InlineData("invalid value \"8086\" for flag -http", "-http", "8086")]
     [InlineData("invalid value \"0\" for flag -max-body", "-max-body", "0")]
     [InlineData("invalid value \"1k\" for flag -max-body", "-max-body", "1k")]
+    [InlineData("invalid value \"268435457\" for flag -max-body", "-max-body", "268435457")]
+    [InlineData("invalid value \"2147483648\" for flag -max-body", "-max-body", "2147483648")]
+    [InlineData("invalid value \"9223372036854775807\" for flag -max-body", "-max-body", "9223372036854775807")]
+    [InlineData("invalid value \"99999999999999999999\" for flag -max-body", "-max-body", "99999999999999999999")]
     [InlineData("invalid value \"ftp://h:1\" for flag -notify", "-notify", "ftp://h:1")]
     [InlineData("invalid value \"nonsense\" for flag -notify", "-notify", "nonsense")]
     [InlineData("invalid value \"0s\" for flag -notify-timeout", "-notify-timeout", "0s")]
@@ -132,6 +136,14 @@ public class SourceOptionsParserTests
         Assert.NotNull(result.Options);
         Assert.Equal(2048, result.Options.MaxBodyBytes);
         Assert.Equal([new Uri("http://127.0.0.1:8080"), new Uri("http://127.0.0.1:8082/")], result.Options.NotifyUrls);
+    }
+
+    [Fact]
+    public void Parse_MaxBody_TakesUpTo256MiB()
+    {
+        var result = SourceOptionsParser.Parse(["-max-body", "268435456"]);
+
+        Assert.Equal(256 * 1024 * 1024, result.Options?.MaxBodyBytes);
     }
 
     [Fact]
