@@ -32,12 +32,17 @@ public static class KeysApi
         var limit = DefaultLimit;
         if (query.TryGetValue("limit", out var limitText))
         {
-            if (!int.TryParse(limitText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1)
+            // Larger asks get the largest page, as documented; digits that int cannot hold are one of
+            // them, not a malformed number. Anything but digits (a sign, a point, nothing) is malformed.
+            var text = limitText.ToString();
+            var isNumber = text.Length > 0 && !text.AsSpan().ContainsAnyExceptInRange('0', '9');
+            limit = !isNumber ? 0
+                : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var asked) ? Math.Min(asked, MaxLimit)
+                : MaxLimit;
+            if (limit < 1)
             {
-                return ApiResults.Error(StatusCodes.Status400BadRequest, $"limit must be a whole number from 1 to {MaxLimit}");
+                return ApiResults.Error(StatusCodes.Status400BadRequest, $"limit must be a whole number of at least 1 (a page holds at most {MaxLimit} keys)");
             }
-
-            limit = Math.Min(limit, MaxLimit); // larger asks get the largest page, as documented
         }
 
         var prefix = query.TryGetValue("prefix", out var prefixText) ? prefixText.ToString() : "";

@@ -66,12 +66,15 @@ public sealed class KeysApiTests : ApiTestBase
         Assert.NotNull(next);
     }
 
-    [Fact]
-    public async Task Keys_LimitOver10000_GivesPagesOf10000()
+    [Theory]
+    [InlineData("50000")]
+    [InlineData("99999999999")] // past int.MaxValue: still a number over 10000
+    [InlineData("99999999999999999999999999")] // past long.MaxValue too
+    public async Task Keys_LimitOver10000_GivesPagesOf10000(string limit)
     {
         await PutManyAsync(Enumerable.Range(0, 10_001).Select(i => $"k{i:d5}"));
 
-        var (keys, next) = await PageAsync("?limit=50000");
+        var (keys, next) = await PageAsync("?limit=" + limit);
 
         Assert.Equal(10_000, keys.Length);
         Assert.NotNull(next);
@@ -121,7 +124,8 @@ public sealed class KeysApiTests : ApiTestBase
     [InlineData("?limit=abc")]
     [InlineData("?limit=")]
     [InlineData("?limit=1.5")]
-    [InlineData("?limit=99999999999")]
+    [InlineData("?limit=+5")]
+    [InlineData("?limit=00")]
     [InlineData("?after=!!!")]
     [InlineData("?after=_w")]
     public async Task Keys_BadQuery_Returns400(string query)
