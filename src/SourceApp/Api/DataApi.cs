@@ -100,7 +100,9 @@ public static class DataApi
             return null;
         }
 
-        var names = unreached.Select(node => node.ToString()).ToArray();
+        // The escaped form: a header value must be ASCII, and Kestrel refuses a non-ASCII one (a node
+        // URL with "café" in its path) with an exception, which would answer a committed write 500.
+        var names = unreached.Select(node => node.AbsoluteUri).ToArray();
         context.Response.Headers[NotifyUnreachedHeader] = string.Join(',', names);
         return names;
     }

@@ -108,6 +108,32 @@ public class ConfirmedNotifyApiTests
     }
 
     [Fact]
+    public async Task Writes_UnreachedNodeWithANonAsciiPath_NameItEscaped()
+    {
+        // Header values must be ASCII: the node's unescaped URL made Kestrel refuse the header, and the
+        // committed write was answered 500.
+        var dead = FakeCacheNode.DeadAddress();
+        var node = $"http://127.0.0.1:{dead.Port}/caf\u00e9/";
+        var escaped = $"http://127.0.0.1:{dead.Port}/caf%C3%A9/";
+        await using var app = new SourceAppFactory(Flags(node, timeout: "5s"));
+        using var client = app.CreateClient();
+
+        using var put = await client.PutAsync("/api/data/k", Keys.ValueBody("v")).WaitAsync(Patience);
+        using var delete = await client.DeleteAsync("/api/data/k").WaitAsync(Patience);
+
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.Equal(escaped, Assert.Single(put.Headers.GetValues(DataApi.NotifyUnreachedHeader)));
+        using (var body = JsonDocument.Parse(await put.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal([escaped], body.RootElement.GetProperty("notify_unreached").EnumerateArray().Select(e => e.GetString()));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
+        Assert.Equal(escaped, Assert.Single(delete.Headers.GetValues(DataApi.NotifyUnreachedHeader)));
+        Assert.Null(await app.Store.GetAsync("k"));
+    }
+
+    [Fact]
     public async Task Put_WithNotifyAsync_IsAnsweredWithoutWaitingForTheNode()
     {
         await using var node = await FakeCacheNode.StartAsync();
