@@ -17,9 +17,10 @@ public sealed partial class Group
     /// A get that starts after this returned never gets the value the key had before it was called.
     /// </summary>
     /// <returns>True when a cache held the key.</returns>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is not well-formed UTF-16 (as for <see cref="GetAsync"/>).</exception>
     public bool Remove(string key)
     {
-        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfNotKey(key);
         var hooks = TestHooks;
 
         // The order is what makes "no get that starts after Remove returned sees the old value"

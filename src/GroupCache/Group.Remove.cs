@@ -16,9 +16,10 @@ public sealed partial class Group
     /// per-key generation (see <see cref="Remove"/>).
     /// </remarks>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; some members may have forgotten the key.</exception>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is not well-formed UTF-16 (as for <see cref="GetAsync"/>).</exception>
     public async Task<RemoveResult> RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfNotKey(key);
         var unreached = new List<string>();
         int asked = 1;
         int confirmed = 1;
