@@ -10,8 +10,9 @@ namespace GroupCache.Http;
 
 /// <summary>
 /// Fetches keys from one peer (Go's <c>httpGetter</c>): <c>GET {peer}{basePath}{group}/{key}</c>.
-/// Any answer but a 200 with a decodable body — a non-200, a transport error, a timeout, a body
-/// that is cut short, undecodable or too large — throws, and the group loads the key itself;
+/// Any answer but a 200 of Content-Type <c>application/x-protobuf</c> with a decodable body — a
+/// non-200, another or no Content-Type, a transport error, a timeout, a body that is cut short,
+/// undecodable or too large — throws, and the group loads the key itself;
 /// except a 404 marked <see cref="PeerProtocolHeaders.NotFound"/>, which throws <see cref="NotFoundException"/>.
 /// Requests go through an <see cref="HttpClient"/> over a <see cref="SocketsHttpHandler"/> of this
 /// peer's own (unless the pool was given a handler): its HTTP/1.1 framing is the platform's, which
@@ -82,6 +83,15 @@ public sealed class HttpPeerClient : IPeerClient
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 throw await FailureOfAsync(response, timeout.Token).ConfigureAwait(false);
+            }
+
+            if (!IsGetResponse(response.Content.Headers))
+            {
+                // Go's server and ours send this type with every value. A 200 without it is
+                // something else at the peer's address (a proxy's or a health page, an empty
+                // answer), and its body would decode as a value: an empty one, or any bytes that
+                // happen to parse.
+                throw new InvalidDataException($"Peer {Peer} answered 200 with Content-Type '{response.Content.Headers.ContentType}', not {PeerProtocolHeaders.ProtobufContentType}.");
             }
 
             long limit = _options.MaxValueBytes + FramingBytes;
@@ -202,6 +212,10 @@ public sealed class HttpPeerClient : IPeerClient
     }
 
     private static bool IsDotSegment(string segment) => segment is "." or "..";
+
+    /// <summary>Whether the answer says it is a <c>GetResponse</c>; parameters (a charset) do not matter.</summary>
+    private static bool IsGetResponse(System.Net.Http.Headers.HttpContentHeaders headers) =>
+        string.Equals(headers.ContentType?.MediaType, PeerProtocolHeaders.ProtobufContentType, StringComparison.OrdinalIgnoreCase);
 
     private async Task<Exception> FailureOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -103,7 +103,7 @@ public sealed class HostilePeerTests
         byte[] chunks = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("1\r\nx\r\n", 256)));
         await using var peer = ScriptedPeer.Start(async exchange =>
         {
-            await exchange.SendAsync("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"u8.ToArray());
+            await exchange.SendAsync("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nTransfer-Encoding: chunked\r\n\r\n"u8.ToArray());
 
             // Until the client gives up and the send fails; on a thread of its own, as a peer in
             // another process would be, not on the thread pool the client under test needs.
@@ -148,11 +148,11 @@ public sealed class HostilePeerTests
         return hostility switch
         {
             // A client that trusts the first length leaves the injected answer for the next request.
-            "two-content-lengths" => ([.. Head($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\nContent-Length: {body.Length + Injected.Length}\r\n\r\n"), .. body, .. Injected], false),
-            "two-content-lengths-larger-first" => ([.. Head($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length + Injected.Length}\r\nContent-Length: {body.Length}\r\n\r\n"), .. body, .. Injected], false),
+            "two-content-lengths" => ([.. Head($"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: {body.Length}\r\nContent-Length: {body.Length + Injected.Length}\r\n\r\n"), .. body, .. Injected], false),
+            "two-content-lengths-larger-first" => ([.. Head($"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: {body.Length + Injected.Length}\r\nContent-Length: {body.Length}\r\n\r\n"), .. body, .. Injected], false),
 
             // RFC 9112 6.3: chunked wins, and the connection must be closed after the answer.
-            "content-length-and-chunked" => ([.. Head($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\nTransfer-Encoding: chunked\r\n\r\n{body.Length:x}\r\n"), .. body, .. Head("\r\n0\r\n\r\n"), .. Injected], false),
+            "content-length-and-chunked" => ([.. Head($"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: {body.Length}\r\nTransfer-Encoding: chunked\r\n\r\n{body.Length:x}\r\n"), .. body, .. Head("\r\n0\r\n\r\n"), .. Injected], false),
 
             // Nobody asked to switch protocols: what follows is not an answer to this request.
             "switching-protocols" => ([.. Head("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"), .. Injected], false),
@@ -162,8 +162,8 @@ public sealed class HostilePeerTests
 
             // A well-framed answer with an unasked-for answer behind it (pipelined garbage).
             "bytes-after-the-body" => ([.. Answer(ValueOf(key)), .. Injected], false),
-            "body-cut-short" => ([.. Head($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length + 5}\r\n\r\n"), .. body], true),
-            "head-cut-short" => (Head("HTTP/1.1 200 OK\r\nContent-Le"), true),
+            "body-cut-short" => ([.. Head($"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: {body.Length + 5}\r\n\r\n"), .. body], true),
+            "head-cut-short" => (Head("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Le"), true),
             _ => throw new ArgumentOutOfRangeException(nameof(hostility), hostility, null),
         };
     }

@@ -12,6 +12,7 @@ public class HttpPeerClientTests
     public static TheoryData<string> BrokenAnswers() =>
     [
         "status503", "status404-go", "garbage", "truncated-body", "truncated-protobuf", "oversized-content-length", "oversized-chunked", "redirect",
+        "empty-200-without-type", "empty-200-html", "html-200",
     ];
 
     [Theory]
@@ -70,6 +71,7 @@ public class HttpPeerClientTests
         await using var rogue = await RoguePeer.StartAsync(
             async context =>
             {
+                context.Response.ContentType = PeerProtocolHeaders.ProtobufContentType;
                 context.Response.ContentLength = 100;
                 await context.Response.Body.WriteAsync(new byte[] { 0x0a, 0x62 });
                 await context.Response.Body.FlushAsync();
@@ -268,6 +270,9 @@ public class HttpPeerClientTests
     private static async Task BrokenAsync(HttpContext context, string answer)
     {
         var response = context.Response;
+
+        // Unless a case is about the type, an answer has the right one, so that it fails for its own reason.
+        response.ContentType = PeerProtocolHeaders.ProtobufContentType;
         switch (answer)
         {
             case "status503":
@@ -279,7 +284,6 @@ public class HttpPeerClientTests
                 await response.WriteAsync("no such group: data\n");
                 break;
             case "garbage":
-                response.ContentType = PeerProtocolHeaders.ProtobufContentType;
                 await response.Body.WriteAsync(new byte[] { 0xff, 0xff, 0xff, 0xff, 0xff });
                 break;
             case "truncated-body":
@@ -304,6 +308,20 @@ public class HttpPeerClientTests
             case "redirect":
                 response.StatusCode = StatusCodes.Status301MovedPermanently;
                 response.Headers.Location = "/elsewhere";
+                break;
+            case "empty-200-without-type":
+                // An empty body decodes as a GetResponse with an empty value: only the type tells.
+                response.ContentType = null;
+                response.ContentLength = 0;
+                break;
+            case "empty-200-html":
+                response.ContentType = "text/html";
+                response.ContentLength = 0;
+                break;
+            case "html-200":
+                // Something else at the peer's address, such as a proxy's page.
+                response.ContentType = "text/html; charset=utf-8";
+                await response.WriteAsync("<html><body>It works!</body></html>");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(answer), answer, null);

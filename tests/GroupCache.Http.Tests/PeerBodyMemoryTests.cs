@@ -17,7 +17,7 @@ public sealed class PeerBodyMemoryTests
     {
         const int Size = 60 * MiB;
         byte[] payload = new byte[Size];
-        byte[] head = System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {Size}\r\n\r\n");
+        byte[] head = System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: {Size}\r\n\r\n");
         await using var peer = ScriptedPeer.Start(async exchange =>
         {
             await exchange.SendAsync(head);

@@ -58,7 +58,7 @@ public sealed class PeerConnectionTests
         byte[] body = Protobuf(new string('c', 5000));
         await using var peer = ScriptedPeer.Start((_, _) =>
         {
-            var chunks = new List<byte>(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"));
+            var chunks = new List<byte>(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nTransfer-Encoding: chunked\r\n\r\n"));
             chunks.AddRange(Encoding.ASCII.GetBytes($"{1000:x};ext=1\r\n"));
             chunks.AddRange(body[..1000]);
             chunks.AddRange(Encoding.ASCII.GetBytes($"\r\n{body.Length - 1000:X}\r\n"));
@@ -80,7 +80,7 @@ public sealed class PeerConnectionTests
     [Fact]
     public async Task GetAsync_BodyEndsWithTheConnection_IsReadAndNotReused()
     {
-        await using var peer = ScriptedPeer.Start((_, _) => Answer("HTTP/1.0 200 OK\r\n\r\n", Protobuf("until close")), closeAfterAnswer: true);
+        await using var peer = ScriptedPeer.Start((_, _) => Answer("HTTP/1.0 200 OK\r\nContent-Type: application/x-protobuf\r\n\r\n", Protobuf("until close")), closeAfterAnswer: true);
         using var pool = new HttpPool("http://127.0.0.1:1");
         var client = pool.ClientFor(peer.Url);
 
@@ -119,13 +119,17 @@ public sealed class PeerConnectionTests
     }
 
     [Theory]
-    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n", typeof(InvalidDataException))]
-    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 12abc\r\n\r\n", typeof(HttpRequestException))]
-    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", typeof(HttpRequestException))]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 1073741824\r\n\r\n", typeof(InvalidDataException))]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 12abc\r\n\r\n", typeof(HttpRequestException))]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nTransfer-Encoding: gzip\r\n\r\n", typeof(HttpRequestException))]
     [InlineData("SSH-2.0-OpenSSH\r\n\r\n", typeof(HttpRequestException))]
-    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort", typeof(HttpRequestException))]
-    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc", typeof(HttpRequestException))]
-    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n", typeof(HttpRequestException))]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 100\r\n\r\nshort", typeof(HttpRequestException))]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc", typeof(HttpRequestException))]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n", typeof(HttpRequestException))]
+
+    // Not a GetResponse, whatever the body: without the type, an empty body would be an empty value.
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", typeof(InvalidDataException))]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\n<p>ok", typeof(InvalidDataException))]
     [InlineData("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nboom", typeof(HttpRequestException))]
     public async Task GetAsync_BrokenOrRefusingAnswer_ThrowsAndDoesNotHang(string answer, Type expected)
     {
