@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 
 namespace GroupCache.Http;
 
@@ -28,11 +29,31 @@ internal sealed class PeerBodyBudget(long limitBytes)
     /// <returns>Null when the budget has no room for it.</returns>
     public byte[]? TryRent(int bytes)
     {
-        byte[] buffer = bytes <= MaxPooledBytes ? ArrayPool<byte>.Shared.Rent(bytes) : GC.AllocateUninitializedArray<byte>(bytes);
-        if (Interlocked.Add(ref _inUse, buffer.Length) > LimitBytes)
+        // The room is taken before the buffer exists: allocated first, a refused body still cost
+        // its full size (up to the value limit) each time, which is what the budget is there to stop.
+        long reserved = SizeOf(bytes);
+        if (Interlocked.Add(ref _inUse, reserved) > LimitBytes)
         {
-            Return(buffer);
+            Interlocked.Add(ref _inUse, -reserved);
             return null;
+        }
+
+        byte[] buffer;
+        try
+        {
+            buffer = bytes <= MaxPooledBytes ? ArrayPool<byte>.Shared.Rent(bytes) : GC.AllocateUninitializedArray<byte>(bytes);
+        }
+        catch
+        {
+            Interlocked.Add(ref _inUse, -reserved);
+            throw;
+        }
+
+        // Return gives back the buffer's own length; should the pool hand out another size than
+        // the one reserved, the count follows it.
+        if (buffer.Length != reserved)
+        {
+            Interlocked.Add(ref _inUse, buffer.Length - reserved);
         }
 
         return buffer;
@@ -46,4 +67,8 @@ internal sealed class PeerBodyBudget(long limitBytes)
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>The length of the buffer <see cref="TryRent"/> gets for <paramref name="bytes"/>: the shared pool rounds up to a power of two (at least 16).</summary>
+    private static long SizeOf(int bytes) =>
+        bytes <= MaxPooledBytes ? BitOperations.RoundUpToPowerOf2((uint)Math.Max(bytes, 16)) : bytes;
 }

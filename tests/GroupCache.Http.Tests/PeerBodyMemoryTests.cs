@@ -87,6 +87,73 @@ public sealed class PeerBodyMemoryTests
         Assert.Equal(0, pool.BodyBytesInFlight);
     }
 
+    [Fact]
+    public async Task GetAsync_ManyLargeBodiesBeyondTheBudget_AreRefusedWithoutAllocatingThem()
+    {
+        const int Announced = 32 * MiB;
+        const int Fetches = 32;
+        byte[] head = System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: {Announced}\r\n\r\n");
+        await using var peer = ScriptedPeer.Start(async exchange =>
+        {
+            await exchange.SendAsync(head); // and never the body: a refused fetch does not read it
+            exchange.Close();
+            return false;
+        });
+        using var pool = new HttpPool("http://127.0.0.1:1", new HttpPoolOptions
+        {
+            PeerTimeout = TimeSpan.FromSeconds(60),
+            MaxBodyBytesInFlight = 1 * MiB, // under the value limit (64 MiB), and no room for any of the bodies
+        });
+        var client = pool.ClientFor(peer.Url);
+        await HostilePeerTests.FetchAsync(client, "warm-up");
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, Fetches).Select(i => HostilePeerTests.FetchAsync(client, "k" + i)));
+
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.All(results, r => Assert.Contains("budget", Assert.IsType<HttpRequestException>(r.Error).Message, StringComparison.Ordinal));
+
+        // Allocating each body before refusing it took Fetches * 32 MiB (1 GiB); the fetches
+        // themselves take well under a megabyte.
+        Assert.True(allocated < 16 * MiB, $"{Fetches} refused fetches allocated {allocated / MiB} MiB");
+        Assert.Equal(0, pool.BodyBytesInFlight);
+    }
+
+    [Fact]
+    public void TryRent_Refused_AllocatesNothingAndTakesNoRoom()
+    {
+        var budget = new PeerBodyBudget(1 * MiB);
+        Assert.Null(budget.TryRent(2 * MiB)); // the first call's own costs are not measured
+        long before = GC.GetAllocatedBytesForCurrentThread();
+
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Null(budget.TryRent(2 * MiB));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, budget.InUse);
+    }
+
+    [Fact]
+    public void TryRent_CountsTheBufferItHandsOut()
+    {
+        var budget = new PeerBodyBudget(1 * MiB);
+
+        byte[] pooled = budget.TryRent(600_000)!;
+        Assert.Equal(pooled.Length, budget.InUse);
+        Assert.Null(budget.TryRent(600_000)); // the pool's buffer is 1 MiB: the budget is full
+        budget.Return(pooled);
+        Assert.Equal(0, budget.InUse);
+
+        var large = new PeerBodyBudget(4 * MiB);
+        byte[] unpooled = large.TryRent(3 * MiB)!;
+        Assert.Equal(3 * MiB, large.InUse);
+        Assert.Null(large.TryRent(MiB + 1));
+        large.Return(unpooled);
+        Assert.Equal(0, large.InUse);
+    }
+
     private static string BigValueOf(string key) => HostilePeerTests.ValueOf(key) + new string('x', 600_000);
 
     private static long HeapAfterFullCollection()
