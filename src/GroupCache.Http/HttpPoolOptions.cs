@@ -33,7 +33,8 @@ public sealed class HttpPoolOptions
 
     /// <summary>
     /// When set, peers must send it in <c>X-GroupCache-Secret</c> or get 401. Null or empty (the
-    /// default) turns the check off, as Go nodes cannot send it.
+    /// default) turns the check off, as Go nodes cannot send it. Printable ASCII, neither starting
+    /// nor ending with a space (a header value loses those on the way).
     /// </summary>
     public string? ClusterSecret { get; set; }
 
@@ -98,6 +99,13 @@ public sealed class HttpPoolOptions
         {
             // It travels as a header value: a line break would end the header.
             yield return (nameof(ClusterSecret), "may hold only printable ASCII characters (no line breaks or other control characters).");
+        }
+        else if (ClusterSecret is not null && ClusterSecret.Length > 0 && (ClusterSecret[0] == ' ' || ClusterSecret[^1] == ' '))
+        {
+            // Servers strip the spaces around a header value (Kestrel does, as HTTP says they
+            // should), so no request would ever present such a secret and every peer request would
+            // get 401. Refused rather than trimmed: the other nodes may hold it untrimmed too.
+            yield return (nameof(ClusterSecret), "must not start or end with a space: the peer endpoint receives header values without them, so no request could match it.");
         }
     }
 }

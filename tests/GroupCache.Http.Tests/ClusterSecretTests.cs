@@ -46,6 +46,31 @@ public sealed class ClusterSecretTests : IAsyncLifetime
         Assert.Equal(1, _node.Getter.CallsFor("kept"));
     }
 
+    [Theory]
+    [InlineData(" s3cret")]
+    [InlineData("s3cret ")]
+    [InlineData(" ")]
+    public void HttpPool_SecretWithASpaceAtAnEnd_IsRefused(string secret)
+    {
+        // Kestrel strips the spaces around a header value: a node would refuse every peer with 401.
+        var error = Assert.Throws<ArgumentException>(() => new HttpPool("http://127.0.0.1:1", new HttpPoolOptions { ClusterSecret = secret }));
+
+        Assert.Equal(nameof(HttpPoolOptions.ClusterSecret), error.ParamName);
+        Assert.Contains("must not start or end with a space", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HttpPeerClient_SecretWithSpacesInside_FetchesFromTheProtectedNode()
+    {
+        var options = new HttpPoolOptions { ClusterSecret = "s3 cr  et" };
+        await using var node = await TestNode.StartAsync(options);
+        using var pool = new HttpPool("http://127.0.0.1:1", options);
+
+        var response = await pool.ClientFor(node.Url).GetAsync("data", "k", CancellationToken.None);
+
+        Assert.Equal("v:k", response.Value.ToString());
+    }
+
     [Fact]
     public async Task HttpPeerClient_WithTheSecret_FetchesFromTheProtectedNode()
     {

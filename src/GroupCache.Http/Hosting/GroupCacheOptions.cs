@@ -31,7 +31,10 @@ public sealed class GroupCacheOptions
     /// <summary>Peer answers carrying a larger value are peer errors.</summary>
     public long MaxValueBytes { get; set; } = new HttpPoolOptions().MaxValueBytes;
 
-    /// <summary>When set, peers must send it in <c>X-GroupCache-Secret</c> or get 401 (Go nodes cannot send it).</summary>
+    /// <summary>
+    /// When set, peers must send it in <c>X-GroupCache-Secret</c> or get 401 (Go nodes cannot send
+    /// it). Printable ASCII, neither starting nor ending with a space.
+    /// </summary>
     public string? ClusterSecret { get; set; }
 
     /// <summary>

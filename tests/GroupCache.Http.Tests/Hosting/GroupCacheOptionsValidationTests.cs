@@ -37,6 +37,7 @@ public class GroupCacheOptionsValidationTests
         { "GroupCache:MaxValueBytes", "-1", "GroupCache:MaxValueBytes must be between 0 and" },
         { "GroupCache:MaxValueBytes", "9000000000", "GroupCache:MaxValueBytes must be between 0 and" },
         { "GroupCache:ClusterSecret", "two\nlines", "GroupCache:ClusterSecret may hold only printable ASCII" },
+        { "GroupCache:ClusterSecret", "s3cret ", "GroupCache:ClusterSecret must not start or end with a space" },
         { "GroupCache:PeerPort", "0", "GroupCache:PeerPort must be between 1 and 65535" },
         { "GroupCache:PeerPort", "65536", "GroupCache:PeerPort must be between 1 and 65535" },
         { "GroupCache:Groups:products:CacheBytes", "-1", "GroupCache:Groups:products:CacheBytes must be 0 or more" },
