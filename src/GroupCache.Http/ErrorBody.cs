@@ -48,6 +48,11 @@ internal static class ErrorBody
         {
             // Not ours (a Go node's plain text, a proxy's page): fall back to the text.
         }
+        catch (InvalidOperationException)
+        {
+            // JSON whose "error" string GetString cannot return (invalid UTF-8 in it, an escaped
+            // lone surrogate): the text too, or a 404 marked "not found" would lose its meaning.
+        }
 
         return Encoding.UTF8.GetString(body).Trim();
     }

@@ -154,6 +154,24 @@ public sealed class PeerConnectionTests
         Assert.Equal("no such", error.Message);
     }
 
+    [Theory]
+    [InlineData("{\"error\":\"\\ud800\"}")] // an escaped lone surrogate
+    [InlineData("{\"error\":\"\\udc00 and \\ud800\\ud800\"}")]
+    [InlineData("{\"error\":\"\xff\xfe\"}")] // bytes that are not UTF-8, inside the string
+    public async Task GetAsync_NotFoundMarkedWithAnErrorTextJsonCannotRead_StillThrowsNotFound(string body)
+    {
+        byte[] bytes = Encoding.Latin1.GetBytes(body);
+        await using var peer = ScriptedPeer.Start((_, _) =>
+            Answer($"HTTP/1.1 404 Not Found\r\nX-GroupCache-Not-Found: 1\r\nContent-Type: application/json\r\nContent-Length: {bytes.Length}\r\n\r\n", bytes));
+        using var pool = new HttpPool("http://127.0.0.1:1");
+        var client = pool.ClientFor(peer.Url);
+
+        var error = await Record.ExceptionAsync(async () => await client.GetAsync("data", "k", CancellationToken.None));
+
+        Assert.IsType<NotFoundException>(error);
+        Assert.StartsWith("{\"error\":", error.Message, StringComparison.Ordinal); // the text itself, as for any body that is not ours
+    }
+
     [Fact]
     public async Task GetAsync_PeerSilent_TimesOutAndTheNextFetchWorks()
     {
