@@ -82,14 +82,18 @@ public sealed partial class Group
     /// <exception cref="ArgumentException"><paramref name="key"/> holds a lone surrogate: keys must be well-formed UTF-16, as peers get them in UTF-8.</exception>
     public ValueTask<ByteView> GetAsync(string key, CancellationToken cancellationToken = default)
     {
-        ThrowIfNotKey(key);
-        Interlocked.Increment(ref Stats._gets);
+        ArgumentNullException.ThrowIfNull(key);
         if (TryLookupCache(key, out var value, out _))
         {
+            Interlocked.Increment(ref Stats._gets);
             Interlocked.Increment(ref Stats._cacheHits);
             return new ValueTask<ByteView>(value);
         }
 
+        // On a miss only: a key that is not one is refused before any load, so it is never cached,
+        // and a hit, which cannot be of such a key, does not pay for the scan.
+        ThrowIfNotKey(key);
+        Interlocked.Increment(ref Stats._gets);
         return new ValueTask<ByteView>(LoadValueAsync(key, cancellationToken));
     }
 
@@ -99,15 +103,18 @@ public sealed partial class Group
     /// </summary>
     public ValueTask<PeerResponse> GetForPeerAsync(string key, CancellationToken cancellationToken = default)
     {
-        ThrowIfNotKey(key);
-        Interlocked.Increment(ref Stats._serverRequests);
-        Interlocked.Increment(ref Stats._gets);
+        ArgumentNullException.ThrowIfNull(key);
         if (TryLookupCache(key, out var value, out long expiresAt))
         {
+            Interlocked.Increment(ref Stats._serverRequests);
+            Interlocked.Increment(ref Stats._gets);
             Interlocked.Increment(ref Stats._cacheHits);
             return new ValueTask<PeerResponse>(new PeerResponse(value, expiresAt));
         }
 
+        ThrowIfNotKey(key); // on a miss only, as in GetAsync
+        Interlocked.Increment(ref Stats._serverRequests);
+        Interlocked.Increment(ref Stats._gets);
         return new ValueTask<PeerResponse>(LoadForPeerAsync(key, cancellationToken));
     }
 
