@@ -51,7 +51,10 @@ public sealed class KubernetesDiscoveryOptions
             ? KubernetesClientConfiguration.BuildDefaultConfig()
             : KubernetesClientConfiguration.InClusterConfig();
 
-    /// <summary>The first wait after a failed list or watch; each further failure doubles it, up to <see cref="MaxBackoff"/>.</summary>
+    /// <summary>
+    /// The first wait after a failed list or watch; each further failure doubles it, up to
+    /// <see cref="MaxBackoff"/>. A watch still open after this long works, quiet as it may be.
+    /// </summary>
     public TimeSpan MinBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The longest wait between attempts while the API cannot be reached.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using GroupCache.Http;
@@ -14,7 +15,8 @@ namespace GroupCache.Kubernetes;
 /// <summary>
 /// The ring from a Service's EndpointSlices: a list, then a watch from the list's resource version;
 /// a watch that ends or answers 410 Gone is followed by a fresh list. A failed list or watch keeps
-/// the last good ring, is logged once per outage, counted, and retried with a growing backoff.
+/// the last good ring, is logged once per outage, counted, and retried with a growing backoff; while
+/// watches keep failing, lists that work back off too, and the outage lasts until a watch works.
 /// </summary>
 internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStatus
 {
@@ -99,6 +101,11 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
         sets.TryWrite(published);
         ApiClient? client = null;
         int failuresInRow = 0;
+
+        // Watches in a row that did not work although the list before each did: RBAC that grants
+        // list but not watch, or a proxy that breaks streams. The lists keep the ring, but they
+        // back off as after any failure, and they do not end the outage: a watch that works does.
+        int watchFailuresInRow = 0;
         try
         {
             while (!stopping.IsCancellationRequested)
@@ -109,16 +116,28 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
                     var list = await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(Namespace, labelSelector: LabelSelector, cancellationToken: stopping).ConfigureAwait(false);
                     ring.Reset(list.Items ?? []);
                     Publish(ring);
-                    RecordSuccess();
+                    RecordSuccess(endsOutage: watchFailuresInRow == 0);
                     failuresInRow = 0;
-                    var started = _time.GetTimestamp();
-                    bool delivered = await WatchAsync(client, list.Metadata?.ResourceVersion, ring, Publish, stopping).ConfigureAwait(false);
-
-                    // A watch that the server ends at once, with nothing in it, must not turn into a
-                    // list-watch loop against the API server: the next list waits a little.
-                    if (!delivered && _time.GetElapsedTime(started) < _options.MinBackoff)
+                    var watch = await WatchAsync(client, list.Metadata?.ResourceVersion, ring, Publish, stopping).ConfigureAwait(false);
+                    if (!watch.Worked)
                     {
-                        await Task.Delay(_options.MinBackoff, _time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        // Refused, or ended or cut at once with nothing in it: this must not turn
+                        // into a list-watch loop against the API server.
+                        watchFailuresInRow++;
+                        if (watch.Failure is not null)
+                        {
+                            RecordFailure(watch.Failure);
+                        }
+
+                        await Task.Delay(Backoff(watchFailuresInRow), _time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        continue;
+                    }
+
+                    watchFailuresInRow = 0;
+                    if (watch.Failure is not null)
+                    {
+                        // A watch that worked and then broke: a failure like a failed list.
+                        ExceptionDispatchInfo.Throw(watch.Failure);
                     }
                 }
                 catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -129,6 +148,9 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
                 {
                     RecordFailure(ex);
                     failuresInRow++;
+
+                    // With the list in doubt too, the next one that works ends the outage again.
+                    watchFailuresInRow = 0;
                     await Task.Delay(Backoff(failuresInRow), _time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }
@@ -162,11 +184,14 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
     }
 
     /// <summary>
-    /// Applies watch events until the server ends the watch (return: list afresh), the resource
-    /// version has expired (410 Gone: list afresh at once) or something fails (throws).
+    /// Applies watch events until the server ends the watch (list afresh), the resource version
+    /// has expired (410 Gone: list afresh at once) or something fails.
     /// </summary>
-    /// <returns>Whether the watch delivered any event.</returns>
-    private async Task<bool> WatchAsync(ApiClient client, string? resourceVersion, EndpointSliceRing ring, Action<EndpointSliceRing> publish, CancellationToken stopping)
+    /// <returns>
+    /// Whether the watch worked (it delivered an event, a 410 included, or was still open after
+    /// <see cref="KubernetesDiscoveryOptions.MinBackoff"/>), and its failure, if it failed.
+    /// </returns>
+    private async Task<WatchEnd> WatchAsync(ApiClient client, string? resourceVersion, EndpointSliceRing ring, Action<EndpointSliceRing> publish, CancellationToken stopping)
     {
         // The client reports an ERROR event (a Status) through onError and reads on; the API server
         // ends the stream after one, and so does this watch, at once.
@@ -184,6 +209,7 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
         }
 
         bool delivered = false;
+        bool stayedOpen = false;
         try
         {
             var events = client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(
@@ -194,9 +220,29 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
                 timeoutSeconds: (int)Math.Ceiling(_options.WatchTimeout.TotalSeconds),
                 onError: OnError,
                 cancellationToken: watchEnded.Token);
-            await foreach (var (type, slice) in events.ConfigureAwait(false))
+            var enumerator = events.GetAsyncEnumerator(watchEnded.Token);
+            await using var disposeEnumerator = enumerator.ConfigureAwait(false);
+
+            // The client completes the first MoveNextAsync only with the watch's first line, which
+            // a quiet watch may not send for minutes; a refused one fails at once. A watch still
+            // open after MinBackoff works, and ends an outage then.
+            var first = enumerator.MoveNextAsync().AsTask();
+            using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(watchEnded.Token))
+            {
+                var wait = Task.Delay(_options.MinBackoff, _time, waiting.Token);
+                if (await Task.WhenAny(first, wait).ConfigureAwait(false) == wait && wait.IsCompletedSuccessfully)
+                {
+                    stayedOpen = true;
+                    EndOutage();
+                }
+
+                await waiting.CancelAsync().ConfigureAwait(false);
+            }
+
+            for (bool more = await first.ConfigureAwait(false); more; more = await enumerator.MoveNextAsync().ConfigureAwait(false))
             {
                 delivered = true;
+                var (type, slice) = enumerator.Current;
                 switch (type)
                 {
                     case WatchEventType.Added or WatchEventType.Modified:
@@ -206,7 +252,10 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
                         ring.Remove(slice);
                         break;
                     default:
-                        continue; // bookmarks move the resource version only; a watch is never resumed here
+                        // Bookmarks move the resource version only (a watch is never resumed here),
+                        // but they show that the watch works.
+                        EndOutage();
+                        continue;
                 }
 
                 publish(ring);
@@ -222,17 +271,22 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
             // The client reads a watch's first line before it hands out the stream, and fails so
             // when the server ends the watch with no line at all (its timeout, with no bookmark).
         }
+        catch (Exception ex) when (!stopping.IsCancellationRequested && streamError is null)
+        {
+            // Refused (an HttpOperationException with the API server's answer) or cut.
+            return new WatchEnd(delivered || stayedOpen, ex);
+        }
 
         switch (streamError)
         {
             case null:
                 LogWatchEnded(_logger);
-                return delivered;
+                return new WatchEnd(delivered || stayedOpen, null);
             case KubernetesException { Status.Code: (int)HttpStatusCode.Gone }:
                 LogExpired(_logger, resourceVersion ?? "");
-                return true;
+                return new WatchEnd(true, null);
             default:
-                throw new KubernetesDiscoveryException($"the watch of EndpointSlices failed: {streamError.Message}", streamError);
+                return new WatchEnd(delivered || stayedOpen, new KubernetesDiscoveryException($"the watch of EndpointSlices failed: {streamError.Message}", streamError));
         }
     }
 
@@ -245,12 +299,26 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
         return delay + TimeSpan.FromTicks((long)(delay.Ticks * 0.2 * Random.Shared.NextDouble()));
     }
 
-    private void RecordSuccess()
+    /// <summary>Counts a refresh of the ring; <paramref name="endsOutage"/> false while watches keep failing.</summary>
+    private void RecordSuccess(bool endsOutage = true)
     {
         var now = _time.GetUtcNow();
         lock (_statusLock)
         {
-            _snapshot = _snapshot with { LastRefresh = now, LastError = null, LastErrorAt = null, Refreshes = _snapshot.Refreshes + 1 };
+            _snapshot = _snapshot with { LastRefresh = now, Refreshes = _snapshot.Refreshes + 1 };
+        }
+
+        if (endsOutage)
+        {
+            EndOutage();
+        }
+    }
+
+    private void EndOutage()
+    {
+        lock (_statusLock)
+        {
+            _snapshot = _snapshot with { LastError = null, LastErrorAt = null };
         }
 
         if (_inOutage)
@@ -280,6 +348,9 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
         _inOutage = true;
         LogOutage(_logger, _options.ServiceName!, Namespace, message, ex);
     }
+
+    /// <summary>How a watch ended: whether it worked before it ended, and what failed, if anything.</summary>
+    private readonly record struct WatchEnd(bool Worked, Exception? Failure);
 
     private static string Describe(Exception ex) => ex switch
     {

@@ -179,6 +179,40 @@ public sealed class KubernetesPeerSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WatchForbiddenWhileListsWork_ListsBackOff_OutageLoggedOnceUntilAWatchWorks()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));
+        _api.SetWatchForbidden(true);
+        var source = Source(o =>
+        {
+            o.MinBackoff = TimeSpan.FromMilliseconds(500);
+            o.MaxBackoff = TimeSpan.FromSeconds(4);
+        });
+        await using var ring = new RingWatcher(source);
+
+        // The lists alone still fill the ring.
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+        await Task.Delay(TimeSpan.FromSeconds(6));
+
+        // Backing off (0.5, 1, 2, 4 s and a fifth more at most), about 5 lists in 6 s; at a steady
+        // MinBackoff it was 12 or more, each with a warning and a recovery.
+        Assert.InRange(_api.Lists, 2, 6);
+        Assert.InRange(_api.WatchRequests, 2, 6);
+        Assert.Single(Logger.Entries, e => e.Level >= LogLevel.Warning);
+        Assert.DoesNotContain(Logger.Entries, e => e.EventId == 1303);
+        Assert.Contains("403", source.Snapshot.LastError, StringComparison.Ordinal);
+
+        // A watch that works ends the outage, once.
+        _api.SetWatchForbidden(false);
+        await RingWatcher.EventuallyAsync(() => _api.OpenWatches == 1, "a watch is open");
+        _api.Apply(Of("cache-b", [Endpoint("127.0.0.12")]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.12:8081");
+        await RingWatcher.EventuallyAsync(() => source.Snapshot.LastError is null, "the error cleared");
+        Assert.Single(Logger.Entries, e => e.EventId == 1303);
+        Assert.Single(Logger.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
     public async Task ApiUnreachableFromTheStart_SelfAloneAndRetriedUntilItAnswers()
     {
         _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));

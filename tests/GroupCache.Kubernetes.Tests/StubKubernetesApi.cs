@@ -32,6 +32,7 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
     private int _lists;
     private int _watchRequests;
     private bool _down;
+    private bool _watchForbidden;
 
     private StubKubernetesApi(WebApplication app)
     {
@@ -90,6 +91,18 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
         foreach (var watch in cut)
         {
             watch.Abort();
+        }
+    }
+
+    /// <summary>
+    /// While forbidden, every watch request answers 403 (as for a service account whose role grants
+    /// list but not watch) and lists still work.
+    /// </summary>
+    public void SetWatchForbidden(bool forbidden)
+    {
+        lock (_gate)
+        {
+            _watchForbidden = forbidden;
         }
     }
 
@@ -228,6 +241,7 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
         string? selector = context.Request.Query["labelSelector"];
         bool watch = context.Request.Query["watch"] == "true";
         bool down = false;
+        bool forbidden = false;
         lock (_gate)
         {
             Queries.Add(context.Request.QueryString.Value ?? "");
@@ -236,6 +250,8 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
             {
                 down = true;
             }
+
+            forbidden = watch && _watchForbidden;
         }
 
         if (down)
@@ -244,6 +260,17 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(
                 Status(503, "ServiceUnavailable", "the stub is down"),
+                context.RequestAborted);
+            return;
+        }
+
+        if (forbidden)
+        {
+            Interlocked.Increment(ref _watchRequests);
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(
+                Status(403, "Forbidden", $"endpointslices.discovery.k8s.io is forbidden: cannot watch resource \"endpointslices\" in API group \"discovery.k8s.io\" in the namespace \"{ns}\""),
                 context.RequestAborted);
             return;
         }
