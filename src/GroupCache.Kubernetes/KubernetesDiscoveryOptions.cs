@@ -53,7 +53,7 @@ public sealed class KubernetesDiscoveryOptions
 
     /// <summary>
     /// The first wait after a failed list or watch; each further failure doubles it, up to
-    /// <see cref="MaxBackoff"/>. A watch still open after this long works, quiet as it may be.
+    /// <see cref="MaxBackoff"/>. A watch still open after this long (and at least 2 s) works, quiet as it may be.
     /// </summary>
     public TimeSpan MinBackoff { get; set; } = TimeSpan.FromSeconds(1);
 

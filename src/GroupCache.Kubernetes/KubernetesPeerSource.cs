@@ -189,8 +189,12 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
     /// </summary>
     /// <returns>
     /// Whether the watch worked (it delivered an event, a 410 included, or was still open after
-    /// <see cref="KubernetesDiscoveryOptions.MinBackoff"/>), and its failure, if it failed.
+    /// <see cref="KubernetesDiscoveryOptions.MinBackoff"/> and at least <see cref="StayedOpenAfter"/>,
+    /// and not refused), and its failure, if it failed.
     /// </returns>
+    /// <summary>The least time a quiet watch must stay open to count as working (the watch loop below).</summary>
+    internal static readonly TimeSpan StayedOpenAfter = TimeSpan.FromSeconds(2);
+
     private async Task<WatchEnd> WatchAsync(ApiClient client, string? resourceVersion, EndpointSliceRing ring, Action<EndpointSliceRing> publish, CancellationToken stopping)
     {
         // The client reports an ERROR event (a Status) through onError and reads on; the API server
@@ -224,12 +228,15 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
             await using var disposeEnumerator = enumerator.ConfigureAwait(false);
 
             // The client completes the first MoveNextAsync only with the watch's first line, which
-            // a quiet watch may not send for minutes; a refused one fails at once. A watch still
-            // open after MinBackoff works, and ends an outage then.
+            // a quiet watch may not send for minutes; a refused one fails as soon as the answer
+            // comes. A watch still open after MinBackoff, and at least StayedOpenAfter (a refusal
+            // from a slow server or a cold client can take longer than a short MinBackoff), works,
+            // and ends an outage then.
             var first = enumerator.MoveNextAsync().AsTask();
             using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(watchEnded.Token))
             {
-                var wait = Task.Delay(_options.MinBackoff, _time, waiting.Token);
+                var openFor = _options.MinBackoff > StayedOpenAfter ? _options.MinBackoff : StayedOpenAfter;
+                var wait = Task.Delay(openFor, _time, waiting.Token);
                 if (await Task.WhenAny(first, wait).ConfigureAwait(false) == wait && wait.IsCompletedSuccessfully)
                 {
                     stayedOpen = true;
@@ -273,8 +280,9 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested && streamError is null)
         {
-            // Refused (an HttpOperationException with the API server's answer) or cut.
-            return new WatchEnd(delivered || stayedOpen, ex);
+            // Refused (an HttpOperationException with the API server's answer: never a watch that
+            // worked, however late it came) or cut.
+            return new WatchEnd(delivered || (stayedOpen && ex is not HttpOperationException), ex);
         }
 
         switch (streamError)
