@@ -2,6 +2,7 @@ using System.Runtime;
 using System.Runtime.CompilerServices;
 using CacheApp.Cluster;
 using CacheApp.Configuration;
+using CacheApp.Discovery;
 using CacheApp.Freshness;
 using CacheApp.Source;
 using CacheApp.Telemetry;
@@ -99,7 +100,7 @@ internal static class AdminEndpoints
 
         // Without gossip's member table the members are the peer source's last set (static: GROUPCACHE_PEERS).
         IReadOnlyList<PeerDto> members = table is null
-            ? [.. PeersWithoutGossip(s, discovery).Select(p => new PeerDto(p == s.SelfGroupCacheAddr ? s.SelfApiAddr : null, p, s.DiscoveryName, null, 0, 0, p == s.SelfGroupCacheAddr, inRing.Contains(p)))]
+            ? [.. PeersWithoutGossip(s, discovery).Select(p => new PeerDto(p == s.SelfGroupCacheAddr ? s.SelfApiAddr : DiscoveredApiAddress.Of(s, p), p, s.DiscoveryName, null, 0, 0, p == s.SelfGroupCacheAddr, inRing.Contains(p)))]
             : [.. table.View().Select(m => new PeerDto(
                 m.ApiAddr, m.GroupCacheAddr, StateName(m.State), m.LastSeen, m.Incarnation, m.Heartbeat, m.IsSelf, inRing.Contains(m.GroupCacheAddr)))];
         return new PeersResponse(s.SelfGroupCacheAddr, s.DiscoveryName, ring, members, status);

@@ -1,5 +1,6 @@
 using CacheApp.Api;
 using CacheApp.Cluster;
+using CacheApp.Discovery;
 using CacheApp.Freshness;
 using CacheApp.Source;
 using CacheApp.Telemetry;

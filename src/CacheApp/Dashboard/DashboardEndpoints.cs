@@ -1,5 +1,6 @@
 using CacheApp.Api;
 using CacheApp.Cluster;
+using CacheApp.Discovery;
 using GroupCache.Http;
 using Microsoft.AspNetCore.Mvc;
 using ServiceCommon;
