@@ -64,6 +64,30 @@ public sealed class HttpPoolOptions
     }
 
     /// <summary>
+    /// Why <paramref name="secret"/> cannot be a <see cref="ClusterSecret"/> ("may hold only…"), or
+    /// null when it can: for a host that reads the secret its own way and names it its own way.
+    /// </summary>
+    public static string? ClusterSecretProblem(string secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        if (secret.Any(c => c < 0x20 || c > 0x7E))
+        {
+            // It travels as a header value: a line break would end the header.
+            return "may hold only printable ASCII characters (no line breaks or other control characters).";
+        }
+
+        if (secret.Length > 0 && (secret[0] == ' ' || secret[^1] == ' '))
+        {
+            // Servers strip the spaces around a header value (Kestrel does, as HTTP says they
+            // should), so no request would ever present such a secret and every peer request would
+            // get 401. Refused rather than trimmed: the other nodes may hold it untrimmed too.
+            return "must not start or end with a space: the peer endpoint receives header values without them, so no request could match it.";
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Every setting that cannot work, as (its name, what is allowed and what it is). The one place
     /// of these rules: <see cref="Validate"/> throws on the first, configuration validation reports all.
     /// </summary>
@@ -95,17 +119,9 @@ public sealed class HttpPoolOptions
             yield return (nameof(MaxValueBytes), $"must be between 0 and {MaxValueBytesLimit}, got {MaxValueBytes}.");
         }
 
-        if (ClusterSecret is not null && ClusterSecret.Any(c => c < 0x20 || c > 0x7E))
+        if (ClusterSecret is not null && ClusterSecretProblem(ClusterSecret) is { } problem)
         {
-            // It travels as a header value: a line break would end the header.
-            yield return (nameof(ClusterSecret), "may hold only printable ASCII characters (no line breaks or other control characters).");
-        }
-        else if (ClusterSecret is not null && ClusterSecret.Length > 0 && (ClusterSecret[0] == ' ' || ClusterSecret[^1] == ' '))
-        {
-            // Servers strip the spaces around a header value (Kestrel does, as HTTP says they
-            // should), so no request would ever present such a secret and every peer request would
-            // get 401. Refused rather than trimmed: the other nodes may hold it untrimmed too.
-            yield return (nameof(ClusterSecret), "must not start or end with a space: the peer endpoint receives header values without them, so no request could match it.");
+            yield return (nameof(ClusterSecret), problem);
         }
     }
 }

@@ -229,10 +229,10 @@ public static class SettingsLoader
         string? ClusterSecret()
         {
             string? secret = ReadClusterSecret();
-            if (secret is not null && secret.Any(c => c < 0x20 || c > 0x7E))
+            if (secret is not null && HttpPoolOptions.ClusterSecretProblem(secret) is { } problem)
             {
-                // The library's rule (HttpPoolOptions.ClusterSecret), checked here to name the variable.
-                errors.Add("CLUSTER_SECRET may hold only printable ASCII characters (no tabs, line breaks or non-ASCII letters): it travels as a header value.");
+                // The library's rule, checked here so that the message names the variable.
+                errors.Add($"CLUSTER_SECRET {problem}");
             }
 
             return secret;
