@@ -91,7 +91,8 @@ public sealed partial class Group
         }
 
         // On a miss only: a key that is not one is refused before any load, so it is never cached,
-        // and a hit, which cannot be of such a key, does not pay for the scan.
+        // and hits do not pay for the scan. (Such a key could hit only its U+FFFD twin, whose UTF-8
+        // is the same, and only if their randomised 32-bit hashes collided.)
         ThrowIfNotKey(key);
         Interlocked.Increment(ref Stats._gets);
         return new ValueTask<ByteView>(LoadValueAsync(key, cancellationToken));

@@ -33,7 +33,9 @@ internal static partial class WriteEndpoints
     /// <remarks>
     /// A timeout, a dropped connection or a 5xx does not say that nothing was written: the source
     /// may have committed the write and failed only to answer. The invalidation costs one reload of
-    /// the key; leaving it out could leave the old value cached on every node for good.
+    /// the key; leaving it out could leave the old value cached on every node for good. After a
+    /// timeout the source may also commit later than the invalidation; that write is covered only
+    /// by the source's own notification (-notify) or the TTL.
     /// </remarks>
     private static async Task PutAsync(HttpContext ctx, SourceWriter writer, ClusterInvalidator invalidator, InvalidationStats stats, ILogger<SourceWriter> logger)
     {
@@ -81,7 +83,7 @@ internal static partial class WriteEndpoints
             return;
         }
 
-        if (result.Status is < 400 or >= 500)
+        if (result.Status < 400)
         {
             await InvalidateAsync(ctx, invalidator, key);
         }
