@@ -185,9 +185,10 @@ public sealed partial class MembershipService : BackgroundService, IHostedLifecy
             }
 
             LogSendFailed(request.Verb, request.ToApi, ex.Message);
+            bool refused = ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
             lock (_protocolLock)
             {
-                _protocol.Failed(request, more);
+                _protocol.Failed(request, more, refused);
             }
         }
 

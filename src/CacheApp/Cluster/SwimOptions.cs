@@ -13,6 +13,13 @@ public sealed record SwimOptions
     public TimeSpan SuspectAfter => ProbeInterval * 0.9;
 
     /// <summary>
+    /// The same when the direct ping's connection was refused: nothing listens there (a SIGKILLed
+    /// process), so the relays, asked at once, get half a round to bring an ack. Suspicion is not
+    /// death: a member that is alive after all refutes it.
+    /// </summary>
+    public TimeSpan SuspectAfterRefusal => ProbeInterval * 0.5;
+
+    /// <summary>
     /// Gossips a round while changes are pending. One member three times a round rather than three
     /// members once: a member told in the first third passes the change on in the second, so it
     /// spreads faster for the same number of messages (simulator, N = 1,000: a join known by all in

@@ -185,13 +185,16 @@ public sealed class SwimProtocol
     }
 
     /// <summary>Handles a request that got no valid answer (refused, timed out, an error status, an invalid body).</summary>
-    public void Failed(Outgoing request, List<Outgoing> outgoing)
+    /// <param name="refused">The connection was refused or could not be made: nothing listens at the member's address.</param>
+    public void Failed(Outgoing request, List<Outgoing> outgoing, bool refused = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(outgoing);
         if (request.Verb == "ping" && _probe is { Acked: false, IndirectSent: false } probe && request.Message.Seq == probe.Seq)
         {
-            // Refused at once (the process is gone): no need to wait out the probe timeout.
+            // Refused at once (the process is gone): no need to wait out the probe timeout, and
+            // the relays get half a round, not the rest of it, to bring an ack.
+            probe.Refused = refused;
             SendIndirect(probe, outgoing);
         }
         else if (request.Verb == "join" && request.Message.Page is null or 0 && _seeds.FirstOrDefault(s => s.ApiAddr == request.ToApi) is { } seed)
@@ -327,7 +330,7 @@ public sealed class SwimProtocol
             return;
         }
 
-        if (now - probe.StartedAt >= _options.SuspectAfter)
+        if (now - probe.StartedAt >= (probe.Refused ? _options.SuspectAfterRefusal : _options.SuspectAfter))
         {
             Suspect(probe, outgoing);
             _probe = null;
@@ -465,6 +468,9 @@ public sealed class SwimProtocol
         public bool IndirectSent { get; set; }
 
         public bool Acked { get; set; }
+
+        /// <summary>The direct ping's connection was refused.</summary>
+        public bool Refused { get; set; }
     }
 
     private sealed record Relay(string OriginApi, long OriginSeq, string Target, DateTimeOffset Expires);

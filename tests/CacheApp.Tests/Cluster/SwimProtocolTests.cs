@@ -74,6 +74,22 @@ public class SwimProtocolTests
         Assert.All(gossip, g => Assert.Contains(g.Message.Members, d => d.ApiAddr == target && d.State == "suspect"));
     }
 
+    [Theory]
+    [InlineData(true, MemberState.Suspect)]
+    [InlineData(false, MemberState.Alive)]
+    public void Probe_RefusedAtOnce_SuspectsAfterHalfARound_ElseAfterNineTenths(bool refused, MemberState afterSixTenths)
+    {
+        var (protocol, table, _) = Node(10);
+        var ping = Assert.Single(protocol.Tick(), o => o.Verb == "ping");
+        var more = new List<Outgoing>();
+
+        protocol.Failed(ping, more, refused);
+        Assert.Equal(3, more.Count(o => o.Verb == "ping-req"));
+        Advance(protocol, TimeSpan.FromMilliseconds(600));
+
+        Assert.Equal(afterSixTenths, table.View().Single(v => v.ApiAddr == ping.ToApi).State);
+    }
+
     [Fact]
     public void Suspect_IsToldOfTheSuspicionEveryRoundUntilItRefutes()
     {
