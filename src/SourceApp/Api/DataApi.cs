@@ -80,13 +80,21 @@ public static class DataApi
             return ApiResults.Error(StatusCodes.Status400BadRequest, error);
         }
 
-        if (!await store.DeleteAsync(key, CancellationToken.None))
+        bool deleted = await store.DeleteAsync(key, CancellationToken.None);
+        if (deleted)
+        {
+            metrics.OnDelete();
+        }
+
+        // Notified even when the key was absent: a node that missed the invalidation of an earlier
+        // delete (named unreached then, or down until the retries gave up) may still serve the old
+        // value, and deleting again is how a client repairs that.
+        var unreached = NameUnreached(context, await notifier.KeyChangedAsync(key));
+        if (!deleted)
         {
             return ApiResults.Error(StatusCodes.Status404NotFound, "key not found");
         }
 
-        metrics.OnDelete();
-        var unreached = NameUnreached(context, await notifier.KeyChangedAsync(key));
         return unreached is null
             ? TypedResults.NoContent()
             : TypedResults.Json(new DeletedKey(key, unreached), SourceJson.Context.DeletedKey);

@@ -23,7 +23,33 @@ public class NotifyApiTests
     }
 
     [Fact]
-    public async Task OnlyCommittedWrites_AreNotified()
+    public async Task Delete_OfAnAbsentKey_Is404_AndStillTellsTheNodes_SoARepeatedDeleteRepairsAMissedInvalidation()
+    {
+        await using var node = await FakeCacheNode.StartAsync();
+        await using var app = new SourceAppFactory(new Dictionary<string, string> { ["notify"] = node.BaseAddress.ToString() });
+        using var client = app.CreateClient();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/data/apple")).StatusCode);
+        Assert.Equal("DELETE /api/data/apple", await node.NextRequestAsync(0));
+        await DataApiTests.AssertErrorAsync(await client.DeleteAsync("/api/data/apple"), HttpStatusCode.NotFound);
+        Assert.Equal("DELETE /api/data/apple", await node.NextRequestAsync(1));
+    }
+
+    [Fact]
+    public async Task Delete_OfAnAbsentKey_NodeUnreached_Is404NamingIt()
+    {
+        var dead = FakeCacheNode.DeadAddress();
+        await using var app = new SourceAppFactory(new Dictionary<string, string> { ["notify"] = dead.ToString(), ["notify-timeout"] = "5s" });
+        using var client = app.CreateClient();
+
+        using var delete = await client.DeleteAsync("/api/data/never-written");
+
+        await DataApiTests.AssertErrorAsync(delete, HttpStatusCode.NotFound);
+        Assert.Equal(dead.ToString(), Assert.Single(delete.Headers.GetValues(SourceApp.Api.DataApi.NotifyUnreachedHeader)));
+    }
+
+    [Fact]
+    public async Task OnlyCommittedWritesAndDeletes_AreNotified()
     {
         var recorder = new RecordingNotifier();
         await using var app = new SourceAppFactory(services: s => s.AddSingleton<IWriteNotifier>(recorder));
@@ -36,7 +62,9 @@ public class NotifyApiTests
         await client.PutAsync("/api/data/put", Keys.ValueBody("v"));
         await client.DeleteAsync("/api/data/apple");
 
-        Assert.Equal(["put", "apple"], recorder.Keys);
+        // A DELETE of an absent key is notified too (it may repair a missed invalidation); a refused
+        // write and a read are not.
+        Assert.Equal(["missing", "put", "apple"], recorder.Keys);
     }
 
     /// <summary>Records the keys it is told about, in order.</summary>
