@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(13, LogLevel.Warning, "Retry queue of cache node {Node} is full; dropped the invalidation of {Key}")]
     public static partial void NotifyRetryQueueFull(ILogger logger, string node, string key);
+
+    [LoggerMessage(14, LogLevel.Warning, "{Method} {Target} answered 503: the database stayed locked by another process ({Reason})")]
+    public static partial void DatabaseBusy(ILogger logger, string method, string target, string reason);
 }

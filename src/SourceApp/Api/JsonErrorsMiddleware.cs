@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace SourceApp.Api;
 
 /// <summary>
-/// The outermost middleware: logs one line per request (at Debug), turns any unhandled exception into a
-/// JSON 500 without a stack trace, and gives body-less errors from the framework (404 for an unknown
+/// The outermost middleware: logs one line per request (at Debug), turns a database held locked by another
+/// process into a JSON 503 with <c>Retry-After</c>, any other unhandled exception into a JSON 500 without a
+/// stack trace, and gives body-less errors from the framework (404 for an unknown
 /// path, 405 for a wrong method, 400 for a bad request) a JSON <c>{"error": ...}</c> body.
 /// </summary>
 public sealed class JsonErrorsMiddleware(RequestDelegate next, ILogger<JsonErrorsMiddleware> logger)
@@ -29,6 +31,16 @@ public sealed class JsonErrorsMiddleware(RequestDelegate next, ILogger<JsonError
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; there is nobody to answer.
+        }
+        catch (SqliteException ex) when (IsBusy(ex) && !context.Response.HasStarted)
+        {
+            // Another process held the database's lock past the busy timeout: the request was not
+            // applied and may succeed again shortly. That is the service being unavailable, not broken.
+            Log.DatabaseBusy(logger, context.Request.Method, Target(context), ex.Message);
+            context.Response.Clear();
+            context.Response.Headers.RetryAfter = "1";
+            await ApiResults.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable,
+                "the database is locked by another process; retry shortly");
         }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
@@ -55,6 +67,9 @@ public sealed class JsonErrorsMiddleware(RequestDelegate next, ILogger<JsonError
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
+
+    // SQLITE_BUSY and SQLITE_LOCKED, with any extended code (such as SQLITE_BUSY_SNAPSHOT) in the high bits.
+    private static bool IsBusy(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) is 5 or 6;
 
     private static string Target(HttpContext context) =>
         context.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw ? raw : context.Request.Path.ToString();
