@@ -51,7 +51,14 @@ internal sealed class DnsPeerLookup
         var srvRecords = srv.Response?.Answers.SrvRecords().ToList() ?? [];
         if (srvRecords.Count > 0)
         {
-            return await FromSrvAsync(srv.Response!, srvRecords, cancellationToken).ConfigureAwait(false);
+            // Port 0 is no port a peer can listen on; such a record names nobody to ask.
+            var usable = srvRecords.Where(r => r.Port != 0).ToList();
+            if (usable.Count == 0)
+            {
+                throw new DnsLookupException($"every SRV record of {_srvName} gives port 0");
+            }
+
+            return await FromSrvAsync(srv.Response!, usable, cancellationToken).ConfigureAwait(false);
         }
 
         var (addresses, ttl) = await AddressesAsync(_name, cancellationToken).ConfigureAwait(false);

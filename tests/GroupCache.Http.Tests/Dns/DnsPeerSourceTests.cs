@@ -63,6 +63,26 @@ public sealed class DnsPeerSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task SrvRecordWithPortZero_IsLeftOut_AndOnlySuchRecords_AreNoAnswer()
+    {
+        var mixed = await StartAsync(
+            ttl: TimeSpan.FromSeconds(30),
+            $"--srv-host=_groupcache._tcp.{Name},n1.{Domain},7101",
+            $"--srv-host=_groupcache._tcp.{Name},n2.{Domain},0");
+        mixed.SetHosts([("127.0.0.2", $"n1.{Domain}"), ("127.0.0.3", $"n2.{Domain}")]);
+        var onlyZero = await StartAsync(ttl: TimeSpan.FromSeconds(30), $"--srv-host=_groupcache._tcp.{Name},n2.{Domain},0");
+        onlyZero.SetHosts([("127.0.0.3", $"n2.{Domain}"), ("127.0.0.4", Name)]);
+
+        var refresh = await Source(mixed).RefreshAsync(CancellationToken.None);
+        var zeroSource = Source(onlyZero);
+        var zero = await zeroSource.RefreshAsync(CancellationToken.None);
+
+        Assert.Equal(["http://127.0.0.2:7101", Self], refresh.Peers);
+        Assert.Null(zero.Peers);
+        Assert.Contains("port 0", zeroSource.Snapshot.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SelfListedByDns_AppearsOnce_AndSelfUnlisted_IsStillOnTheRing()
     {
         var dns = await StartAsync(ttl: TimeSpan.FromSeconds(30));
