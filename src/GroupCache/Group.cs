@@ -45,9 +45,18 @@ public sealed partial class Group
     /// <param name="peers">Names each key's owner; null for a node on its own.</param>
     /// <param name="options">Null for groupcache's defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="GroupOptions.Validate"/>).</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or holds a lone surrogate.</exception>
     public Group(string name, long cacheBytes, IGetter getter, IPeerPicker? peers = null, GroupOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
+
+        // The name travels in every peer URL as UTF-8, as keys do: with a lone surrogate it would be
+        // another group's name there.
+        if (name.AsSpan().IndexOfAny(Surrogates) is var firstSurrogate and >= 0)
+        {
+            ThrowIfLoneSurrogate(name, firstSurrogate, "group name", nameof(name));
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegative(cacheBytes);
         ArgumentNullException.ThrowIfNull(getter);
         Name = name;
@@ -134,21 +143,21 @@ public sealed partial class Group
         int first = key.AsSpan().IndexOfAny(Surrogates);
         if (first >= 0)
         {
-            ThrowIfLoneSurrogate(key, first, paramName);
+            ThrowIfLoneSurrogate(key, first, "key", paramName);
         }
     }
 
-    private static void ThrowIfLoneSurrogate(string key, int first, string? paramName)
+    private static void ThrowIfLoneSurrogate(string text, int first, string what, string? paramName)
     {
-        for (int i = first; i < key.Length; i++)
+        for (int i = first; i < text.Length; i++)
         {
-            if (char.IsHighSurrogate(key[i]) && i + 1 < key.Length && char.IsLowSurrogate(key[i + 1]))
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
                 i++;
             }
-            else if (char.IsSurrogate(key[i]))
+            else if (char.IsSurrogate(text[i]))
             {
-                throw new ArgumentException($"The key holds a lone surrogate (U+{(int)key[i]:X4} at index {i}); keys must be well-formed UTF-16, as they travel to peers as UTF-8.", paramName);
+                throw new ArgumentException($"The {what} holds a lone surrogate (U+{(int)text[i]:X4} at index {i}); it must be well-formed UTF-16, as it travels to peers as UTF-8.", paramName);
             }
         }
     }

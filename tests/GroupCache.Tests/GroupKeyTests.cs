@@ -46,6 +46,17 @@ public class GroupKeyTests
         Assert.Equal(0, picker.Peer.Removes);
     }
 
+    [Theory]
+    [MemberData(nameof(BrokenKeys))]
+    public void NewGroup_NameWithALoneSurrogate_Throws(string name)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new Group(KeyOf(name), 1 << 20, new CountingGetter()));
+
+        Assert.Equal("name", error.ParamName);
+        Assert.Contains("group name holds a lone surrogate", error.Message, StringComparison.Ordinal);
+        Assert.Equal("g😀", new Group("g😀", 1 << 20, new CountingGetter()).Name);
+    }
+
     [Fact]
     public async Task GetAsync_SurrogatePairs_AreKeys()
     {
