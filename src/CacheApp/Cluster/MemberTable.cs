@@ -27,14 +27,19 @@ public sealed class MemberTable
     private readonly List<string> _sortedKeys = [];
     private int _suspects; // rows in the suspect state: when none, there is nothing to expire
 
-    // Members that came back from dead with the same incarnation since the last TakeRejoined: the
-    // process lived on, cut off from this node, and either side may have missed invalidations.
+    // Members that came back from dead with the same incarnation since the last TakeRejoined (this
+    // node's own address when it heard that it had been declared dead): the process lived on, cut
+    // off from the others, and either side may have missed invalidations.
     private readonly List<string> _rejoined = [];
 
     // Members forgotten while dead (not left), with their incarnation, so that one that comes back
     // after MEMBER_FORGET_AFTER is still recognised as a returning process and not a new one.
     private readonly OrderedDictionary<string, long> _forgottenDead = new(StringComparer.Ordinal);
     private readonly Row _self;
+
+    // The latest claim that this node itself was dead or gone, by version: each one flushes once.
+    private long _deathHeardIncarnation = -1;
+    private long _deathHeardHeartbeat = -1;
     private readonly TimeProvider _time;
     private readonly TimeSpan _probeInterval;
     private readonly TimeSpan _minSuspicion;
@@ -145,15 +150,7 @@ public sealed class MemberTable
                 var row = _members[key];
                 if (row.State == MemberState.Dead)
                 {
-                    // Bounded, oldest out first: the longer ago a member was forgotten, the less likely
-                    // it is to come back, and a full list must still take the members that die now.
-                    _forgottenDead.Remove(key);
-                    if (_forgottenDead.Count >= _maxMembers)
-                    {
-                        _forgottenDead.RemoveAt(0);
-                    }
-
-                    _forgottenDead.Add(key, row.Incarnation);
+                    RememberForgottenDead(key, row.Incarnation);
                 }
 
                 _members.Remove(key);
@@ -383,8 +380,8 @@ public sealed class MemberTable
 
     /// <summary>
     /// The members that came back from dead with the same incarnation (a healed partition, a
-    /// process that was frozen) since the last call; a restarted process has a new incarnation and
-    /// is not one of them.
+    /// process that was frozen) since the last call, and this node's own address when it heard that
+    /// it had been declared dead; a restarted process has a new incarnation and is not one of them.
     /// </summary>
     public IReadOnlyList<string> TakeRejoined()
     {
@@ -512,6 +509,19 @@ public sealed class MemberTable
     private static bool SuspicionIsOver(Row row, DateTimeOffset now, TimeSpan suspicion) =>
         row.State == MemberState.Suspect && now - row.StateSince >= (row.SuspectedHere ? suspicion : suspicion * HeardOfSuspicionFactor);
 
+    private void RememberForgottenDead(string groupCacheAddr, long incarnation)
+    {
+        // Bounded, oldest out first: the longer ago a member was forgotten, the less likely it is
+        // to come back, and a full list must still take the members that die now.
+        _forgottenDead.Remove(groupCacheAddr);
+        if (_forgottenDead.Count >= _maxMembers)
+        {
+            _forgottenDead.RemoveAt(0);
+        }
+
+        _forgottenDead.Add(groupCacheAddr, incarnation);
+    }
+
     private TimeSpan SuspicionTimeoutLocked()
     {
         var scaled = _probeInterval * Math.Log10(_live.Count + 2);
@@ -546,6 +556,17 @@ public sealed class MemberTable
             _members.Add(d.GroupCacheAddr, row);
             _sortedKeys.Insert(~_sortedKeys.BinarySearch(d.GroupCacheAddr, StringComparer.Ordinal), d.GroupCacheAddr);
             SetState(row, state, now);
+            if (state is MemberState.Dead or MemberState.Left)
+            {
+                // Gone already, as the sender has known for AgeMs: the row's forget timer goes on
+                // from there. Started afresh, it would outlive the sender's row, and nodes that
+                // forget at different times would hand the row back to each other in their pages
+                // and never be rid of it.
+                var since = now - TimeSpan.FromMilliseconds(Math.Min(d.AgeMs, (long)_forgetAfter.TotalMilliseconds));
+                row.StateSince = since;
+                row.LastSeen = since;
+            }
+
             if (_forgottenDead.Remove(d.GroupCacheAddr, out long forgotten) && forgotten == d.Incarnation && state is MemberState.Alive or MemberState.Suspect)
             {
                 _rejoined.Add(d.GroupCacheAddr);
@@ -566,7 +587,10 @@ public sealed class MemberTable
         row.ApiAddr = d.ApiAddr;
         row.Incarnation = d.Incarnation;
         row.Heartbeat = d.Heartbeat;
-        if (row.State != state)
+        // A newer version starts its state afresh, even the same state: a suspicion of a version
+        // the member already refuted must not lend its timer to a new one, or the member is
+        // declared dead early, at a version it outranked, and everyone flushes when it refutes.
+        if (row.State != state || version > 0)
         {
             SetState(row, state, now);
         }
@@ -588,6 +612,17 @@ public sealed class MemberTable
         if (_self.State == MemberState.Left)
         {
             return null;
+        }
+
+        if (state is MemberState.Dead or MemberState.Left && d.Incarnation == _self.Incarnation
+            && (d.Incarnation != _deathHeardIncarnation || d.Heartbeat > _deathHeardHeartbeat))
+        {
+            // Declared dead (or gone) in this life: the others took this node off their rings, so
+            // what they wrote meanwhile did not invalidate it here. Like a member that comes back,
+            // this node flushes, once per such claim (gossip repeats each one several times).
+            _deathHeardIncarnation = d.Incarnation;
+            _deathHeardHeartbeat = d.Heartbeat;
+            _rejoined.Add(_self.GroupCacheAddr);
         }
 
         if (d.Incarnation > _self.Incarnation || (d.Incarnation == _self.Incarnation && state == MemberState.Left))

@@ -130,6 +130,83 @@ public class MemberTableTests
     }
 
     [Fact]
+    public void TakeRejoined_SelfDeclaredDeadInThisLife_ReportsSelfOncePerClaim()
+    {
+        var table = Table(0, incarnation: 100);
+
+        // The others dropped this node from their rings: what they wrote meanwhile did not reach it.
+        Assert.NotEmpty(table.MergeNews([Digest(0, incarnation: 100, heartbeat: 0, state: "dead")]));
+        Assert.Equal([Gc(0)], table.TakeRejoined());
+
+        // The same claim again (gossip repeats it) or an older one: no second flush.
+        table.Merge([Digest(0, incarnation: 100, heartbeat: 0, state: "dead")]);
+        Assert.Empty(table.TakeRejoined());
+
+        // Declared dead again after the refutation: a new claim, a new flush.
+        long refuted = table.SelfDigest().Heartbeat;
+        table.Merge([Digest(0, incarnation: 100, heartbeat: refuted, state: "dead")]);
+        Assert.Equal([Gc(0)], table.TakeRejoined());
+        Assert.True(table.SelfDigest().Heartbeat > refuted);
+    }
+
+    [Fact]
+    public void TakeRejoined_SelfOnlySuspected_OrDeclaredDeadInAnEarlierLife_IsNotReported()
+    {
+        var table = Table(0, incarnation: 100);
+
+        table.Merge([Digest(0, incarnation: 100, heartbeat: 0, state: "suspect")]);
+        table.Merge([Digest(0, incarnation: 50, heartbeat: 7, state: "dead")]);
+
+        Assert.Equal(1, table.Refutations);
+        Assert.Empty(table.TakeRejoined());
+    }
+
+    [Fact]
+    public void Suspect_HeardAgainAtANewerVersion_StartsItsTimerAgain()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, heartbeat: 5)]);
+        Assert.NotNull(table.Suspect(Gc(1)));
+
+        // Just before this node's timer ends, another node's suspicion of the refuted version 6
+        // arrives (the refutation itself was lost on the way here).
+        _time.Advance(Dead - Round - TimeSpan.FromMilliseconds(100));
+        Assert.True(table.Merge([Digest(1, heartbeat: 6, state: "suspect")]));
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+
+        // Heard of, not found by its own probe: the new suspicion has the longer timer, from now.
+        Assert.Empty(table.ExpireSuspicions());
+        Assert.Equal(MemberState.Suspect, StateOf(table, 1));
+        _time.Advance((Dead - Round) * MemberTable.HeardOfSuspicionFactor);
+        Assert.Equal(6, Assert.Single(table.ExpireSuspicions()).Heartbeat);
+    }
+
+    [Fact]
+    public void Merge_DeadMemberUnknownHere_KeepsTheSendersAge_SoForgottenRowsAreNotHandedBackForever()
+    {
+        var table = Table(0);
+
+        // Another node has known of the death for nearly the forget time: the row goes with its.
+        table.Merge([Digest(1, heartbeat: 5, state: "dead", ageMs: (long)(Forget - TimeSpan.FromSeconds(1)).TotalMilliseconds)]);
+        Assert.Equal(MemberState.Dead, StateOf(table, 1));
+        Assert.True(table.DigestOf(Gc(1))!.AgeMs >= (Forget - TimeSpan.FromSeconds(1)).TotalMilliseconds);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        table.Tick();
+        Assert.DoesNotContain(table.View(), v => v.GroupCacheAddr == Gc(1));
+
+        // A member that left, heard of late: the same.
+        table.Merge([Digest(2, heartbeat: 5, left: true, ageMs: (long)Forget.TotalMilliseconds * 3)]);
+        table.Tick();
+        Assert.DoesNotContain(table.View(), v => v.GroupCacheAddr == Gc(2));
+
+        // Fresh news of a death still keeps the row the whole forget time.
+        table.Merge([Digest(3, heartbeat: 5, state: "dead")]);
+        _time.Advance(Forget - TimeSpan.FromSeconds(1));
+        table.Tick();
+        Assert.Equal(MemberState.Dead, StateOf(table, 3));
+    }
+
+    [Fact]
     public void TakeRejoined_SuspectMemberBack_IsNotReported()
     {
         var table = Table(0);
