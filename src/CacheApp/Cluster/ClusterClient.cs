@@ -24,6 +24,10 @@ public sealed class ClusterClient : IDisposable
         })
         {
             Timeout = Timeout.InfiniteTimeSpan,
+
+            // The answer is buffered before SendAsync sees it: without this bound, a broken or
+            // hostile node's endless answer would be read whole, up to 2 GB, before the checks below.
+            MaxResponseContentBufferSize = MaxAnswerBytes,
         };
         if (!string.IsNullOrEmpty(secret))
         {
