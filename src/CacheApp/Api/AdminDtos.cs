@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CacheApp.Api;
 
 /// <summary>GET /api/admin/status.</summary>
@@ -100,5 +102,13 @@ public sealed record HealthResponse(string Status, string Node);
 
 public sealed record ErrorResponse(string Error);
 
-/// <summary>DELETE /api/data/{key}: how many ring members (this one included) confirmed they forgot the key, and which did not.</summary>
-public sealed record RemoveResponse(string Key, int Confirmed, int RingSize, IReadOnlyList<string> Unreached);
+/// <summary>
+/// DELETE /api/data/{key}: how many ring members (this one included) confirmed they forgot the key,
+/// and which did not; <see cref="Error"/> says why the answer is not a success when some did not.
+/// </summary>
+public sealed record RemoveResponse(
+    string Key,
+    int Confirmed,
+    int RingSize,
+    IReadOnlyList<string> Unreached,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error = null);

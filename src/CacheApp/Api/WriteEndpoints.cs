@@ -103,7 +103,8 @@ internal static partial class WriteEndpoints
     /// <summary>
     /// Forgets the key on every ring member, owner first (the source's -notify sends this after
     /// each write). Answers once each member confirmed or timed out: 200 {"key", "confirmed",
-    /// "ringSize", "unreached"}. A key nobody holds is fine. With a cluster secret, a request
+    /// "ringSize", "unreached": []} when all confirmed, else 502 with the same fields and "error".
+    /// A key nobody holds is fine. With a cluster secret, a request
     /// without it in X-GroupCache-Secret gets 401: making every node forget a key is a cluster
     /// operation, and anyone could otherwise empty the caches key by key.
     /// </summary>
@@ -121,10 +122,15 @@ internal static partial class WriteEndpoints
             return;
         }
 
+        // Not a success while a member may still hold the key: the source counts any 2xx as a
+        // confirmed invalidation and stops retrying, so a 200 here would leave that member's old
+        // value cached for good. A retry asks every member again.
         var result = await invalidator.InvalidateAsync(key);
-        ctx.Response.StatusCode = StatusCodes.Status200OK;
+        bool everyone = result.Unreached.Count == 0;
+        ctx.Response.StatusCode = everyone ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway;
         await ctx.Response.WriteAsJsonAsync(
-            new RemoveResponse(key, result.Confirmed, result.RingSize, result.Unreached),
+            new RemoveResponse(key, result.Confirmed, result.RingSize, result.Unreached,
+                everyone ? null : $"{result.Unreached.Count} of {result.RingSize} ring members did not confirm; they may still hold the key: retry"),
             CacheAppJsonContext.Default.RemoveResponse,
             contentType: null,
             ctx.RequestAborted);
