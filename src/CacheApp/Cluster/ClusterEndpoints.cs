@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Text.Json;
 using CacheApp.Api;
 using CacheApp.Configuration;
@@ -20,6 +21,10 @@ internal static class ClusterEndpoints
 
     /// <summary>Every membership endpoint's last path segment.</summary>
     public static readonly string[] Verbs = ["join", "gossip", "leave", "ping", "ping-req", "ack", "sync"];
+
+    private static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var type)
+        && string.Equals(type.MediaType, "application/json", StringComparison.OrdinalIgnoreCase);
 
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
     {
@@ -45,6 +50,15 @@ internal static class ClusterEndpoints
         if (!secret.Allows(ctx.Request))
         {
             await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status401Unauthorized, ClusterSecretCheck.Refusal);
+            return;
+        }
+
+        if (!IsJson(ctx.Request.ContentType))
+        {
+            // A browser sends a cross-site POST without asking first only as text/plain, a form or
+            // multipart: requiring JSON keeps any web page a developer opens from posting a forged
+            // member to a node on 127.0.0.1 (without a secret, as a local cluster usually runs).
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status415UnsupportedMediaType, "a cluster message must be sent with Content-Type: application/json");
             return;
         }
 

@@ -65,4 +65,39 @@ public class MembershipInputTests
         Assert.Equal(before, await TableAsync(node));
         Assert.False(node.Process.HasExited);
     }
+
+    [Theory]
+    [InlineData("text/plain;charset=UTF-8")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("multipart/form-data; boundary=x")]
+    [InlineData(null)]
+    public async Task Join_AsABrowserCanSendItCrossSite_Is415AndTheStrangerIsNotAMember(string? contentType)
+    {
+        // A node on loopback without a secret, as a local cluster runs; a web page the developer
+        // opens may POST to it, but only with these content types unless the node allows it first.
+        using var cluster = await TestCluster.StartAsync(1);
+        var node = cluster.Nodes[0];
+        string before = await TableAsync(node);
+        long incarnation = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        string stranger = "http://127.0.0.77:8081";
+        byte[] join = Encoding.UTF8.GetBytes($$"""
+            {"from":"{{stranger}}","fromApi":"http://127.0.0.77:8080","members":[{"apiAddr":"http://127.0.0.77:8080","groupCacheAddr":"{{stranger}}","incarnation":{{incarnation}},"heartbeat":0,"left":false,"ageMs":0,"state":"alive"}]}
+            """);
+
+        using var content = new ByteArrayContent(join);
+        if (contentType is not null)
+        {
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{node.ApiUrl}/api/cluster/join")) { Content = content };
+        request.Headers.Add("Origin", "https://evil.example");
+        request.Headers.Add("Sec-Fetch-Site", "cross-site");
+        using var response = await TestHttp.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains("application/json", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(before, await TableAsync(node));
+        Assert.DoesNotContain(stranger, before, StringComparison.Ordinal);
+    }
 }
