@@ -64,6 +64,29 @@ public class ClusterExposureTests
     }
 
     [Theory]
+    [InlineData("static")]
+    [InlineData("dns")]
+    public void WarnIfOpen_NoGossipAllInterfacesWithoutSecret_WarnsThatStrangersCanEmptyTheCaches(string mode)
+    {
+        var vars = new List<(string, string)> { ("SELF_HOST", "127.0.0.1"), ("BIND_HOST", "*") };
+        vars.AddRange(mode == "static"
+            ? [("GROUPCACHE_PEERS", "http://127.0.0.1:8081")]
+            : [("DISCOVERY", "dns"), ("DNS_NAME", "ring.g.test")]);
+        var settings = Settings([.. vars]);
+        var logger = new RecordingLogger();
+
+        ClusterExposure.WarnIfOpen(logger, settings);
+
+        Assert.False(ClusterExposure.IsOpenToTheNetwork(settings));
+        Assert.True(ClusterExposure.TakesInvalidationsFromTheNetwork(settings));
+        var entry = Assert.Single(logger.Entries);
+        Assert.Equal(LogLevel.Warning, entry.Level);
+        Assert.Contains("forget keys", entry.Message);
+        Assert.Contains("CLUSTER_SECRET", entry.Message);
+        Assert.Contains("{key}", entry.Message);
+    }
+
+    [Theory]
     [InlineData("127.0.0.1", null)]
     [InlineData(null, "s3cret")]
     public void WarnIfOpen_LoopbackOrSecret_LogsNothing(string? bindHost, string? secret)
