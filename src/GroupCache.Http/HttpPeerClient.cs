@@ -127,7 +127,11 @@ public sealed class HttpPeerClient : IPeerClient
     /// <summary>
     /// Asks the peer to forget <paramref name="key"/> (<c>DELETE</c>, the same URL as a get).
     /// </summary>
-    /// <returns>True when the peer answered 200 or 204; false on any other answer, a transport error or a timeout.</returns>
+    /// <returns>
+    /// True when the peer answered 200 or 204 without a value; false on any other answer, a transport
+    /// error or a timeout. golang/groupcache serves every method as a get: its answer to a DELETE is
+    /// a 200 carrying the (old) value as protobuf, and nothing was forgotten.
+    /// </returns>
     public async Task<bool> RemoveAsync(string group, string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(group);
@@ -137,7 +141,7 @@ public sealed class HttpPeerClient : IPeerClient
         try
         {
             using var response = await _transport.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            return response.StatusCode is HttpStatusCode.OK or HttpStatusCode.NoContent;
+            return response.StatusCode is HttpStatusCode.OK or HttpStatusCode.NoContent && !IsGetResponse(response.Content.Headers);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

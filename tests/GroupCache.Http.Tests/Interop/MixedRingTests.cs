@@ -10,6 +10,23 @@ namespace GroupCache.Http.Tests.Interop;
 public sealed class MixedRingTests(MixedRing ring) : IClassFixture<MixedRing>
 {
     [Fact]
+    public async Task Remove_OfAKeyTheGoNodeOwns_IsNotConfirmedByIt_ForGoServesADeleteAsAGet()
+    {
+        string goPeer = ring.Peers.Single(p => p != ring.A.Url && p != ring.B.Url);
+        string key = InteropKeys.All().First(k => ring.A.Pool.OwnerOf(k) == goPeer);
+        Assert.Equal(SyntheticValues.For(key).ToArray(), (await ring.A.Group.GetAsync(key)).ToArray());
+
+        // Go answers the DELETE with 200 and the value it still holds: that is no removal.
+        bool removedByGo = await ring.A.Pool.ClientFor(goPeer).RemoveAsync(TestNode.GroupName, key, CancellationToken.None);
+        var result = await ring.A.Group.RemoveAsync(key);
+
+        Assert.False(removedByGo);
+        Assert.False(result.Complete);
+        Assert.Equal([goPeer], result.Unreached);
+        Assert.Equal(result.Asked - 1, result.Confirmed);
+    }
+
+    [Fact]
     public async Task OwnerOf_EveryKey_AgreesOnEveryNode()
     {
         var keys = InteropKeys.All();
