@@ -109,9 +109,11 @@ public sealed class HttpPoolOptions
             yield return (nameof(Replicas), $"must be positive, got {Replicas}.");
         }
 
-        if (PeerTimeout <= TimeSpan.Zero && PeerTimeout != Timeout.InfiniteTimeSpan)
+        // Above 24 days (int.MaxValue ms, about 24.8) the handler's connect timeout and the timers
+        // refuse the value: with discovery, the first ring naming a peer would fail and end it.
+        if ((PeerTimeout <= TimeSpan.Zero || PeerTimeout > TimeSpan.FromDays(24)) && PeerTimeout != Timeout.InfiniteTimeSpan)
         {
-            yield return (nameof(PeerTimeout), $"must be positive (or {Timeout.InfiniteTimeSpan} for none), got {PeerTimeout}.");
+            yield return (nameof(PeerTimeout), $"must be positive and at most 24 days (or {Timeout.InfiniteTimeSpan} for none), got {PeerTimeout}.");
         }
 
         if (MaxValueBytes < 0 || MaxValueBytes > MaxValueBytesLimit)

@@ -34,6 +34,7 @@ public class GroupCacheOptionsValidationTests
         { "GroupCache:Replicas", "many", "GroupCache:Replicas" },
         { "GroupCache:PeerTimeout", "-00:00:01", "GroupCache:PeerTimeout must be positive" },
         { "GroupCache:PeerTimeout", "00:00:00", "GroupCache:PeerTimeout must be positive" },
+        { "GroupCache:PeerTimeout", "30.00:00:00", "GroupCache:PeerTimeout must be positive and at most 24 days" },
         { "GroupCache:MaxValueBytes", "-1", "GroupCache:MaxValueBytes must be between 0 and" },
         { "GroupCache:MaxValueBytes", "9000000000", "GroupCache:MaxValueBytes must be between 0 and" },
         { "GroupCache:ClusterSecret", "two\nlines", "GroupCache:ClusterSecret may hold only printable ASCII" },
