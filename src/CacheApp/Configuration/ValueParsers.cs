@@ -33,6 +33,12 @@ public static class ValueParsers
             return false;
         }
 
+        // Compared before multiplying: a product past decimal's range (28 digits and a T) throws.
+        if (number > (decimal)long.MaxValue / multiplier)
+        {
+            return false;
+        }
+
         decimal total = number * multiplier;
         if (total > long.MaxValue || total != decimal.Truncate(total))
         {

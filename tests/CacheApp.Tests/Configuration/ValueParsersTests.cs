@@ -29,6 +29,8 @@ public class ValueParsersTests
     [InlineData("MB")]
     [InlineData("0.5B")]
     [InlineData("99999999999TB")]
+    [InlineData("1000000000000000000000000000K")] // past decimal's range once multiplied
+    [InlineData("79228162514264337593543950335T")]
     public void TryParseByteSize_InvalidSizes_AreRejected(string text)
     {
         Assert.False(ValueParsers.TryParseByteSize(text, out _));
