@@ -14,6 +14,7 @@ public sealed partial class ConcurrentLru
     private byte[]?[] _slabs = new byte[]?[4]; // replaced whole when it grows; readers index it
     private int[] _slabLive = new int[4];      // bytes of live records per slab
     private int[] _slabUsed = new int[4];      // bytes appended per slab
+    private bool[] _slabFilled = new bool[4];  // an ordinary slab that filled: the only kind compaction takes
     private readonly Queue<int> _filledSlabs = new(); // ordinary slabs in the order they filled: compaction's candidates
     private readonly Stack<int> _freeSlabIds = new();
     private int _current = -1;
@@ -25,6 +26,9 @@ public sealed partial class ConcurrentLru
 
     /// <summary>Compactions done so far; for tests.</summary>
     internal long Compactions { get; private set; }
+
+    /// <summary>The most record bytes any one compaction copied; for tests.</summary>
+    internal int MostCopiedByOneCompaction { get; private set; }
 
     /// <summary>Appends a record for entry <paramref name="index"/>; returns its slab and where its key starts.</summary>
     private (int Slab, int KeyOffset) AppendRecord(int index, string key, int keyBytes, ReadOnlySpan<byte> value)
@@ -84,8 +88,14 @@ public sealed partial class ConcurrentLru
     /// that still name a filled slab, each at its latest place: its length stays bounded by the
     /// slabs held, for the cost of one pass per that many fills.
     /// </summary>
+    /// <remarks>
+    /// A queued id whose slab was dropped may have been reused since, for the current slab or for a
+    /// large record's slab of its own: only <see cref="_slabFilled"/> says that an id still names a
+    /// filled ordinary slab, for the rebuild here and for compaction.
+    /// </remarks>
     private void QueueFilled(int slab)
     {
+        _slabFilled[slab] = true;
         _filledSlabs.Enqueue(slab);
         if (_filledSlabs.Count <= 2 * _slabs.Length)
         {
@@ -98,7 +108,7 @@ public sealed partial class ConcurrentLru
         for (int i = queued.Length - 1; i >= 0; i--)
         {
             int id = queued[i];
-            keep[i] = id != _current && _slabs[id] is not null && _slabUsed[id] > 0 && latest.Add(id);
+            keep[i] = _slabFilled[id] && latest.Add(id);
         }
 
         _filledSlabs.Clear();
@@ -139,6 +149,7 @@ public sealed partial class ConcurrentLru
             Array.Copy(_slabs, slabs, _slabs.Length);
             Array.Resize(ref _slabLive, grown);
             Array.Resize(ref _slabUsed, grown);
+            Array.Resize(ref _slabFilled, grown);
             for (int i = _slabs.Length + 1; i < grown; i++)
             {
                 _freeSlabIds.Push(i);
@@ -151,6 +162,7 @@ public sealed partial class ConcurrentLru
         Volatile.Write(ref _slabs[id], GC.AllocateUninitializedArray<byte>(size));
         _slabLive[id] = 0;
         _slabUsed[id] = 0;
+        _slabFilled[id] = false;
         Volatile.Write(ref _slabBytes, _slabBytes + size);
         return id;
     }
@@ -160,6 +172,7 @@ public sealed partial class ConcurrentLru
         Volatile.Write(ref _slabBytes, _slabBytes - _slabs[slab]!.Length);
         Volatile.Write(ref _slabs[slab], null);
         _slabUsed[slab] = 0;
+        _slabFilled[slab] = false;
         _freeSlabIds.Push(slab);
     }
 
@@ -178,8 +191,10 @@ public sealed partial class ConcurrentLru
 
         while (_filledSlabs.TryDequeue(out int slab))
         {
-            // A queued id may have been dropped (and even reused) since it filled.
-            if (slab != _current && _slabs[slab] is not null && _slabUsed[slab] > 0)
+            // A queued id may have been dropped since it filled, and even reused: for the current
+            // slab, or for a large record's slab of its own, which must never be compacted (its one
+            // record would be copied whole, work not bounded by SlabSize, and no waste reclaimed).
+            if (_slabFilled[slab])
             {
                 Compact(slab);
                 return;
@@ -196,6 +211,7 @@ public sealed partial class ConcurrentLru
         // Stops at the last live record: once it moved, the slab is dropped and its id may be
         // reused by the very next reservation, so the id no longer names these bytes.
         int live = _slabLive[slab];
+        int copied = 0;
         for (int start = 0; start < used && live > 0;)
         {
             int index = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(start));
@@ -212,10 +228,13 @@ public sealed partial class ConcurrentLru
                 e.Offset = toStart + RecordHeader;
                 EndWrite(ref e);
                 live -= length;
+                copied += length;
                 ReleaseRecord(slab, length); // drops the slab after its last live record
             }
 
             start += length;
         }
+
+        MostCopiedByOneCompaction = Math.Max(MostCopiedByOneCompaction, copied);
     }
 }
