@@ -132,6 +132,15 @@ public sealed partial class Group
             return;
         }
 
+        // The caller gets the value either way. One heavier than the whole budget would be evicted
+        // at once (after a copy of it under the cache's lock, and the eviction of everything else),
+        // and one whose record no slab can hold would make the add throw and fail a load that worked.
+        long weight = (long)KeyWeight.Of(key) + value.Length;
+        if (weight > CacheBytes || weight > ConcurrentLru.MaxEntryBytes)
+        {
+            return;
+        }
+
         if (!cache.AddIf(key, value, expiresAt, () => Volatile.Read(ref _generations[stripe]) == generation))
         {
             return;

@@ -40,7 +40,7 @@ public sealed partial class Group
     internal GroupTestHooks? TestHooks { get; set; }
 
     /// <param name="name">The group's name, as peers address it.</param>
-    /// <param name="cacheBytes">The budget for the main and hot caches together; 0 caches nothing.</param>
+    /// <param name="cacheBytes">The budget for the main and hot caches together; 0 caches nothing. A value whose key and value weigh more is returned but not cached.</param>
     /// <param name="getter">Loads keys that no cache holds.</param>
     /// <param name="peers">Names each key's owner; null for a node on its own.</param>
     /// <param name="options">Null for groupcache's defaults.</param>

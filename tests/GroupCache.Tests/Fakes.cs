@@ -110,3 +110,24 @@ internal sealed class ManualClock : TimeProvider
 
     public void Advance(TimeSpan by) => _now += by;
 }
+
+/// <summary>
+/// Memory that claims any length and holds nothing: a value "near the maximum array size" without
+/// allocating it. Only its length may be asked for; reading it throws.
+/// </summary>
+internal sealed class ClaimedMemory : System.Buffers.MemoryManager<byte>
+{
+    public static ByteView OfLength(int length) => new(new ClaimedMemory().CreateMemory(length));
+
+    public override Span<byte> GetSpan() => throw new InvalidOperationException("A claimed length only: nothing to read.");
+
+    public override System.Buffers.MemoryHandle Pin(int elementIndex = 0) => throw new InvalidOperationException("A claimed length only: nothing to pin.");
+
+    public override void Unpin()
+    {
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+    }
+}

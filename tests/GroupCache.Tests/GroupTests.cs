@@ -291,6 +291,44 @@ public class GroupTests
         Assert.Equal(2, getter.Loads);
     }
 
+    /// <summary>A value heavier than the whole budget would be evicted as soon as it was added: it is not cached at all.</summary>
+    [Fact]
+    public async Task GetAsync_ValueLargerThanTheBudget_ReturnsItAndCachesNothing()
+    {
+        var getter = new CountingGetter { Value = key => new ByteView(new byte[200]) };
+        var group = new Group("g", 100, getter);
+        await group.GetAsync("small-enough-key"); // nothing else cached either
+
+        var first = await group.GetAsync("big");
+        var second = await group.GetAsync("big");
+
+        Assert.Equal(200, first.Length);
+        Assert.Equal(200, second.Length);
+        Assert.Equal(3, getter.Loads);
+        var main = group.GetCacheStats(CacheType.Main);
+        Assert.Equal(0, main.Items);
+        Assert.Equal(0, main.Bytes);
+        Assert.Equal(0, main.Evictions);
+    }
+
+    /// <summary>
+    /// A value whose record no slab could hold (its length near the largest array's) is returned,
+    /// not cached: the getter succeeded, so the load must not fail.
+    /// </summary>
+    [Fact]
+    public async Task GetAsync_ValueTooLargeForASlab_ReturnsItUncached()
+    {
+        var huge = ClaimedMemory.OfLength(int.MaxValue); // only its length is real
+        var getter = new CountingGetter { Value = _ => huge };
+        var group = new Group("g", long.MaxValue, getter);
+
+        var value = await group.GetAsync("huge");
+
+        Assert.Equal(int.MaxValue, value.Length);
+        Assert.Equal(0, group.GetCacheStats(CacheType.Main).Items);
+        Assert.Equal(0, group.Stats.LocalLoadErrs);
+    }
+
     [Fact]
     public async Task Clear_MainAndHotEntries_AllLoadAgain()
     {

@@ -21,6 +21,25 @@ public sealed partial class ConcurrentLru
     private long _slabBytes;       // every slab held
     private long _liveRecordBytes; // the live records in them
 
+    /// <summary>
+    /// The most bytes one entry's key (UTF-8) and value can weigh together: its record, with the
+    /// header, must fit in one array (<see cref="Array.MaxLength"/>), a slab of its own.
+    /// </summary>
+    internal static int MaxEntryBytes => Array.MaxLength - RecordHeader;
+
+    /// <summary>Throws, before anything changes, when an entry's record could not be stored.</summary>
+    private static void ThrowIfTooLarge(int keyBytes, int valueBytes)
+    {
+        long weight = (long)keyBytes + valueBytes;
+        if (weight > MaxEntryBytes)
+        {
+            throw new ArgumentOutOfRangeException(
+                "value",
+                weight,
+                $"The key ({keyBytes} bytes in UTF-8) and the value ({valueBytes} bytes) weigh {weight} bytes; an entry is stored in one slab, which holds at most {MaxEntryBytes}.");
+        }
+    }
+
     /// <summary>Bytes of slab memory held, including dead records not yet compacted away; for tests and the probe.</summary>
     internal long SlabBytes => Volatile.Read(ref _slabBytes);
 

@@ -8,6 +8,7 @@ public sealed partial class ConcurrentLru
     private int _used;      // entries ever handed out (the rest of the array is untouched)
 
     /// <summary>Adds or replaces <paramref name="key"/> as the newest entry. The owner evicts (see <see cref="RemoveOldest"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The key and value weigh more than <see cref="MaxEntryBytes"/>; the cache is left as it was.</exception>
     public void Add(string key, ByteView value, long expiresAt = 0)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -22,6 +23,7 @@ public sealed partial class ConcurrentLru
     /// otherwise: a removal either happens before the check (and the add is skipped) or after the add
     /// (and removes it).
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The key and value weigh more than <see cref="MaxEntryBytes"/>; the cache is left as it was.</exception>
     public bool AddIf(string key, ByteView value, long expiresAt, Func<bool> stillValid)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -107,6 +109,9 @@ public sealed partial class ConcurrentLru
     {
         int hash = key.GetHashCode();
         int keyBytes = KeyWeight.Of(key);
+
+        // Before anything changes: past this point the old entry is gone and a slot is taken.
+        ThrowIfTooLarge(keyBytes, value.Length);
         int old = IndexOfLocked(key, hash, keyBytes);
         if (old >= 0)
         {
@@ -193,6 +198,24 @@ public sealed partial class ConcurrentLru
         ReleaseRecord(e.Slab, RecordHeader + e.KeyBytes + e.ValueBytes);
         Volatile.Write(ref _bytes, _bytes - e.KeyBytes - e.ValueBytes);
         Volatile.Write(ref _count, _count - 1);
+    }
+
+    /// <summary>Entries handed out and not given back; equals <see cref="Count"/> unless one leaked; for tests.</summary>
+    internal int EntriesTaken
+    {
+        get
+        {
+            lock (_lock)
+            {
+                int free = 0;
+                for (int i = _free; i >= 0; i = _table.Entry(i).Newer)
+                {
+                    free++;
+                }
+
+                return _used - free;
+            }
+        }
     }
 
     private int TakeEntry()

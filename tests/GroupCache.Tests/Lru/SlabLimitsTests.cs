@@ -58,4 +58,35 @@ public class SlabLimitsTests
         Assert.True(cache.MostCopiedByOneCompaction <= ConcurrentLru.SlabSize, $"one compaction copied {cache.MostCopiedByOneCompaction} bytes");
         Assert.Same(where, ArrayOf(after));
     }
+
+    /// <summary>
+    /// A record (8-byte header, UTF-8 key, value) must fit in one array. One that does not is refused
+    /// before anything changes: the key's old entry stays, and no entry slot is taken and lost.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]             // one byte past the largest record
+    [InlineData(int.MaxValue)] // the record's length overflows an int
+    public void Add_RecordLargerThanAnArrayCanHold_ThrowsAndChangesNothing(int excess)
+    {
+        var cache = new ConcurrentLru();
+        cache.Add("kk", ByteView.FromString("old"));
+        cache.Add("other", ByteView.FromString("value"));
+        int length = excess == int.MaxValue ? int.MaxValue : ConcurrentLru.MaxEntryBytes - 2 + excess;
+        var huge = ClaimedMemory.OfLength(length); // never read: only its length is real
+
+        var thrown = Record.Exception(() => cache.Add("kk", huge));
+        var thrownIf = Record.Exception(() => cache.AddIf("new", huge, 0, () => true));
+
+        Assert.Equal(2, cache.Count);
+        Assert.Equal(2 + 3 + 5 + 5, cache.Bytes);
+        Assert.Equal(cache.Count, cache.EntriesTaken);
+        Assert.True(cache.TryGet("kk", out var kept, out _));
+        Assert.Equal("old", kept.ToString());
+        var outOfRange = Assert.IsType<ArgumentOutOfRangeException>(thrown);
+        Assert.Contains("slab", outOfRange.Message, StringComparison.Ordinal);
+        Assert.IsType<ArgumentOutOfRangeException>(thrownIf);
+
+        // The largest record that fits is accepted by the check (reading the claimed value then fails).
+        Assert.IsType<InvalidOperationException>(Record.Exception(() => cache.Add("k", ClaimedMemory.OfLength(ConcurrentLru.MaxEntryBytes - 1))));
+    }
 }
