@@ -39,6 +39,9 @@ public sealed partial class Group
     /// <summary>Pause points for tests; null (one check on a miss or a remove) in production.</summary>
     internal GroupTestHooks? TestHooks { get; set; }
 
+    /// <summary>The main cache; for tests.</summary>
+    internal ConcurrentLru MainCache => _main;
+
     /// <param name="name">The group's name, as peers address it.</param>
     /// <param name="cacheBytes">The budget for the main and hot caches together; 0 caches nothing. A value whose key and value weigh more is returned but not cached.</param>
     /// <param name="getter">Loads keys that no cache holds.</param>

@@ -348,6 +348,34 @@ public class GroupTests
         Assert.Equal(2, group.Clear()); // what the two gets above cached again
     }
 
+    /// <summary>
+    /// Clear empties a large cache in batches: no hold of the cache's lock walks more than one
+    /// batch of entries, where walking the whole recency list (and decoding every key) under it
+    /// kept every add, remove and expiry waiting.
+    /// </summary>
+    [Fact]
+    public async Task Clear_ManyEntries_EmptiesTheCacheOneBoundedBatchAtATime()
+    {
+        const int n = 20_000;
+        var group = new Group("g", 64 << 20, new CountingGetter());
+        for (int i = 0; i < n; i++)
+        {
+            await group.GetAsync("key-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Assert.Equal(n, group.GetCacheStats(CacheType.Main).Items);
+
+        Assert.Equal(n, group.Clear());
+
+        var main = group.GetCacheStats(CacheType.Main);
+        Assert.Equal(0, main.Items);
+        Assert.Equal(0, main.Bytes);
+        Assert.Equal(0, main.Evictions);
+        Assert.InRange(group.MainCache.MostWalkedInOneHold, 1, GroupCache.Lru.ConcurrentLru.RemoveBatch);
+        Assert.InRange(group.MainCache.SlabBytes, 0, GroupCache.Lru.ConcurrentLru.SlabSize);
+        Assert.Equal(0, group.Clear());
+    }
+
     [Fact]
     public async Task Clear_DuringALoad_TheLoadIsNotCached()
     {

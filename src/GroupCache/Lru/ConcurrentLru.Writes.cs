@@ -95,6 +95,40 @@ public sealed partial class ConcurrentLru
         }
     }
 
+    /// <summary>The most entries <see cref="RemoveOldestBatch"/> removes under one hold of the lock.</summary>
+    internal const int RemoveBatch = 1024;
+
+    /// <summary>The most entries one hold of the lock walked in <see cref="KeysNewestFirst"/> or <see cref="RemoveOldestBatch"/>; for tests.</summary>
+    internal int MostWalkedInOneHold { get; private set; }
+
+    /// <summary>
+    /// Removes up to <paramref name="max"/> entries, and never more than <see cref="RemoveBatch"/>,
+    /// from the old end of the list (no second chances: this is not an eviction, and is not counted
+    /// as one), under one hold of the lock; for <see cref="Group.Clear"/>, which calls it until the
+    /// cache is empty, so that adds, removals and expiries wait for one batch at most rather than
+    /// for the whole cache. Returns how many it removed: 0 when the cache is empty.
+    /// </summary>
+    /// <remarks>
+    /// No compaction: the oldest entries are removed in a row, so their slabs mostly empty and are
+    /// dropped whole; what waste is left, the next add or remove compacts as usual.
+    /// </remarks>
+    internal int RemoveOldestBatch(int max)
+    {
+        max = Math.Min(max, RemoveBatch);
+        lock (_lock)
+        {
+            int removed = 0;
+            while (removed < max && _oldest >= 0)
+            {
+                RemoveEntry(_oldest);
+                removed++;
+            }
+
+            MostWalkedInOneHold = Math.Max(MostWalkedInOneHold, removed);
+            return removed;
+        }
+    }
+
     /// <summary>Adds under the lock, keeping the most index work any one add did (for tests).</summary>
     private void AddCounted(string key, ByteView value, long expiresAt)
     {

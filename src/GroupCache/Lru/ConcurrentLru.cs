@@ -144,6 +144,7 @@ public sealed partial class ConcurrentLru
                 keys.Add(Encoding.UTF8.GetString(_slabs[e.Slab]!, e.Offset, e.KeyBytes));
             }
 
+            MostWalkedInOneHold = Math.Max(MostWalkedInOneHold, keys.Count);
             return keys;
         }
     }

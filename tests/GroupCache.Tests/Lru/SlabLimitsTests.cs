@@ -89,4 +89,39 @@ public class SlabLimitsTests
         // The largest record that fits is accepted by the check (reading the claimed value then fails).
         Assert.IsType<InvalidOperationException>(Record.Exception(() => cache.Add("k", ClaimedMemory.OfLength(ConcurrentLru.MaxEntryBytes - 1))));
     }
+
+    /// <summary>One batch removes at most <see cref="ConcurrentLru.RemoveBatch"/> entries, oldest first, and the counts stay exact.</summary>
+    [Fact]
+    public void RemoveOldestBatch_RemovesABoundedBatchOldestFirst_UntilEmpty()
+    {
+        var cache = new ConcurrentLru();
+        const int n = 5_000;
+        var value = new ByteView(new byte[100]);
+        for (int i = 0; i < n; i++)
+        {
+            cache.Add(Key(i), value);
+        }
+
+        cache.Add("large", new ByteView(new byte[ConcurrentLru.SlabSize])); // a slab of its own, the newest
+
+        Assert.Equal(ConcurrentLru.RemoveBatch, cache.RemoveOldestBatch(int.MaxValue));
+        Assert.Equal(n + 1 - ConcurrentLru.RemoveBatch, cache.Count);
+        Assert.False(cache.TryGet(Key(ConcurrentLru.RemoveBatch - 1), out _, out _));
+        Assert.True(cache.TryGet(Key(ConcurrentLru.RemoveBatch), out _, out _));
+        Assert.Equal(3, cache.RemoveOldestBatch(3));
+
+        int removed = ConcurrentLru.RemoveBatch + 3;
+        for (int batch; (batch = cache.RemoveOldestBatch(int.MaxValue)) > 0;)
+        {
+            removed += batch;
+        }
+
+        Assert.Equal(n + 1, removed);
+        Assert.Equal(0, cache.Count);
+        Assert.Equal(0, cache.Bytes);
+        Assert.Equal(0, cache.EntriesTaken);
+        Assert.Equal(0, cache.Stats().Evictions);
+        Assert.Equal(ConcurrentLru.RemoveBatch, cache.MostWalkedInOneHold);
+        Assert.InRange(cache.SlabBytes, 0, ConcurrentLru.SlabSize); // the current slab at most
+    }
 }
