@@ -9,9 +9,10 @@ namespace GroupCache.Dns;
 /// <see cref="DnsDiscoveryOptions.Interval"/> (sooner when the records' TTL is shorter) and yields
 /// the peer set each time it changes, this node always on it. A failed or empty answer keeps the
 /// last good ring, so that a DNS outage never empties it; the outage is logged once and counted.
+/// An answer that lists this node again after one that did not raises <see cref="SelfRelisted"/>.
 /// Register it with <c>AddDnsDiscovery</c>.
 /// </summary>
-public sealed partial class DnsPeerSource : IPeerSource, IDiscoveryStatus
+public sealed partial class DnsPeerSource : IPeerSource, IDiscoveryStatus, ISelfRelistingSource
 {
     /// <summary>However short the records' TTL, the name is not asked more than once a second.</summary>
     internal static readonly TimeSpan ShortestDelay = TimeSpan.FromSeconds(1);
@@ -23,6 +24,7 @@ public sealed partial class DnsPeerSource : IPeerSource, IDiscoveryStatus
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
+    private readonly SelfListing _selfListing = new();
     private DiscoverySnapshot _snapshot;
     private bool _lastWasSrv;
     private int _failuresInOutage;
@@ -38,6 +40,9 @@ public sealed partial class DnsPeerSource : IPeerSource, IDiscoveryStatus
         _logger = logger;
         _snapshot = new DiscoverySnapshot("dns", null, null, null, 0, 0, [_self]);
     }
+
+    /// <inheritdoc/>
+    public event EventHandler? SelfRelisted;
 
     /// <inheritdoc/>
     public DiscoverySnapshot Snapshot => Volatile.Read(ref _snapshot);
@@ -69,7 +74,8 @@ public sealed partial class DnsPeerSource : IPeerSource, IDiscoveryStatus
 
     /// <summary>
     /// One resolution: the peer set (sorted, this node included) when the answer is usable, null when
-    /// the last good set stays; and how long to wait before the next.
+    /// the last good set stays; and how long to wait before the next. A usable answer that lists this
+    /// node again after one that did not raises <see cref="SelfRelisted"/> before it returns.
     /// </summary>
     internal async Task<DnsRefresh> RefreshAsync(CancellationToken cancellationToken)
     {
@@ -91,6 +97,15 @@ public sealed partial class DnsPeerSource : IPeerSource, IDiscoveryStatus
 
         var peers = answer.Peers.Append(_self).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         Succeeded(peers, answer.FromSrv);
+        if (_selfListing.Observe(answer.Peers.Contains(_self, StringComparer.Ordinal)))
+        {
+            LogSelfRelisted(_logger, _name, _self);
+            if (SelfListing.Raise(SelfRelisted, this) is { } failure)
+            {
+                LogSelfRelistedHandlerFailed(_logger, failure);
+            }
+        }
+
         return new DnsRefresh(peers, NextDelay(answer.Ttl));
     }
 
@@ -174,6 +189,12 @@ public sealed partial class DnsPeerSource : IPeerSource, IDiscoveryStatus
 
     [LoggerMessage(1203, LogLevel.Information, "DNS discovery of {Name} answers again, after {Failures} failed attempts")]
     private static partial void LogRecovered(ILogger logger, string name, int failures);
+
+    [LoggerMessage(1204, LogLevel.Information, "DNS discovery of {Name} lists this node ({Self}) again after an answer without it")]
+    private static partial void LogSelfRelisted(ILogger logger, string name, string self);
+
+    [LoggerMessage(1205, LogLevel.Error, "A handler of SelfRelisted failed; DNS discovery goes on")]
+    private static partial void LogSelfRelistedHandlerFailed(ILogger logger, Exception exception);
 }
 
 /// <summary>What one resolution gave: the new peer set (null: keep the last) and when to ask again.</summary>

@@ -96,6 +96,71 @@ public sealed class DnsPeerSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task SelfListedUnlistedAndListedAgain_RaisesSelfRelistedOnce_NotAtTheFirstListingNorAfterAFailure()
+    {
+        var dns = await StartAsync(ttl: TimeSpan.FromSeconds(30));
+        dns.SetHosts([("127.0.0.9", Name), ("127.0.0.2", Name)]);
+        var source = Source(dns);
+        int raised = 0;
+        source.SelfRelisted += (sender, _) =>
+        {
+            Assert.Same(source, sender);
+            Interlocked.Increment(ref raised);
+        };
+
+        // The first listing is no return.
+        Assert.Equal(["http://127.0.0.2:7000", Self], (await source.RefreshAsync(CancellationToken.None)).Peers);
+        Assert.Equal(0, raised);
+
+        // A failed answer is no answer: listed again after it is no return either.
+        dns.Stop();
+        Assert.Null((await source.RefreshAsync(CancellationToken.None)).Peers);
+        await dns.StartAsync();
+        await WaitForAnswerAsync(dns, source, peers => peers.Count == 2);
+        Assert.Equal(0, raised);
+
+        // Left out (a pod not ready for a moment; another record changes too, to see dnsmasq's new
+        // answer): still on its own ring, nothing raised.
+        dns.SetHosts([("127.0.0.3", Name)]);
+        await WaitForAnswerAsync(dns, source, peers => peers.Contains("http://127.0.0.3:7000"));
+        Assert.Equal(["http://127.0.0.3:7000", Self], source.Snapshot.Peers);
+        Assert.Equal(0, raised);
+
+        // Listed again: raised once, by the refresh that saw it; later answers that list it raise nothing.
+        dns.SetHosts([("127.0.0.9", Name), ("127.0.0.4", Name)]);
+        await WaitForAnswerAsync(dns, source, peers => peers.Contains("http://127.0.0.4:7000"));
+        Assert.Equal(1, raised);
+        await source.RefreshAsync(CancellationToken.None);
+        Assert.Equal(1, raised);
+        Assert.Single(_log.Entries, e => e.EventId == 1204);
+
+        // A second stay away and return is a second return.
+        dns.SetHosts([("127.0.0.3", Name)]);
+        await WaitForAnswerAsync(dns, source, peers => peers.Contains("http://127.0.0.3:7000"));
+        dns.SetHosts([("127.0.0.9", Name)]);
+        await WaitForAnswerAsync(dns, source, peers => peers.Count == 1);
+        Assert.Equal(2, raised);
+    }
+
+    [Fact]
+    public async Task SelfRelisted_AHandlerThatThrows_IsLoggedAndTheAnswerStillUsed()
+    {
+        var dns = await StartAsync(ttl: TimeSpan.FromSeconds(30));
+        dns.SetHosts([("127.0.0.9", Name)]);
+        var source = Source(dns);
+        source.SelfRelisted += (_, _) => throw new InvalidOperationException("handler");
+        await source.RefreshAsync(CancellationToken.None);
+        dns.SetHosts([("127.0.0.2", Name)]);
+        await WaitForAnswerAsync(dns, source, peers => peers.Contains("http://127.0.0.2:7000"));
+
+        dns.SetHosts([("127.0.0.9", Name), ("127.0.0.3", Name)]);
+        await WaitForAnswerAsync(dns, source, peers => peers.Contains("http://127.0.0.3:7000"));
+
+        Assert.Equal(["http://127.0.0.3:7000", Self], source.Snapshot.Peers);
+        Assert.Single(_log.Entries, e => e.EventId == 1205);
+    }
+
+    [Fact]
     public async Task EmptyAnswer_KeepsTheLastGoodSet_LogsOncePerOutage_AndCounts()
     {
         var dns = await StartAsync(ttl: TimeSpan.FromSeconds(30));
