@@ -16,6 +16,9 @@ internal sealed class EndpointSliceRing(string self, PortChoice port, string sch
     /// <summary>Set when the last <see cref="Peers"/> left endpoints out to stay within the limit.</summary>
     public int Truncated { get; private set; }
 
+    /// <summary>Whether a ready endpoint of the slices is this node (as of the last <see cref="Peers"/>).</summary>
+    public bool ListsSelf { get; private set; }
+
     public void Reset(IEnumerable<V1EndpointSlice> slices)
     {
         _bySlice.Clear();
@@ -44,6 +47,7 @@ internal sealed class EndpointSliceRing(string self, PortChoice port, string sch
     /// <summary>This node and every ready endpoint, each once, in ordinal order.</summary>
     public IReadOnlyList<string> Peers()
     {
+        ListsSelf = _bySlice.Values.Any(p => p.Contains(self, StringComparer.Ordinal));
         var others = _bySlice.Values.SelectMany(p => p).Where(p => p != self).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         Truncated = Math.Max(0, others.Count - (maxPeers - 1));
         var peers = others.Take(maxPeers - 1).ToList();

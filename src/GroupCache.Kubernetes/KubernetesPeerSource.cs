@@ -17,8 +17,10 @@ namespace GroupCache.Kubernetes;
 /// a watch that ends or answers 410 Gone is followed by a fresh list. A failed list or watch keeps
 /// the last good ring, is logged once per outage, counted, and retried with a growing backoff; while
 /// watches keep failing, lists that work back off too, and the outage lasts until a watch works.
+/// A list or event that makes this node a ready endpoint again, after one that left it out, raises
+/// <see cref="SelfRelisted"/> before the set is handed on.
 /// </summary>
-internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStatus
+internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStatus, ISelfRelistingSource
 {
     private const string Mode = "kubernetes";
     private static readonly TimeSpan MaxWatchGrace = TimeSpan.FromSeconds(30);
@@ -27,6 +29,7 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
     private readonly TimeProvider _time;
     private readonly string _self;
     private readonly Lock _statusLock = new();
+    private readonly SelfListing _selfListing = new();
     private DiscoverySnapshot _snapshot;
     private bool _inOutage;
     private int _outageFailures;
@@ -63,6 +66,8 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
     public string Namespace { get; }
 
     public DiscoverySnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    public event EventHandler? SelfRelisted;
 
     private string LabelSelector => $"kubernetes.io/service-name={_options.ServiceName}";
 
@@ -167,6 +172,16 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
             if (current.Truncated > 0)
             {
                 LogTruncated(_logger, current.Truncated, _options.MaxPeers);
+            }
+
+            // Before the set is handed on, so that a listener empties stale caches first.
+            if (_selfListing.Observe(current.ListsSelf))
+            {
+                LogSelfRelisted(_logger, _self);
+                if (SelfListing.Raise(SelfRelisted, this) is { } failure)
+                {
+                    LogSelfRelistedHandlerFailed(_logger, failure);
+                }
             }
 
             if (!peers.SequenceEqual(published, StringComparer.Ordinal))
@@ -411,4 +426,10 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
 
     [LoggerMessage(1307, LogLevel.Warning, "Kubernetes discovery: {Count} endpoints left out of the ring, which takes at most {MaxPeers} peers")]
     private static partial void LogTruncated(ILogger logger, int count, int maxPeers);
+
+    [LoggerMessage(1308, LogLevel.Information, "Kubernetes discovery lists this node ({Self}) as a ready endpoint again after a while without it")]
+    private static partial void LogSelfRelisted(ILogger logger, string self);
+
+    [LoggerMessage(1309, LogLevel.Error, "A handler of SelfRelisted failed; Kubernetes discovery goes on")]
+    private static partial void LogSelfRelistedHandlerFailed(ILogger logger, Exception exception);
 }

@@ -245,6 +245,55 @@ public sealed class KubernetesPeerSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Self_DroppedFromTheSliceThenRestored_RaisesSelfRelistedOnce()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.10"), Endpoint("127.0.0.11")]));
+        var source = Source();
+        int raised = 0;
+        source.SelfRelisted += (sender, _) =>
+        {
+            Assert.Same(source, sender);
+            Interlocked.Increment(ref raised);
+        };
+        await using var ring = new RingWatcher(source);
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+        await RingWatcher.EventuallyAsync(() => _api.OpenWatches == 1, "a watch is open");
+
+        // The first listing is no return; another endpoint's change neither.
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.10"), Endpoint("127.0.0.11"), Endpoint("127.0.0.12")]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.12:8081");
+        Assert.Equal(0, raised);
+
+        // Not ready for a moment, then dropped: the ring keeps this node, nothing is raised.
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.10", ready: false), Endpoint("127.0.0.11"), Endpoint("127.0.0.12")]));
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+        Assert.Equal(0, raised);
+
+        // Restored: raised once, before the set that follows is handed on.
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.10"), Endpoint("127.0.0.11"), Endpoint("127.0.0.13")]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.13:8081");
+        Assert.Equal(1, raised);
+        Assert.Single(Logger.Entries, e => e.EventId == 1308);
+
+        // Still listed, in a new list after the watch ended: no second return.
+        int lists = _api.Lists;
+        _api.EndWatches();
+        _api.Apply(Of("cache-b", [Endpoint("127.0.0.14")]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.13:8081", "http://127.0.0.14:8081");
+        await RingWatcher.EventuallyAsync(() => _api.Lists > lists, "a new list after the watch ended");
+        Assert.Equal(1, raised);
+
+        // Dropped by a new list (the watch ended meanwhile) and restored: a second return.
+        _api.EndWatches();
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.14:8081");
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.10"), Endpoint("127.0.0.11")]));
+        await RingWatcher.EventuallyAsync(() => raised == 2, "a second SelfRelisted");
+        Assert.Equal([Self, "http://127.0.0.11:8081", "http://127.0.0.14:8081"], ring.Current);
+    }
+
+    [Fact]
     public async Task Namespace_Unset_ReadFromTheServiceAccountFile()
     {
         string file = Path.GetTempFileName();
