@@ -171,6 +171,10 @@ internal static class NodeSetup
         _ = app.Services.GetRequiredService<NodeInfo>(); // its start time is now, not the first status request
         _ = app.Services.GetRequiredService<CacheApp.Telemetry.GcPauseWatch>(); // watching from the start
 
+        // DNS or Kubernetes discovery listing this node again after leaving it out: the other nodes'
+        // invalidations missed it meanwhile, so it empties its caches (as gossip does on a rejoin).
+        app.Services.UseFlushOnRelisting(settings.SelfGroupCacheAddr);
+
         // The groupcache port serves the peer protocol and nothing else; the API port never serves
         // it. The counter wraps the peer protocol, to count the removals peers asked for.
         app.UseWhen(

@@ -1,3 +1,5 @@
+using GroupCache.Http;
+
 namespace CacheApp.Freshness;
 
 /// <summary>Registers the write-through and invalidation services, and counts peer removals received.</summary>
@@ -8,8 +10,23 @@ internal static class FreshnessSetup
         services.AddSingleton<InvalidationStats>();
         services.AddSingleton<ClusterInvalidator>();
         services.AddSingleton<SourceWriter>();
-        services.AddSingleton<Cluster.IRejoinListener, RejoinFlush>();
+        services.AddSingleton<RejoinFlush>();
+        services.AddSingleton<Cluster.IRejoinListener>(sp => sp.GetRequiredService<RejoinFlush>());
         return services;
+    }
+
+    /// <summary>
+    /// DISCOVERY=dns or kubernetes: empties the caches (<see cref="RejoinFlush.OnSelfRelisted"/>)
+    /// whenever discovery lists this node again after leaving it out. Called before the host starts,
+    /// so before the source gives its first answer; nothing with gossip or a static ring.
+    /// </summary>
+    public static void UseFlushOnRelisting(this IServiceProvider services, string self)
+    {
+        if (services.GetService<IPeerSource>() is ISelfRelistingSource source)
+        {
+            var flush = services.GetRequiredService<RejoinFlush>();
+            source.SelfRelisted += (_, _) => flush.OnSelfRelisted(self);
+        }
     }
 
     /// <summary>

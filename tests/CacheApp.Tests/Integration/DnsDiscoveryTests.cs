@@ -155,6 +155,92 @@ public sealed class DnsDiscoveryTests(ITestOutputHelper output) : IDisposable
         Assert.Single(Lines(remaining[0].Process.Output, "DNS discovery of " + Name + " failed"));
     }
 
+    /// <summary>
+    /// A node's record gone from DNS for a while (its pod not ready for a moment): the others drop it
+    /// from their rings, so a write through them does not invalidate it, while it keeps itself and its
+    /// cache. Listed again, it must not serve what it cached before: it empties its caches.
+    /// </summary>
+    [Fact]
+    public async Task NodeLeftOutOfDnsForAWhile_EmptiesItsCachesWhenListedAgain_AndNoNodeServesTheOldValue()
+    {
+        string[] hosts = ["127.0.0.2", "127.0.0.3", "127.0.0.4"];
+        int apiPort = PortFreeOnAll(hosts);
+        int gcPort = PortFreeOnAll(hosts, except: apiPort);
+        _dns.SetHosts(hosts.Select(h => (h, Name)));
+        await _dns.StartAsync();
+        _source = new SourceNode(_dir.Path);
+        await _source.StartAsync();
+        var nodes = hosts.Select(h => Node(h, apiPort, gcPort)).ToList();
+        nodes.ForEach(n => n.Launch());
+        foreach (var node in nodes)
+        {
+            await Health.WaitAsync(node.Process, node.ApiUrl);
+        }
+
+        await WaitRingsAsync(nodes, nodes, TimeSpan.FromSeconds(60));
+
+        // A key that node p owns, read through every node: p has it cached.
+        var p = nodes[1];
+        var others = nodes.Where(n => n != p).ToList();
+        string key = await KeyOwnedByAsync(nodes[0], p);
+        await TestHttp.PutValueAsync(_source.Url, key, "old");
+        foreach (var node in nodes)
+        {
+            Assert.Equal("old", await ValueAsync(node, key));
+        }
+
+        // p's record gone: the others drop p; a write through one of them invalidates their ring only.
+        _dns.SetHosts(others.Select(n => (n.Host, Name)));
+        await WaitRingsAsync(others, others, FollowTimeout);
+        await TestHttp.PutValueAsync(others[0].ApiUrl, key, "new");
+        Assert.Equal("old", await ValueAsync(p, key)); // what the flush is for: p missed the invalidation
+
+        // Listed again: every ring takes p back, and p, once its own lookup lists it, empties its caches.
+        _dns.SetHosts(nodes.Select(n => (n.Host, Name)));
+        var took = await WaitRingsAsync(nodes, nodes, FollowTimeout);
+        bool flushed = await TestHttp.EventuallyAsync(async () => await FreshnessAsync(p, "rejoinFlushes") > 0, FollowTimeout, TimeSpan.FromMilliseconds(100));
+        output.WriteLine($"listed again: every ring had p back in {took.TotalSeconds:F1}s; p flushed: {flushed}");
+
+        foreach (var node in nodes)
+        {
+            Assert.True("new" == await ValueAsync(node, key), $"{node.Name} served the old value of {key} after {p.Name} was listed again:\n{Tail(p.Process.Output)}");
+        }
+
+        Assert.Equal(1, await FreshnessAsync(p, "rejoinFlushes"));
+        Assert.True(await FreshnessAsync(p, "rejoinFlushedEntries") >= 1);
+        foreach (var other in others)
+        {
+            Assert.Equal(0, await FreshnessAsync(other, "rejoinFlushes"));
+        }
+
+        Assert.Single(Lines(p.Process.Output, "is listed by discovery again"));
+    }
+
+    private static async Task<string?> ValueAsync(CacheNode node, string key)
+    {
+        var (status, body) = await node.GetAsync(key);
+        Assert.True(status == HttpStatusCode.OK, $"GET {key} through {node.Name} answered {(int)status}: {body}");
+        return body.GetProperty("value").GetString();
+    }
+
+    private static async Task<long> FreshnessAsync(CacheNode node, string name) =>
+        (await node.StatusAsync()).GetProperty("freshness").GetProperty(name).GetInt64();
+
+    private static async Task<string> KeyOwnedByAsync(CacheNode asked, CacheNode owner)
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            string key = $"relisted-{i}";
+            var (_, body) = await TestHttp.GetJsonAsync($"{asked.ApiUrl}/api/admin/owner?key={key}");
+            if (body.GetProperty("owner").GetString() == owner.GcAddr)
+            {
+                return key;
+            }
+        }
+
+        throw new InvalidOperationException($"no key of 200 is owned by {owner.GcAddr}");
+    }
+
     private const System.Text.Json.JsonValueKind JsonNull = System.Text.Json.JsonValueKind.Null;
 
     private CacheNode Node(string host, int apiPort, int gcPort)
