@@ -108,8 +108,9 @@ public sealed class DnsPeerSourceTests : IDisposable
             Interlocked.Increment(ref raised);
         };
 
-        // The first listing is no return.
-        Assert.Equal(["http://127.0.0.2:7000", Self], (await source.RefreshAsync(CancellationToken.None)).Peers);
+        // The first listing is no return (asked until dnsmasq has read its records after the SIGHUP).
+        await WaitForAnswerAsync(dns, source, peers => peers.Count == 2);
+        Assert.Equal(["http://127.0.0.2:7000", Self], source.Snapshot.Peers);
         Assert.Equal(0, raised);
 
         // A failed answer is no answer: listed again after it is no return either.
@@ -149,7 +150,7 @@ public sealed class DnsPeerSourceTests : IDisposable
         dns.SetHosts([("127.0.0.9", Name)]);
         var source = Source(dns);
         source.SelfRelisted += (_, _) => throw new InvalidOperationException("handler");
-        await source.RefreshAsync(CancellationToken.None);
+        await WaitForAnswerAsync(dns, source, peers => peers.Count == 1);
         dns.SetHosts([("127.0.0.2", Name)]);
         await WaitForAnswerAsync(dns, source, peers => peers.Contains("http://127.0.0.2:7000"));
 
