@@ -167,6 +167,8 @@ internal static class NodeSetup
 
     public static WebApplication UseCacheNode(this WebApplication app, CacheAppSettings settings)
     {
+        // First, on both ports: a request to a loopback-only node under another name is DNS rebinding.
+        app.UseLoopbackHostFilter(settings);
         var group = app.Services.GetRequiredService<Group>();
         _ = app.Services.GetRequiredService<NodeInfo>(); // its start time is now, not the first status request
         _ = app.Services.GetRequiredService<CacheApp.Telemetry.GcPauseWatch>(); // watching from the start

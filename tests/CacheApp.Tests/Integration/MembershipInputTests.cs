@@ -66,6 +66,46 @@ public class MembershipInputTests
         Assert.False(node.Process.HasExited);
     }
 
+    [Fact]
+    public async Task Requests_UnderAnotherHostName_AsDnsRebindingSendsThem_Are400_AndTheStrangerIsNotAMember()
+    {
+        // The page's name now resolves to 127.0.0.1: the browser sees one origin and sends JSON,
+        // but the Host header is still the page's name.
+        using var cluster = await TestCluster.StartAsync(1);
+        var node = cluster.Nodes[0];
+        string before = await TableAsync(node);
+        var api = new Uri(node.ApiUrl);
+        string stranger = "http://127.0.0.77:8081";
+        long incarnation = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        byte[] join = Encoding.UTF8.GetBytes($$"""
+            {"from":"{{stranger}}","fromApi":"http://127.0.0.77:8080","members":[{"apiAddr":"http://127.0.0.77:8080","groupCacheAddr":"{{stranger}}","incarnation":{{incarnation}},"heartbeat":0,"left":false,"ageMs":0,"state":"alive"}]}
+            """);
+
+        async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string host, byte[]? body = null)
+        {
+            var request = new HttpRequestMessage(method, new Uri(api, path));
+            request.Headers.Host = $"{host}:{api.Port}";
+            if (body is not null)
+            {
+                request.Content = new ByteArrayContent(body);
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            }
+
+            return await TestHttp.Client.SendAsync(request);
+        }
+
+        using var forged = await SendAsync(HttpMethod.Post, "/api/cluster/join", "evil.example", join);
+        using var read = await SendAsync(HttpMethod.Get, "/api/admin/status", "evil.example");
+        using var own = await SendAsync(HttpMethod.Get, "/api/admin/status", "localhost");
+
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Contains("rebinding", await forged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, read.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Equal(before, await TableAsync(node));
+        Assert.DoesNotContain(stranger, await TableAsync(node), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("text/plain;charset=UTF-8")]
     [InlineData("application/x-www-form-urlencoded")]
