@@ -203,9 +203,10 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
     /// has expired (410 Gone: list afresh at once) or something fails.
     /// </summary>
     /// <returns>
-    /// Whether the watch worked (it delivered an event, a 410 included, or was still open after
-    /// <see cref="KubernetesDiscoveryOptions.MinBackoff"/> and at least <see cref="StayedOpenAfter"/>,
-    /// and not refused), and its failure, if it failed.
+    /// Whether the watch worked (open for <see cref="KubernetesDiscoveryOptions.MinBackoff"/> and at
+    /// least <see cref="StayedOpenAfter"/> before it ended cleanly or with 410 Gone; or, when it
+    /// failed, it had delivered an event or stayed open that long, and was not refused), and its
+    /// failure, if it failed.
     /// </returns>
     /// <summary>The least time a quiet watch must stay open to count as working (the watch loop below).</summary>
     internal static readonly TimeSpan StayedOpenAfter = TimeSpan.FromSeconds(2);
@@ -229,6 +230,14 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
 
         bool delivered = false;
         bool stayedOpen = false;
+        var openFor = _options.MinBackoff > StayedOpenAfter ? _options.MinBackoff : StayedOpenAfter;
+        long started = _time.GetTimestamp();
+
+        // A watch that ended cleanly or with 410 Gone is followed by a list at once, which is right
+        // after a watch that lasted; one that ends that way at once, every time (a proxy that closes
+        // each stream after its first line, a server that expires every version), must back off
+        // instead of listing in a tight loop.
+        bool Lasted() => stayedOpen || _time.GetElapsedTime(started) >= openFor;
         try
         {
             var events = client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(
@@ -250,7 +259,6 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
             var first = enumerator.MoveNextAsync().AsTask();
             using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(watchEnded.Token))
             {
-                var openFor = _options.MinBackoff > StayedOpenAfter ? _options.MinBackoff : StayedOpenAfter;
                 var wait = Task.Delay(openFor, _time, waiting.Token);
                 if (await Task.WhenAny(first, wait).ConfigureAwait(false) == wait && wait.IsCompletedSuccessfully)
                 {
@@ -304,10 +312,10 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
         {
             case null:
                 LogWatchEnded(_logger);
-                return new WatchEnd(delivered || stayedOpen, null);
+                return new WatchEnd(Lasted(), null);
             case KubernetesException { Status.Code: (int)HttpStatusCode.Gone }:
                 LogExpired(_logger, resourceVersion ?? "");
-                return new WatchEnd(true, null);
+                return new WatchEnd(Lasted(), null);
             default:
                 return new WatchEnd(delivered || stayedOpen, new KubernetesDiscoveryException($"the watch of EndpointSlices failed: {streamError.Message}", streamError));
         }

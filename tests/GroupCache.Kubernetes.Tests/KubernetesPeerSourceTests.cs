@@ -115,6 +115,28 @@ public sealed class KubernetesPeerSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Watch_ExpiredAtOnceEveryTime_ListsBackOff_NotATightLoop()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));
+        _api.SetWatchesExpireAtOnce(true);
+        var source = Source(o =>
+        {
+            o.MinBackoff = TimeSpan.FromMilliseconds(500);
+            o.MaxBackoff = TimeSpan.FromSeconds(4);
+        });
+        await using var ring = new RingWatcher(source);
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+        await Task.Delay(TimeSpan.FromSeconds(6));
+
+        // Backing off (0.5, 1, 2, 4 s and a fifth more at most): about 5 lists in 6 s, where a list
+        // at once after each 410 made hundreds. The lists still keep the ring.
+        Assert.InRange(_api.Lists, 2, 6);
+        _api.Apply(Of("cache-b", [Endpoint("127.0.0.12")]));
+        _api.SetWatchesExpireAtOnce(false);
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.12:8081");
+    }
+
+    [Fact]
     public async Task Watch_EndedByTheServer_ListsAfreshAndFollowsChangesMadeMeanwhile()
     {
         _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));

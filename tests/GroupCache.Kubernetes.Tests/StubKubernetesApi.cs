@@ -33,6 +33,7 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
     private int _watchRequests;
     private bool _down;
     private bool _watchForbidden;
+    private bool _watchesExpireAtOnce;
 
     private StubKubernetesApi(WebApplication app)
     {
@@ -91,6 +92,18 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
         foreach (var watch in cut)
         {
             watch.Abort();
+        }
+    }
+
+    /// <summary>
+    /// While set, every watch is answered with an ERROR event (Status 410 Expired) and ended at once,
+    /// whatever version it asks from: a broken server (or proxy) that never lets a watch run.
+    /// </summary>
+    public void SetWatchesExpireAtOnce(bool expire)
+    {
+        lock (_gate)
+        {
+            _watchesExpireAtOnce = expire;
         }
     }
 
@@ -310,7 +323,7 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
                     open.Send(Event("ADDED", slice));
                 }
             }
-            else if (from < _compactedBelow)
+            else if (from < _compactedBelow || _watchesExpireAtOnce)
             {
                 open.Send(ExpiredEvent(from));
                 open.End();
