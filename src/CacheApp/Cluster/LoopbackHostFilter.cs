@@ -47,20 +47,21 @@ internal static class LoopbackHostFilter
             return app;
         }
 
-        // Nearly every request names the same host as the one before: remembered, it costs a hit
-        // one string comparison instead of an address parse.
+        // Nearly every request names the same Host as the one before: remembered whole (the header
+        // as sent, port included), it costs a hit one string comparison, where taking the host part
+        // out (HostString.Host) allocated a string per request and parsing it cost more.
         string? lastAllowed = null;
         return app.Use((ctx, next) =>
         {
-            string host = ctx.Request.Host.Host;
-            if (string.Equals(host, Volatile.Read(ref lastAllowed), StringComparison.Ordinal))
+            var host = ctx.Request.Host;
+            if (string.Equals(host.Value, Volatile.Read(ref lastAllowed), StringComparison.Ordinal))
             {
                 return next(ctx);
             }
 
-            if (IsAllowed(host, settings.SelfHost))
+            if (IsAllowed(host.Host, settings.SelfHost))
             {
-                Volatile.Write(ref lastAllowed, host);
+                Volatile.Write(ref lastAllowed, host.Value);
                 return next(ctx);
             }
 
