@@ -127,11 +127,11 @@ public sealed class HttpPeerClient : IPeerClient
     /// <summary>
     /// Asks the peer to forget <paramref name="key"/> (<c>DELETE</c>, the same URL as a get).
     /// </summary>
-    /// <returns>
-    /// True when the peer answered 200 or 204 without a value; false on any other answer, a transport
-    /// error or a timeout. golang/groupcache serves every method as a get: its answer to a DELETE is
-    /// a 200 carrying the (old) value as protobuf, and nothing was forgotten.
-    /// </returns>
+    /// <returns>True when the peer answered 200 or 204; false on any other answer, a transport error or a timeout.</returns>
+    /// <exception cref="NotSupportedException">
+    /// The peer answered with a value (200 and a <c>GetResponse</c>): golang/groupcache serves every
+    /// method as a get, so it forgot nothing, and never will.
+    /// </exception>
     public async Task<bool> RemoveAsync(string group, string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(group);
@@ -141,7 +141,12 @@ public sealed class HttpPeerClient : IPeerClient
         try
         {
             using var response = await _transport.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            return response.StatusCode is HttpStatusCode.OK or HttpStatusCode.NoContent && !IsGetResponse(response.Content.Headers);
+            if (response.StatusCode == HttpStatusCode.OK && IsGetResponse(response.Content.Headers))
+            {
+                throw new NotSupportedException($"Peer {Peer} answered a removal with a value: it serves DELETE as a get (golang/groupcache) and cannot forget keys.");
+            }
+
+            return response.StatusCode is HttpStatusCode.OK or HttpStatusCode.NoContent;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

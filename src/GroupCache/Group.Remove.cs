@@ -21,36 +21,34 @@ public sealed partial class Group
     {
         ThrowIfNotKey(key);
         var unreached = new List<string>();
+        var cannotForget = new List<string>();
         int asked = 1;
         int confirmed = 1;
-        bool remoteOwner = _peers.TryPickPeer(key, out var owner);
-        if (remoteOwner)
+        void Count(IPeerClient peer, PeerRemoval removal)
         {
             asked++;
-            if (await RemoveAtAsync(owner!, key, cancellationToken).ConfigureAwait(false))
+            if (removal == PeerRemoval.Confirmed)
             {
                 confirmed++;
             }
             else
             {
-                unreached.Add(owner!.ToString() ?? string.Empty);
+                (removal == PeerRemoval.Unsupported ? cannotForget : unreached).Add(peer.ToString() ?? string.Empty);
             }
+        }
+
+        bool remoteOwner = _peers.TryPickPeer(key, out var owner);
+        if (remoteOwner)
+        {
+            Count(owner!, await RemoveAtAsync(owner!, key, cancellationToken).ConfigureAwait(false));
         }
 
         Remove(key);
         var others = _peers.GetAllPeers().Where(p => !ReferenceEquals(p, owner)).ToArray();
-        bool[] results = await Task.WhenAll(others.Select(p => RemoveAtAsync(p, key, cancellationToken))).ConfigureAwait(false);
-        asked += others.Length;
+        var results = await Task.WhenAll(others.Select(p => RemoveAtAsync(p, key, cancellationToken))).ConfigureAwait(false);
         for (int i = 0; i < others.Length; i++)
         {
-            if (results[i])
-            {
-                confirmed++;
-            }
-            else
-            {
-                unreached.Add(others[i].ToString() ?? string.Empty);
-            }
+            Count(others[i], results[i]);
         }
 
         if (unreached.Count > 0)
@@ -58,19 +56,35 @@ public sealed partial class Group
             _log.RemoveUnreached(Name, key, confirmed, asked, unreached);
         }
 
-        return new RemoveResult(asked, confirmed, unreached);
+        if (cannotForget.Count > 0)
+        {
+            _log.RemoveUnsupported(Name, cannotForget);
+        }
+
+        return new RemoveResult(asked, confirmed, unreached, cannotForget);
     }
 
-    private async Task<bool> RemoveAtAsync(IPeerClient peer, string key, CancellationToken cancellationToken)
+    private async Task<PeerRemoval> RemoveAtAsync(IPeerClient peer, string key, CancellationToken cancellationToken)
     {
         try
         {
-            return await peer.RemoveAsync(Name, key, cancellationToken).ConfigureAwait(false);
+            return await peer.RemoveAsync(Name, key, cancellationToken).ConfigureAwait(false) ? PeerRemoval.Confirmed : PeerRemoval.Failed;
+        }
+        catch (NotSupportedException)
+        {
+            return PeerRemoval.Unsupported;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // A peer's failure is reported in the result; only the caller's cancellation throws.
-            return false;
+            return PeerRemoval.Failed;
         }
+    }
+
+    private enum PeerRemoval
+    {
+        Confirmed,
+        Failed,
+        Unsupported,
     }
 }

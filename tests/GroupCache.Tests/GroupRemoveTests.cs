@@ -18,7 +18,7 @@ public class GroupRemoveTests
 
         Assert.Equal(1, picker.Peer.Removes);
         Assert.Equal(0, group.GetCacheStats(CacheType.Main).Items);
-        Assert.Equal(new RemoveResult(2, 2, []), result with { Unreached = [] });
+        Assert.Equal(new RemoveResult(2, 2, [], []), result with { Unreached = [], CannotForget = [] });
         Assert.Empty(result.Unreached);
     }
 

@@ -104,11 +104,14 @@ public sealed record ErrorResponse(string Error);
 
 /// <summary>
 /// DELETE /api/data/{key}: how many ring members (this one included) confirmed they forgot the key,
-/// and which did not; <see cref="Error"/> says why the answer is not a success when some did not.
+/// which did not answer in time (<see cref="Unreached"/>), and which cannot forget keys at all
+/// (<see cref="CannotForget"/>: golang/groupcache nodes); <see cref="Error"/> says why the answer is not
+/// a success when some member was unreached.
 /// </summary>
 public sealed record RemoveResponse(
     string Key,
     int Confirmed,
     int RingSize,
     IReadOnlyList<string> Unreached,
+    IReadOnlyList<string> CannotForget,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error = null);

@@ -103,7 +103,8 @@ internal static partial class WriteEndpoints
     /// <summary>
     /// Forgets the key on every ring member, owner first (the source's -notify sends this after
     /// each write). Answers once each member confirmed or timed out: 200 {"key", "confirmed",
-    /// "ringSize", "unreached": []} when all confirmed, else 502 with the same fields and "error".
+    /// "ringSize", "unreached": [], "cannotForget"} when no member was unreached, else 502 with the same
+    /// fields and "error".
     /// A key nobody holds is fine. With a cluster secret, a request
     /// without it in X-GroupCache-Secret gets 401: making every node forget a key is a cluster
     /// operation, and anyone could otherwise empty the caches key by key.
@@ -122,15 +123,16 @@ internal static partial class WriteEndpoints
             return;
         }
 
-        // Not a success while a member may still hold the key: the source counts any 2xx as a
-        // confirmed invalidation and stops retrying, so a 200 here would leave that member's old
-        // value cached for good. A retry asks every member again.
+        // Not a success while a member that can forget may still hold the key: the source counts
+        // any 2xx as a confirmed invalidation and stops retrying, so a 200 here would leave that
+        // member's old value cached for good. A retry asks every member again. Members that cannot
+        // forget at all (Go nodes) are named, but a retry would not change them: no 502 for them.
         var result = await invalidator.InvalidateAsync(key);
-        bool everyone = result.Unreached.Count == 0;
-        ctx.Response.StatusCode = everyone ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway;
+        bool reached = result.Unreached.Count == 0;
+        ctx.Response.StatusCode = reached ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway;
         await ctx.Response.WriteAsJsonAsync(
-            new RemoveResponse(key, result.Confirmed, result.RingSize, result.Unreached,
-                everyone ? null : $"{result.Unreached.Count} of {result.RingSize} ring members did not confirm; they may still hold the key: retry"),
+            new RemoveResponse(key, result.Confirmed, result.RingSize, result.Unreached, result.CannotForget,
+                reached ? null : $"{result.Unreached.Count} of {result.RingSize} ring members did not confirm; they may still hold the key: retry"),
             CacheAppJsonContext.Default.RemoveResponse,
             contentType: null,
             ctx.RequestAborted);

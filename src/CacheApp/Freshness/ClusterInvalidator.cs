@@ -18,6 +18,6 @@ public sealed class ClusterInvalidator(Group group, InvalidationStats stats)
         var result = await group.RemoveAsync(key, CancellationToken.None).ConfigureAwait(false);
         stats.OnSent(result.Asked - 1); // every member asked but this node
         stats.OnFailed(result.Unreached.Count);
-        return new InvalidationResult(result.Confirmed, result.Asked, result.Unreached);
+        return new InvalidationResult(result.Confirmed, result.Asked, result.Unreached, result.CannotForget);
     }
 }

@@ -13,6 +13,7 @@ internal sealed partial class GroupLog(ILogger logger, TimeProvider time)
 
     private readonly RateLimiter _peerFailures = new(time, Interval);
     private readonly RateLimiter _loadFailures = new(time, Interval);
+    private readonly RateLimiter _removeUnsupported = new(time, TimeSpan.FromMinutes(10));
 
     public void PeerFailed(string group, string key, Exception error)
     {
@@ -38,6 +39,18 @@ internal sealed partial class GroupLog(ILogger logger, TimeProvider time)
 
     [LoggerMessage(1002, LogLevel.Warning, "Loading key {Key} of group {Group} failed ({Error}); {Suppressed} more such failures since the last message")]
     private static partial void LogLoadFailed(ILogger logger, string group, string key, string error, long suppressed, Exception exception);
+
+    /// <summary>Peers that cannot forget keys (Go nodes): true of every removal, so said once in ten minutes.</summary>
+    public void RemoveUnsupported(string group, IReadOnlyList<string> peers)
+    {
+        if (logger.IsEnabled(LogLevel.Warning) && _removeUnsupported.TryAcquire(out _))
+        {
+            LogRemoveUnsupported(logger, group, string.Join(", ", peers));
+        }
+    }
+
+    [LoggerMessage(1004, LogLevel.Warning, "Removals in group {Group} cannot reach what these peers hold: they serve a removal as a get (golang/groupcache) and keep their values until they evict them: {Peers}")]
+    private static partial void LogRemoveUnsupported(ILogger logger, string group, string peers);
 
     [LoggerMessage(1003, LogLevel.Warning, "Removal of key {Key} of group {Group} confirmed by {Confirmed} of {Asked} members; not reached: {Unreached}")]
     private static partial void LogRemoveUnreached(ILogger logger, string group, string key, int confirmed, int asked, string unreached);

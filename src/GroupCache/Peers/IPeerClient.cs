@@ -13,6 +13,10 @@ public interface IPeerClient
     /// Asks the peer to forget <paramref name="key"/> of <paramref name="group"/>. True when it
     /// confirmed; false when it failed, refused or did not answer in time (never throws for that).
     /// </summary>
+    /// <exception cref="NotSupportedException">
+    /// The peer cannot forget keys at all, so asking again will not help: golang/groupcache serves
+    /// every method as a get, and answers a removal with the value it still holds.
+    /// </exception>
     Task<bool> RemoveAsync(string group, string key, CancellationToken cancellationToken);
 }
 
