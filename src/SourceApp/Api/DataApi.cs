@@ -88,8 +88,9 @@ public static class DataApi
 
         // Notified even when the key was absent: a node that missed the invalidation of an earlier
         // delete (named unreached then, or down until the retries gave up) may still serve the old
-        // value, and deleting again is how a client repairs that.
-        var unreached = NameUnreached(context, await notifier.KeyChangedAsync(key));
+        // value, and deleting again is how a client repairs that. Best effort only (no retries), as
+        // nothing changed here.
+        var unreached = NameUnreached(context, deleted ? await notifier.KeyChangedAsync(key) : await notifier.KeyMayBeStaleAsync(key));
         if (!deleted)
         {
             return ApiResults.Error(StatusCodes.Status404NotFound, "key not found");

@@ -26,6 +26,7 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
     private readonly ILogger _logger;
     private readonly int _rounds;
     private readonly TimeSpan _backoff;
+    private readonly int _capacity;
     private int _nextNode; // round-robin start, so the load spreads over the nodes
 
     /// <param name="nodeSecret">The nodes' cluster secret, sent with each notification; null sends none.</param>
@@ -42,6 +43,7 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
         _logger = logger;
         _rounds = rounds;
         _backoff = backoff;
+        _capacity = capacity;
         _queue = Channel.CreateBounded<string>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // with TryWrite: fails instead of waiting
@@ -65,6 +67,20 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
         {
             Interlocked.Increment(ref _dropped);
             Log.NotifyQueueFull(_logger, key);
+        }
+
+        return new([]);
+    }
+
+    /// <summary>
+    /// Queued as a change is, but only while the queue is less than half full: a flood of these
+    /// must not crowd out the invalidations of real writes.
+    /// </summary>
+    public ValueTask<IReadOnlyList<Uri>> KeyMayBeStaleAsync(string key)
+    {
+        if (_queue.Reader.Count < _capacity / 2)
+        {
+            _queue.Writer.TryWrite(key);
         }
 
         return new([]);

@@ -35,30 +35,31 @@ public sealed class ConfirmedInvalidationNotifier : IWriteNotifier
 
     public async ValueTask<IReadOnlyList<Uri>> KeyChangedAsync(string key)
     {
+        var unreached = await SendAsync(key);
+        foreach (var node in unreached)
+        {
+            _retries.Add(node, key);
+        }
+
+        if (unreached.Count > 0)
+        {
+            Log.NotifyUnreached(_logger, key, string.Join(", ", unreached));
+        }
+
+        return unreached;
+    }
+
+    /// <summary>Sent to every node as a change is, but not retried: the client sees who was unreached and may ask again.</summary>
+    public ValueTask<IReadOnlyList<Uri>> KeyMayBeStaleAsync(string key) => SendAsync(key);
+
+    private async ValueTask<IReadOnlyList<Uri>> SendAsync(string key)
+    {
         bool[] confirmed;
         using (var deadline = new CancellationTokenSource(_timeout))
         {
             confirmed = await Task.WhenAll(_nodes.Select(node => _sender.TrySendAsync(node, key, deadline.Token)));
         }
 
-        List<Uri>? unreached = null;
-        for (var i = 0; i < _nodes.Count; i++)
-        {
-            if (confirmed[i])
-            {
-                continue;
-            }
-
-            (unreached ??= []).Add(_nodes[i]);
-            _retries.Add(_nodes[i], key);
-        }
-
-        if (unreached is null)
-        {
-            return [];
-        }
-
-        Log.NotifyUnreached(_logger, key, string.Join(", ", unreached));
-        return unreached;
+        return [.. _nodes.Where((_, i) => !confirmed[i])];
     }
 }

@@ -46,6 +46,10 @@ public class NotifyApiTests
 
         await DataApiTests.AssertErrorAsync(delete, HttpStatusCode.NotFound);
         Assert.Equal(dead.ToString(), Assert.Single(delete.Headers.GetValues(SourceApp.Api.DataApi.NotifyUnreachedHeader)));
+
+        // Nothing changed at the source: not queued for retries, so a flood of such DELETEs cannot
+        // crowd the invalidations of real writes out of the node's queue.
+        Assert.Equal(0, app.Services.GetRequiredService<InvalidationRetryQueue>().PendingFor(dead));
     }
 
     [Fact]
@@ -62,9 +66,9 @@ public class NotifyApiTests
         await client.PutAsync("/api/data/put", Keys.ValueBody("v"));
         await client.DeleteAsync("/api/data/apple");
 
-        // A DELETE of an absent key is notified too (it may repair a missed invalidation); a refused
-        // write and a read are not.
-        Assert.Equal(["missing", "put", "apple"], recorder.Keys);
+        // A DELETE of an absent key is told too, as possibly stale (it may repair a missed
+        // invalidation); a refused write and a read are not.
+        Assert.Equal(["stale:missing", "put", "apple"], recorder.Keys);
     }
 
     /// <summary>Records the keys it is told about, in order.</summary>
@@ -77,6 +81,12 @@ public class NotifyApiTests
         public ValueTask<IReadOnlyList<Uri>> KeyChangedAsync(string key)
         {
             _keys.Enqueue(key);
+            return new([]);
+        }
+
+        public ValueTask<IReadOnlyList<Uri>> KeyMayBeStaleAsync(string key)
+        {
+            _keys.Enqueue("stale:" + key);
             return new([]);
         }
     }
