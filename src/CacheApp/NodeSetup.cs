@@ -12,6 +12,7 @@ using GroupCache.Http;
 using GroupCache.Kubernetes;
 #endif
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using ServiceCommon;
 
 namespace CacheApp;
 
@@ -168,7 +169,11 @@ internal static class NodeSetup
     public static WebApplication UseCacheNode(this WebApplication app, CacheAppSettings settings)
     {
         // First, on both ports: a request to a loopback-only node under another name is DNS rebinding.
-        app.UseLoopbackHostFilter(settings);
+        if (LoopbackHostCheck.IsLoopbackOnly(settings.BindHost))
+        {
+            app.UseLoopbackHostCheck(settings.SelfHost, ctx => JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, LoopbackHostCheck.Refusal));
+        }
+
         var group = app.Services.GetRequiredService<Group>();
         _ = app.Services.GetRequiredService<NodeInfo>(); // its start time is now, not the first status request
         _ = app.Services.GetRequiredService<CacheApp.Telemetry.GcPauseWatch>(); // watching from the start

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using ServiceCommon;
 using SourceApp.Api;
 using SourceApp.Notify;
 using SourceApp.Options;
@@ -88,6 +89,12 @@ public static class SourceApplication
         builder.Services.AddSourceTelemetry();
 
         var app = builder.Build();
+        if (!options.Listen.IsAnyHost && LoopbackHostCheck.IsLoopbackOnly(options.Listen.Host))
+        {
+            // First: a write under another host name is a web page using DNS rebinding.
+            app.UseLoopbackHostCheck(selfHost: null, ctx => ApiResults.WriteErrorAsync(ctx, StatusCodes.Status400BadRequest, LoopbackHostCheck.Refusal));
+        }
+
         app.UseMiddleware<JsonErrorsMiddleware>();
         app.MapDataApi();
         app.MapKeysApi();

@@ -45,9 +45,8 @@ internal static partial class ClusterExposure
         }
     }
 
-    /// <summary>Whether the node listens on loopback only (BIND_HOST null means all interfaces).</summary>
-    internal static bool IsLoopback(string? bindHost) =>
-        bindHost == "localhost" || (bindHost is not null && IPAddress.TryParse(bindHost, out var ip) && IPAddress.IsLoopback(ip));
+    // BindHost null means all interfaces.
+    private static bool IsLoopback(string? bindHost) => ServiceCommon.LoopbackHostCheck.IsLoopbackOnly(bindHost);
 
     [LoggerMessage(
         110,
