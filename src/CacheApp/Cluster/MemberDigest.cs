@@ -14,7 +14,7 @@ namespace CacheApp.Cluster;
 /// <param name="Incarnation">Its start time in Unix milliseconds (or higher, after a refutation of a later claim).</param>
 /// <param name="Heartbeat">Its refutation counter within that incarnation.</param>
 /// <param name="Left">It stopped gracefully.</param>
-/// <param name="AgeMs">How long ago the sender last heard news of the member (informational, bounded).</param>
+/// <param name="AgeMs">How long ago the sender last heard news of the member (bounded); for a dead or departed member, about how long it has been gone, which a receiver that did not know it counts its forget time from.</param>
 /// <param name="State">"alive" (or absent), "suspect" or "dead": what the sender claims.</param>
 [JsonNumberHandling(JsonNumberHandling.Strict)] // numbers as numbers: "1" is a type error, not a 1
 public sealed record MemberDigest(string ApiAddr, string GroupCacheAddr, long Incarnation, long Heartbeat, bool Left, long AgeMs, string? State = null);

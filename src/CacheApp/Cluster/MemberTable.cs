@@ -37,6 +37,9 @@ public sealed class MemberTable
     private readonly OrderedDictionary<string, long> _forgottenDead = new(StringComparer.Ordinal);
     private readonly Row _self;
 
+    // When Tick last ran: a gap longer than the forget time means this node was not running.
+    private DateTimeOffset _lastTick;
+
     // The latest claim that this node itself was dead or gone, by version: each one flushes once.
     private long _deathHeardIncarnation = -1;
     private long _deathHeardHeartbeat = -1;
@@ -59,6 +62,7 @@ public sealed class MemberTable
         _forgetAfter = forgetAfter;
         _maxMembers = maxMembers;
         var now = time.GetUtcNow();
+        _lastTick = now;
         _self = new Row(selfApiAddr, selfGroupCacheAddr, incarnation, 0, MemberState.Alive, now);
         _members.Add(selfGroupCacheAddr, _self);
         _sortedKeys.Add(selfGroupCacheAddr);
@@ -127,6 +131,17 @@ public sealed class MemberTable
             List<MemberDigest>? deaths = null;
             List<string>? forget = null;
             var suspicion = SuspicionTimeoutLocked();
+
+            // This node did not run for longer than the others keep a dead member's row (the
+            // process frozen, the VM suspended): they declared it dead and then forgot it, so no one
+            // will tell it that it was dead, and what they wrote meanwhile did not invalidate it.
+            // (Frozen for less, it hears the death claim about itself and flushes then.)
+            if (now - _lastTick > _forgetAfter)
+            {
+                _rejoined.Add(_self.GroupCacheAddr);
+            }
+
+            _lastTick = now;
             foreach (var row in _members.Values)
             {
                 if (row == _self)
@@ -558,10 +573,11 @@ public sealed class MemberTable
             SetState(row, state, now);
             if (state is MemberState.Dead or MemberState.Left)
             {
-                // Gone already, as the sender has known for AgeMs: the row's forget timer goes on
-                // from there. Started afresh, it would outlive the sender's row, and nodes that
-                // forget at different times would hand the row back to each other in their pages
-                // and never be rid of it.
+                // Gone already: the sender last had news of it AgeMs ago, which for a gone member
+                // is about when it went (or a little before). The row's forget timer goes on from
+                // there. Started afresh, it would outlive the sender's row, and nodes that forget at
+                // different times would hand the row back to each other in their pages and never
+                // be rid of it.
                 var since = now - TimeSpan.FromMilliseconds(Math.Min(d.AgeMs, (long)_forgetAfter.TotalMilliseconds));
                 row.StateSince = since;
                 row.LastSeen = since;

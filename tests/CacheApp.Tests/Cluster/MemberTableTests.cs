@@ -138,8 +138,9 @@ public class MemberTableTests
         Assert.NotEmpty(table.MergeNews([Digest(0, incarnation: 100, heartbeat: 0, state: "dead")]));
         Assert.Equal([Gc(0)], table.TakeRejoined());
 
-        // The same claim again (gossip repeats it) or an older one: no second flush.
+        // The same claim again (gossip repeats it), or an older life's: no second flush.
         table.Merge([Digest(0, incarnation: 100, heartbeat: 0, state: "dead")]);
+        table.Merge([Digest(0, incarnation: 99, heartbeat: 3, state: "dead")]);
         Assert.Empty(table.TakeRejoined());
 
         // Declared dead again after the refutation: a new claim, a new flush.
@@ -147,6 +148,28 @@ public class MemberTableTests
         table.Merge([Digest(0, incarnation: 100, heartbeat: refuted, state: "dead")]);
         Assert.Equal([Gc(0)], table.TakeRejoined());
         Assert.True(table.SelfDigest().Heartbeat > refuted);
+    }
+
+    [Fact]
+    public void TakeRejoined_SelfNotRunForLongerThanTheForgetTime_ReportsSelf()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1)]);
+        table.Tick();
+
+        // A pause the others may not even have noticed: nothing.
+        _time.Advance(Forget - TimeSpan.FromSeconds(1));
+        table.Tick();
+        Assert.Empty(table.TakeRejoined());
+
+        // Frozen past the time the others keep a dead member's row: they forgot this node, so no
+        // death claim will ever reach it, and it must flush by itself.
+        _time.Advance(Forget + TimeSpan.FromSeconds(1));
+        table.Tick();
+        Assert.Equal([Gc(0)], table.TakeRejoined());
+        _time.Advance(Round);
+        table.Tick();
+        Assert.Empty(table.TakeRejoined());
     }
 
     [Fact]

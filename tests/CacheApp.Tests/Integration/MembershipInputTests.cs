@@ -137,7 +137,8 @@ public class MembershipInputTests
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Contains("application/json", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(before, await TableAsync(node));
-        Assert.DoesNotContain(stranger, before, StringComparison.Ordinal);
+        string after = await TableAsync(node);
+        Assert.Equal(before, after);
+        Assert.DoesNotContain(stranger, after, StringComparison.Ordinal);
     }
 }
