@@ -33,20 +33,32 @@ public sealed partial class Group
         return removed;
     }
 
-    /// <summary>Removes as many entries as the cache held when called, oldest first, a batch per lock hold.</summary>
+    /// <summary>
+    /// Removes as many entries as the cache held when called, oldest first, a batch per lock hold.
+    /// Evictions meanwhile give no second chances, so every entry from before stays behind every
+    /// entry added since and is among those removed (or evicted first).
+    /// </summary>
     private static int Empty(Lru.ConcurrentLru cache)
     {
         int removed = 0;
-        for (int left = cache.Count; left > 0;)
+        cache.HoldSecondChances();
+        try
         {
-            int batch = cache.RemoveOldestBatch(left);
-            if (batch == 0)
+            for (int left = cache.Count; left > 0;)
             {
-                break;
-            }
+                int batch = cache.RemoveOldestBatch(left);
+                if (batch == 0)
+                {
+                    break;
+                }
 
-            removed += batch;
-            left -= batch;
+                removed += batch;
+                left -= batch;
+            }
+        }
+        finally
+        {
+            cache.ReleaseSecondChances();
         }
 
         return removed;

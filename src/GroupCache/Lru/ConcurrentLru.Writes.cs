@@ -73,7 +73,7 @@ public sealed partial class ConcurrentLru
             // even though it was read; the entries spared so far keep their place at the front, so
             // the next calls carry the sweep on where this one stopped.
             int examined = 0;
-            while (examined < SweepLimit && _oldest >= 0 && _table.Entry(_oldest).Referenced != 0)
+            while (_secondChancesHeld == 0 && examined < SweepLimit && _oldest >= 0 && _table.Entry(_oldest).Referenced != 0)
             {
                 int spared = _oldest;
                 _table.Entry(spared).Referenced = 0;
@@ -92,6 +92,31 @@ public sealed partial class ConcurrentLru
             _evictions++;
             CompactIfWasteful();
             return true;
+        }
+    }
+
+    // While above zero, evictions take the oldest entry as it is: a cleared cache's old entries must
+    // stay at the old end, behind everything added since, until the clear has removed them.
+    private int _secondChancesHeld;
+
+    /// <summary>
+    /// Until <see cref="ReleaseSecondChances"/>, evictions give no second chances: an old entry read
+    /// recently would otherwise move to the front, behind entries added after a clear began, and
+    /// outlive a clear that removes the cache's starting count from the old end.
+    /// </summary>
+    internal void HoldSecondChances()
+    {
+        lock (_lock)
+        {
+            _secondChancesHeld++;
+        }
+    }
+
+    internal void ReleaseSecondChances()
+    {
+        lock (_lock)
+        {
+            _secondChancesHeld--;
         }
     }
 

@@ -90,6 +90,33 @@ public class SlabLimitsTests
         Assert.IsType<InvalidOperationException>(Record.Exception(() => cache.Add("k", ClaimedMemory.OfLength(ConcurrentLru.MaxEntryBytes - 1))));
     }
 
+    /// <summary>
+    /// While a clear runs, an eviction takes the oldest entry even if it was read: with a second
+    /// chance it would move to the front, behind entries added since, and outlive the clear.
+    /// </summary>
+    [Fact]
+    public void RemoveOldest_SecondChancesHeld_TakesTheOldestEvenIfRead_AndGivesThemAgainAfter()
+    {
+        var cache = new ConcurrentLru();
+        var value = new ByteView(new byte[10]);
+        cache.Add("old-read", value);
+        cache.Add("old-unread", value);
+        Assert.True(cache.TryGet("old-read", out _, out _));
+
+        cache.HoldSecondChances();
+        cache.Add("new", value);
+        Assert.True(cache.RemoveOldest());
+        cache.ReleaseSecondChances();
+
+        Assert.False(cache.TryGet("old-read", out _, out _));
+        Assert.True(cache.TryGet("old-unread", out _, out _));
+
+        // Released: a read entry is spared again (the unread "new" goes first).
+        Assert.True(cache.RemoveOldest());
+        Assert.True(cache.TryGet("old-unread", out _, out _));
+        Assert.False(cache.TryGet("new", out _, out _));
+    }
+
     /// <summary>One batch removes at most <see cref="ConcurrentLru.RemoveBatch"/> entries, oldest first, and the counts stay exact.</summary>
     [Fact]
     public void RemoveOldestBatch_RemovesABoundedBatchOldestFirst_UntilEmpty()
