@@ -68,8 +68,9 @@ public sealed class JsonErrorsMiddleware(RequestDelegate next, ILogger<JsonError
         }
     }
 
-    // SQLITE_BUSY and SQLITE_LOCKED, with any extended code (such as SQLITE_BUSY_SNAPSHOT) in the high bits.
-    private static bool IsBusy(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) is 5 or 6;
+    // SQLITE_BUSY, with any extended code (such as SQLITE_BUSY_SNAPSHOT) in the high bits: another
+    // connection holds the lock. (SQLITE_LOCKED is a conflict inside one connection, not this.)
+    private static bool IsBusy(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) == 5;
 
     private static string Target(HttpContext context) =>
         context.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw ? raw : context.Request.Path.ToString();
