@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -24,6 +25,9 @@ internal static class JsonResponses
     // for a control byte); the buffer grows if it must, but in the common case it never does.
     private const int MaxBufferedValueBytes = 2048;
 
+    // Values longer than this are escaped a segment of this many bytes at a time (WriteInSegments).
+    private const int Segment = 64 * 1024;
+
     // Bodies are JSON for programs, not HTML: non-ASCII text stays readable instead of \uXXXX.
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -45,7 +49,12 @@ internal static class JsonResponses
         var writer = buffered ? RentBuffered() : Rent(response.BodyWriter);
         writer.WriteStartObject();
         writer.WriteString("key"u8, key);
-        if (Utf8.IsValid(value.Span))
+        if (value.Length > Segment)
+        {
+            writer.WritePropertyName("value"u8);
+            WriteInSegments(writer, value.Span);
+        }
+        else if (Utf8.IsValid(value.Span))
         {
             writer.WriteString("value"u8, value.Span);
         }
@@ -57,6 +66,45 @@ internal static class JsonResponses
 
         writer.WriteEndObject();
         Return(writer, buffered ? response : null);
+    }
+
+    /// <summary>
+    /// A long value as a JSON string, escaped a segment at a time. Escaped whole, a value rents a
+    /// buffer of six times its length (a control byte becomes <c>\u00XX</c>), and one longer than
+    /// 166,666,666 bytes (<c>JsonConstants.MaxUnescapedTokenSize</c>) throws: an empty 500 on every
+    /// read of a key the cache holds. Bytes that are not UTF-8 are decoded with replacement
+    /// characters, as <see cref="ByteView.ToString"/> does, a segment at a time too.
+    /// </summary>
+    private static void WriteInSegments(Utf8JsonWriter writer, ReadOnlySpan<byte> value)
+    {
+        if (Utf8.IsValid(value))
+        {
+            // The writer keeps a code point cut between two segments until the next one.
+            for (int start = 0; start < value.Length; start += Segment)
+            {
+                int length = Math.Min(Segment, value.Length - start);
+                writer.WriteStringValueSegment(value.Slice(start, length), isFinalSegment: start + length == value.Length);
+            }
+
+            return;
+        }
+
+        var decoder = Encoding.UTF8.GetDecoder();
+        char[] chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(Segment));
+        try
+        {
+            for (int start = 0; start < value.Length; start += Segment)
+            {
+                int length = Math.Min(Segment, value.Length - start);
+                bool last = start + length == value.Length;
+                int count = decoder.GetChars(value.Slice(start, length), chars, flush: last);
+                writer.WriteStringValueSegment(chars.AsSpan(0, count), isFinalSegment: last);
+            }
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
     }
 
     /// <summary>{"error": message} with <paramref name="status"/>.</summary>
