@@ -101,6 +101,7 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
         await Task.Yield();
         var ring = new EndpointSliceRing(_self, new PortChoice(string.IsNullOrWhiteSpace(_options.PortName) ? null : _options.PortName, _options.PortNumber), _options.Scheme, _options.MaxPeers);
         IReadOnlyList<string> published = [_self];
+        int truncatedLogged = 0;
 
         // The node is on its own ring before the API lists it (or when the API cannot be reached).
         sets.TryWrite(published);
@@ -169,9 +170,16 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
         void Publish(EndpointSliceRing current)
         {
             var peers = current.Peers();
-            if (current.Truncated > 0)
+
+            // Said when the number left out changes, not at every watch event while it lasts.
+            if (current.Truncated != truncatedLogged)
             {
-                LogTruncated(_logger, current.Truncated, _options.MaxPeers);
+                if (current.Truncated > 0)
+                {
+                    LogTruncated(_logger, current.Truncated, _options.MaxPeers);
+                }
+
+                truncatedLogged = current.Truncated;
             }
 
             // Before the set is handed on, so that a listener empties stale caches first.

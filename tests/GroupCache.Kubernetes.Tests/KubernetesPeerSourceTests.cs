@@ -57,6 +57,32 @@ public sealed class KubernetesPeerSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MoreEndpointsThanMaxPeers_TheCapIsLoggedWhenWhatItLeavesOutChanges_NotAtEveryEvent()
+    {
+        // MaxPeers 3: this node and two others; of four others, two are left out.
+        var four = new[] { Endpoint("127.0.0.11"), Endpoint("127.0.0.12"), Endpoint("127.0.0.13"), Endpoint("127.0.0.14") };
+        await using var ring = new RingWatcher(Source(o => o.MaxPeers = 3));
+        _api.Apply(Of("cache-a", four));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.12:8081");
+        await RingWatcher.EventuallyAsync(() => _api.OpenWatches == 1, "a watch is open");
+
+        // More events (the slice written again) that leave the same two out: said once.
+        for (int i = 0; i < 5; i++)
+        {
+            _api.Apply(Of("cache-a", four));
+        }
+
+        // Three others: one left out, said again; then one other: nothing left out, nothing said.
+        _api.Apply(Of("cache-a", [.. four.Take(3)]));
+        await RingWatcher.EventuallyAsync(() => Logger.Entries.Count(e => e.EventId == 1307) >= 2, "the cap said again for one left out");
+        _api.Apply(Of("cache-a", [four[0]]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+
+        Assert.Equal(2, Logger.Entries.Count(e => e.EventId == 1307));
+        Assert.Equal(1, _api.Lists);
+    }
+
+    [Fact]
     public async Task Ports_ChosenByName_SliceWithoutThatPortAndOtherServicesIgnored()
     {
         _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")], [("http", 8080), ("groupcache", 9091)]));
