@@ -47,7 +47,11 @@ public sealed partial class Group
 
     private static int StripeOf(string key) => (int)((uint)key.GetHashCode() % GenerationStripes);
 
-    private async Task<Loaded> LoadOnceAsync(string key, bool forward)
+    /// <summary>One load of <paramref name="key"/>: a cache, else the owner (when <paramref name="forward"/>), else the getter.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="forward">False when a peer asked: never ask a third node.</param>
+    /// <param name="abandoned">Cancelled when no caller waits for this load any more (the flight's token).</param>
+    private async Task<Loaded> LoadOnceAsync(string key, bool forward, CancellationToken abandoned)
     {
         // Singleflight only dedups calls that overlap: two callers can miss the cache one after
         // the other, the second starting its flight just after the first one ended and cached.
@@ -72,7 +76,12 @@ public sealed partial class Group
             PeerResponse response;
             try
             {
-                response = await GetFromPeerAsync(peer, key).ConfigureAwait(false);
+                response = await GetFromPeerAsync(peer, key, abandoned).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (abandoned.IsCancellationRequested)
+            {
+                // Nobody waits any more: neither the peer's failure nor a reason to load here.
+                throw;
             }
             catch (NotFoundException)
             {
@@ -106,7 +115,12 @@ public sealed partial class Group
         ByteView value;
         try
         {
-            value = await GetFromGetterAsync(key).ConfigureAwait(false);
+            value = await GetFromGetterAsync(key, abandoned).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (abandoned.IsCancellationRequested)
+        {
+            // Nobody waits any more: not a failure of the source.
+            throw;
         }
         catch (Exception ex)
         {

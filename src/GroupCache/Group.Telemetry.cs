@@ -22,28 +22,28 @@ public sealed partial class Group
     }
 
     /// <summary>The getter's answer, timed and traced when something listens; else the getter's own call.</summary>
-    private ValueTask<ByteView> GetFromGetterAsync(string key)
+    private ValueTask<ByteView> GetFromGetterAsync(string key, CancellationToken cancellationToken)
     {
         if (!_metrics.LoadDuration.Enabled && !GroupCacheTracing.Source.HasListeners())
         {
-            return _getter.GetAsync(key, CancellationToken.None);
+            return _getter.GetAsync(key, cancellationToken);
         }
 
-        return new ValueTask<ByteView>(GetFromGetterObservedAsync(key));
+        return new ValueTask<ByteView>(GetFromGetterObservedAsync(key, cancellationToken));
     }
 
     /// <summary>The peer's answer, timed and traced when something listens; else the peer's own call.</summary>
-    private ValueTask<PeerResponse> GetFromPeerAsync(IPeerClient peer, string key)
+    private ValueTask<PeerResponse> GetFromPeerAsync(IPeerClient peer, string key, CancellationToken cancellationToken)
     {
         if (!_metrics.PeerDuration.Enabled && !GroupCacheTracing.Source.HasListeners())
         {
-            return peer.GetAsync(Name, key, CancellationToken.None);
+            return peer.GetAsync(Name, key, cancellationToken);
         }
 
-        return new ValueTask<PeerResponse>(GetFromPeerObservedAsync(peer, key));
+        return new ValueTask<PeerResponse>(GetFromPeerObservedAsync(peer, key, cancellationToken));
     }
 
-    private async Task<ByteView> GetFromGetterObservedAsync(string key)
+    private async Task<ByteView> GetFromGetterObservedAsync(string key, CancellationToken cancellationToken)
     {
         using var activity = GroupCacheTracing.Source.StartActivity(GroupCacheTracing.LoadSpan, ActivityKind.Internal);
         activity?.SetTag("groupcache.group", Name);
@@ -51,7 +51,7 @@ public sealed partial class Group
         string outcome = Outcome.Error;
         try
         {
-            var value = await _getter.GetAsync(key, CancellationToken.None).ConfigureAwait(false);
+            var value = await _getter.GetAsync(key, cancellationToken).ConfigureAwait(false);
             outcome = Outcome.Ok;
             return value;
         }
@@ -67,7 +67,7 @@ public sealed partial class Group
         }
     }
 
-    private async Task<PeerResponse> GetFromPeerObservedAsync(IPeerClient peer, string key)
+    private async Task<PeerResponse> GetFromPeerObservedAsync(IPeerClient peer, string key, CancellationToken cancellationToken)
     {
         // Current while the peer client sends, which then carries it to the owner in traceparent.
         using var activity = GroupCacheTracing.Source.StartActivity(GroupCacheTracing.PeerGetSpan, ActivityKind.Client);
@@ -77,7 +77,7 @@ public sealed partial class Group
         string outcome = Outcome.Error;
         try
         {
-            var response = await peer.GetAsync(Name, key, CancellationToken.None).ConfigureAwait(false);
+            var response = await peer.GetAsync(Name, key, cancellationToken).ConfigureAwait(false);
             outcome = Outcome.Ok;
             return response;
         }

@@ -185,7 +185,7 @@ public sealed partial class Group
             await beforeFlight(key).ConfigureAwait(false);
         }
 
-        var loaded = await _flight.DoAsync(key, () => LoadOnceAsync(key, forward: true), cancellationToken).ConfigureAwait(false);
+        var loaded = await _flight.DoAsync(key, abandoned => LoadOnceAsync(key, forward: true, abandoned), cancellationToken).ConfigureAwait(false);
         return loaded.Value;
     }
 
@@ -201,7 +201,7 @@ public sealed partial class Group
         // so that a key is loaded once however its requests arrive.
         bool ownedHere = !_peers.TryPickPeer(key, out _);
         var flight = ownedHere ? _flight : _servedFlight;
-        var loaded = await flight.DoAsync(key, () => LoadOnceAsync(key, forward: false), cancellationToken).ConfigureAwait(false);
+        var loaded = await flight.DoAsync(key, abandoned => LoadOnceAsync(key, forward: false, abandoned), cancellationToken).ConfigureAwait(false);
         return new PeerResponse(loaded.Value, loaded.ExpiresAt);
     }
 

@@ -131,3 +131,30 @@ internal sealed class ClaimedMemory : System.Buffers.MemoryManager<byte>
     {
     }
 }
+
+/// <summary>A peer that never answers on its own and shows the token it was given.</summary>
+internal sealed class TokenWatchingPeer : IPeerClient
+{
+    public TaskCompletionSource<CancellationToken> Seen { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async ValueTask<PeerResponse> GetAsync(string group, string key, CancellationToken cancellationToken)
+    {
+        Seen.TrySetResult(cancellationToken);
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        throw new InvalidOperationException("unreachable");
+    }
+
+    public Task<bool> RemoveAsync(string group, string key, CancellationToken cancellationToken) => Task.FromResult(true);
+}
+
+/// <summary>Names one peer as the owner of every key.</summary>
+internal sealed class OnePeerPicker(IPeerClient peer) : IPeerPicker
+{
+    public bool TryPickPeer(string key, [NotNullWhen(true)] out IPeerClient? owner)
+    {
+        owner = peer;
+        return true;
+    }
+
+    public IReadOnlyList<IPeerClient> GetAllPeers() => [peer];
+}

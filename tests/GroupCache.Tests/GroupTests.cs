@@ -180,6 +180,55 @@ public class GroupTests
     }
 
     [Fact]
+    public async Task GetAsync_EveryCallerCancels_GetterTokenCancelledAndNextGetLoadsAfresh()
+    {
+        // A getter that honours its token only: the IGetter contract says it is cancelled when
+        // nobody waits for the load any more.
+        var seen = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+        int loads = 0;
+        var group = new Group("g", Budget, new GetterFunc(async (key, token) =>
+        {
+            if (Interlocked.Increment(ref loads) == 1)
+            {
+                seen.SetResult(token);
+                await Task.Delay(Timeout.Infinite, token);
+            }
+
+            return ByteView.FromString("fresh:" + key);
+        }));
+        using var cts = new CancellationTokenSource();
+
+        var abandoned = group.GetAsync("k", cts.Token).AsTask();
+        var getterToken = await seen.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+
+        Assert.True(getterToken.IsCancellationRequested);
+        Assert.Equal("fresh:k", (await group.GetAsync("k").AsTask().WaitAsync(TimeSpan.FromSeconds(5))).ToString());
+        Assert.Equal(2, loads);
+        Assert.Equal(0, group.Stats.LocalLoadErrs); // an abandoned load is not a failure of the source
+    }
+
+    [Fact]
+    public async Task GetAsync_EveryCallerCancelsAPeerFetch_PeerTokenCancelledWithoutALocalLoad()
+    {
+        var peer = new TokenWatchingPeer();
+        var getter = new CountingGetter();
+        var group = new Group("g", Budget, getter, new OnePeerPicker(peer));
+        using var cts = new CancellationTokenSource();
+
+        var abandoned = group.GetAsync("k", cts.Token).AsTask();
+        var peerToken = await peer.Seen.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+        await Task.Delay(100); // time for a fallback load that must not come
+
+        Assert.True(peerToken.IsCancellationRequested);
+        Assert.Equal(0, getter.Loads);
+        Assert.Equal(0, group.Stats.PeerErrors);
+    }
+
+    [Fact]
     public async Task GetForPeerAsync_KeyOwnedElsewhere_LoadsLocallyWithoutForwarding()
     {
         var getter = new CountingGetter();

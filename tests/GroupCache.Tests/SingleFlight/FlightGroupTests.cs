@@ -122,4 +122,71 @@ public class FlightGroupTests
         Assert.Equal("old", await first);
         Assert.Equal(0, flights.InFlight);
     }
+
+    [Fact]
+    public async Task DoAsync_LastCallerCancels_WorkTokenCancelledAndKeyForgotten()
+    {
+        var flights = new FlightGroup<string>();
+        var seen = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var first = new CancellationTokenSource();
+        using var second = new CancellationTokenSource();
+        var a = flights.DoAsync("key", async token =>
+        {
+            seen.SetResult(token);
+            await Task.Delay(Timeout.Infinite, token);
+            return "never";
+        }, first.Token);
+        var b = flights.DoAsync("key", _ => Task.FromResult("never runs"), second.Token);
+        var workToken = await seen.Task.WaitAsync(TimeSpan.FromSeconds(5));
+
+        await first.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => a);
+        Assert.False(workToken.IsCancellationRequested); // b still waits
+        Assert.Equal(1, flights.InFlight);
+
+        await second.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => b);
+        Assert.True(workToken.IsCancellationRequested);
+        Assert.Equal(0, flights.InFlight);
+        Assert.Equal("fresh", await flights.DoAsync("key", _ => Task.FromResult("fresh")).WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task DoAsync_WorkIgnoresItsToken_NextCallerStartsAfreshOnceNobodyWaits()
+    {
+        var flights = new FlightGroup<string>();
+        var stuck = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var cts = new CancellationTokenSource();
+        var abandoned = flights.DoAsync("key", _ => stuck.Task, cts.Token);
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+
+        Assert.Equal("fresh", await flights.DoAsync("key", _ => Task.FromResult("fresh")).WaitAsync(TimeSpan.FromSeconds(5)));
+        stuck.SetResult("late");
+        Assert.Equal(0, flights.InFlight);
+    }
+
+    [Fact]
+    public async Task DoAsync_ACallerWithoutToken_KeepsTheWorkRunningWhenOthersCancel()
+    {
+        var flights = new FlightGroup<string>();
+        var gate = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        CancellationToken workToken = default;
+        using var cts = new CancellationTokenSource();
+        var impatient = flights.DoAsync("key", token =>
+        {
+            workToken = token;
+            return gate.Task;
+        }, cts.Token);
+        var patient = flights.DoAsync("key", _ => Task.FromResult("never runs"));
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => impatient);
+        Assert.True(workToken.CanBeCanceled);
+        Assert.False(workToken.IsCancellationRequested);
+        gate.SetResult("done");
+
+        Assert.Equal("done", await patient);
+    }
 }
