@@ -46,7 +46,7 @@ public sealed partial class Group
     /// <param name="cacheBytes">The budget for the main and hot caches together; 0 caches nothing. A value whose key and value weigh more is returned but not cached.</param>
     /// <param name="getter">Loads keys that no cache holds.</param>
     /// <param name="peers">Names each key's owner; null for a node on its own.</param>
-    /// <param name="options">Null for groupcache's defaults.</param>
+    /// <param name="options">Null for groupcache's defaults. The group keeps a copy: later changes to the object do not reach it.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="GroupOptions.Validate"/>).</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty or holds a lone surrogate.</exception>
     public Group(string name, long cacheBytes, IGetter getter, IPeerPicker? peers = null, GroupOptions? options = null)
@@ -66,7 +66,9 @@ public sealed partial class Group
         CacheBytes = cacheBytes;
         _getter = getter;
         _peers = peers ?? NoPeers.Instance;
-        _options = options ?? new GroupOptions();
+        // A copy: the group reads its settings on every load, and a caller who goes on to change
+        // (or reuse) the object it passed must change neither this group nor what was validated.
+        _options = options?.Copy() ?? new GroupOptions();
         _options.Validate();
         _log = new GroupLog(_options.Logger, _options.TimeProvider);
         _main = new ConcurrentLru(_options.TimeProvider);

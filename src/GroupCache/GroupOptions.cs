@@ -39,6 +39,9 @@ public sealed class GroupOptions
     /// <summary>True when <paramref name="ttl"/> is a TTL a group accepts: zero (forever) up to <see cref="MaxTtl"/>.</summary>
     public static bool IsValidTtl(TimeSpan ttl) => ttl >= TimeSpan.Zero && ttl <= MaxTtl;
 
+    /// <summary>A copy of these settings, as a group keeps them.</summary>
+    internal GroupOptions Copy() => (GroupOptions)MemberwiseClone();
+
     /// <summary>Throws when a setting cannot work; a <see cref="Group"/> calls it when it is created.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; its name is the parameter name.</exception>
     public void Validate()

@@ -229,6 +229,21 @@ public class GroupTests
     }
 
     [Fact]
+    public async Task Constructor_OptionsChangedAfterwards_GroupKeepsWhatItWasGiven()
+    {
+        var options = new GroupOptions { Ttl = TimeSpan.FromMinutes(1) };
+        var getter = new CountingGetter();
+        var group = new Group("g", Budget, getter, options: options);
+
+        options.Ttl = TimeSpan.FromDays(365 * 300); // past MaxTtl: never validated for this group
+
+        Assert.Equal(TimeSpan.FromMinutes(1), group.Ttl);
+        await group.GetAsync("k");
+        await group.GetAsync("k");
+        Assert.Equal(1, getter.Loads); // cached with the TTL it was built with, not expired on arrival
+    }
+
+    [Fact]
     public async Task GetForPeerAsync_KeyOwnedElsewhere_LoadsLocallyWithoutForwarding()
     {
         var getter = new CountingGetter();
