@@ -28,7 +28,8 @@ internal static partial class WriteEndpoints
     /// Writes to the source; then, unless the source refused the write (4xx), invalidates the key on
     /// every ring member before answering, so that once the client has its answer every node serves
     /// what the source holds. The source's status and body are passed on (201, 200, 400, 401, 413,
-    /// 415…); a failing source is 502, a slow one 504.
+    /// 415…); a failing source is 502, a slow one 504; a write that some ring member did not confirm
+    /// forgetting is 502 too, naming the members (as a DELETE does).
     /// </summary>
     /// <remarks>
     /// A timeout, a dropped connection or a 5xx does not say that nothing was written: the source
@@ -85,7 +86,16 @@ internal static partial class WriteEndpoints
 
         if (result.Status < 400)
         {
-            await InvalidateAsync(ctx, invalidator, key);
+            var invalidation = await InvalidateAsync(ctx, invalidator, key);
+            if (invalidation.Unreached.Count > 0)
+            {
+                // Written, but not a success: a member that did not confirm may still serve the old
+                // value, also to the other nodes when it owns the key, and nothing else would repair
+                // it. A PUT may be repeated: the retry writes the same record and asks every member again.
+                await WriteUnconfirmedAsync(ctx, key, invalidation,
+                    $"written to the source (HTTP {result.Status}), but {invalidation.Unreached.Count} of {invalidation.RingSize} ring members did not confirm the invalidation; they may still serve the old value: retry the write");
+                return;
+            }
         }
 
         ctx.Response.StatusCode = result.Status;
@@ -94,10 +104,22 @@ internal static partial class WriteEndpoints
         await ctx.Response.Body.WriteAsync(result.Body, ctx.RequestAborted);
     }
 
-    private static async Task InvalidateAsync(HttpContext ctx, ClusterInvalidator invalidator, string key)
+    private static async Task<InvalidationResult> InvalidateAsync(HttpContext ctx, ClusterInvalidator invalidator, string key)
     {
         var invalidation = await invalidator.InvalidateAsync(key);
         ctx.Response.Headers[InvalidatedHeader] = $"{invalidation.Confirmed}/{invalidation.RingSize}";
+        return invalidation;
+    }
+
+    /// <summary>502 naming the members that did not confirm an invalidation, with <paramref name="error"/>.</summary>
+    private static Task WriteUnconfirmedAsync(HttpContext ctx, string key, InvalidationResult result, string error)
+    {
+        ctx.Response.StatusCode = StatusCodes.Status502BadGateway;
+        return ctx.Response.WriteAsJsonAsync(
+            new RemoveResponse(key, result.Confirmed, result.RingSize, result.Unreached, result.CannotForget, error),
+            CacheAppJsonContext.Default.RemoveResponse,
+            contentType: null,
+            ctx.RequestAborted);
     }
 
     /// <summary>
@@ -128,11 +150,14 @@ internal static partial class WriteEndpoints
         // member's old value cached for good. A retry asks every member again. Members that cannot
         // forget at all (Go nodes) are named, but a retry would not change them: no 502 for them.
         var result = await invalidator.InvalidateAsync(key);
-        bool reached = result.Unreached.Count == 0;
-        ctx.Response.StatusCode = reached ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway;
+        if (result.Unreached.Count > 0)
+        {
+            await WriteUnconfirmedAsync(ctx, key, result, $"{result.Unreached.Count} of {result.RingSize} ring members did not confirm; they may still hold the key: retry");
+            return;
+        }
+
         await ctx.Response.WriteAsJsonAsync(
-            new RemoveResponse(key, result.Confirmed, result.RingSize, result.Unreached, result.CannotForget,
-                reached ? null : $"{result.Unreached.Count} of {result.RingSize} ring members did not confirm; they may still hold the key: retry"),
+            new RemoveResponse(key, result.Confirmed, result.RingSize, result.Unreached, result.CannotForget, null),
             CacheAppJsonContext.Default.RemoveResponse,
             contentType: null,
             ctx.RequestAborted);

@@ -63,4 +63,47 @@ public class DeadNodeInvalidationTests
             Assert.Equal(["new", "new", "new"], await cluster.AnswersAsync(key));
         }
     }
+
+    [Fact]
+    public async Task PutThrough_WithAFrozenMember_Is502NamingIt_ThenTheRetryReachesEveryNode()
+    {
+        using var cluster = await FreshnessCluster.StartAsync(3, notify: false, new Dictionary<string, string>
+        {
+            ["PEER_TIMEOUT"] = "1s",
+            ["MEMBER_DEAD_AFTER"] = "30s", // the frozen node stays on the ring for the whole test
+        });
+        var (writer, frozen) = (cluster.Nodes[0], cluster.Nodes[2]);
+        const string key = "dead/put";
+        await TestHttp.PutValueAsync(cluster.SourceUrl, key, "old");
+        await cluster.WarmAsync(key, rounds: 1);
+
+        FreshnessCluster.Freeze(frozen.Process, frozen: true);
+        try
+        {
+            var (status, body, response) = await Freshness.SendAsync(HttpMethod.Put, Freshness.DataUrl(writer.ApiUrl, key), Freshness.ValueJson("new"));
+            using (response)
+            {
+                // Written at the source, but the frozen member may still serve "old" (to everyone,
+                // when it owns the key): a 2xx would tell the client that every node has the new value.
+                Assert.Equal(HttpStatusCode.BadGateway, status);
+                Assert.Contains("written to the source", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+                Assert.Equal(frozen.GcAddr, Assert.Single(body.GetProperty("unreached").EnumerateArray()).GetString());
+                Assert.Equal("2/3", Assert.Single(response.Headers.GetValues("X-Cache-Invalidated")));
+            }
+        }
+        finally
+        {
+            FreshnessCluster.Freeze(frozen.Process, frozen: false);
+        }
+
+        // The retry the 502 asks for.
+        var (retried, _, retryResponse) = await Freshness.SendAsync(HttpMethod.Put, Freshness.DataUrl(writer.ApiUrl, key), Freshness.ValueJson("new"));
+        using (retryResponse)
+        {
+            Assert.Equal(HttpStatusCode.OK, retried);
+            Assert.Equal("3/3", Assert.Single(retryResponse.Headers.GetValues("X-Cache-Invalidated")));
+        }
+
+        Assert.Equal(["new", "new", "new"], await cluster.AnswersAsync(key));
+    }
 }
