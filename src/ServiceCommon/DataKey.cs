@@ -102,6 +102,12 @@ public static class DataKey
                 return false;
             }
 
+            if (IsDotSegment(encoded))
+            {
+                error = DotSegmentError;
+                return false;
+            }
+
             key = encoded.ToString();
             error = null;
             return true;
@@ -161,6 +167,12 @@ public static class DataKey
             return false;
         }
 
+        if (IsDotSegment(utf8))
+        {
+            error = DotSegmentError;
+            return false;
+        }
+
         key = Encoding.UTF8.GetString(utf8);
         error = null;
         return true;
@@ -170,8 +182,18 @@ public static class DataKey
     public static bool IsValidText(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return text.Length > 0 && !HasLoneSurrogate(text) && Encoding.UTF8.GetByteCount(text) <= MaxBytes;
+        return text.Length > 0 && !HasLoneSurrogate(text) && Encoding.UTF8.GetByteCount(text) <= MaxBytes && !IsDotSegment(text);
     }
+
+    // "." and ".." (however encoded) are path segments that every URL parser resolves away: a
+    // node's request for such a key to the source, or the source's invalidation of it, would reach
+    // /api/data/ or /api/ instead. Refused as keys, they are never written where nothing can read
+    // or invalidate them.
+    private const string DotSegmentError = "the key cannot be \".\" or \"..\": URLs resolve such a path segment away";
+
+    private static bool IsDotSegment(ReadOnlySpan<char> key) => key is "." or "..";
+
+    private static bool IsDotSegment(ReadOnlySpan<byte> utf8) => utf8.SequenceEqual("."u8) || utf8.SequenceEqual(".."u8);
 
     internal static bool HasLoneSurrogate(string text)
     {

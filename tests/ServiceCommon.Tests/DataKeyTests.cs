@@ -21,6 +21,8 @@ public class DataKeyTests
     [InlineData("/API/DATA/k", "k")]
     [InlineData("http://127.0.0.1:8086/api/data/a%2Fb", "a/b")]
     [InlineData("/api/data/%00", "\0")]
+    [InlineData("/api/data/...", "...")] // not a dot segment
+    [InlineData("/api/data/.a", ".a")]
     public void TryDecodeTarget_EncodedKey_DecodesExactly(string target, string expected)
     {
         Assert.True(DataKey.TryDecodeTarget(target, out var key, out var error), error);
@@ -39,6 +41,10 @@ public class DataKeyTests
     [InlineData("/api/data/%ED%A0%80", "the key is not valid UTF-8")] // an encoded surrogate
     [InlineData("/api/data/%E2%82", "the key is not valid UTF-8")] // truncated
     [InlineData("/api/keys/x", "the key must follow /api/data/ in the path")]
+    [InlineData("/api/data/.", "the key cannot be \".\" or \"..\": URLs resolve such a path segment away")]
+    [InlineData("/api/data/..", "the key cannot be \".\" or \"..\": URLs resolve such a path segment away")]
+    [InlineData("/api/data/%2e", "the key cannot be \".\" or \"..\": URLs resolve such a path segment away")]
+    [InlineData("/api/data/%2E.", "the key cannot be \".\" or \"..\": URLs resolve such a path segment away")]
     public void TryDecodeTarget_BadKey_Fails(string target, string expected)
     {
         Assert.False(DataKey.TryDecodeTarget(target, out var key, out var error));
