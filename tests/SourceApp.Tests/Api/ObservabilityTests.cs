@@ -11,6 +11,36 @@ namespace SourceApp.Tests.Api;
 public class ObservabilityTests
 {
     [Fact]
+    public async Task Metrics_HttpClientToManyServers_NoSeriesPerServerAndNoOverflow()
+    {
+        // A node's HttpClient talks to every member. Per-server tags made series per member; past
+        // the cardinality limit every new one went to the overflow series for good.
+        await using var app = new SourceAppFactory();
+        using var client = app.CreateClient();
+        int closedPort = FreePort.Next();
+        using var outgoing = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        for (int i = 0; i < 300; i++)
+        {
+            // Loopback addresses 127.0.0.2 to 127.0.1.45, nothing listening: each is refused at once.
+            var address = new IPAddress(new byte[] { 127, 0, (byte)((i + 2) / 256), (byte)((i + 2) % 256) });
+            await Assert.ThrowsAsync<HttpRequestException>(() => outgoing.GetAsync(new Uri($"http://{address}:{closedPort}/")));
+        }
+
+        string text = string.Empty;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!text.Contains("error_type=\"connection_error\"", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            text = await client.GetStringAsync("/metrics");
+        }
+
+        Assert.Contains("http_client_request_duration_seconds_count{", text);
+        string[] perServer = [.. text.Split('\n').Where(line => line.StartsWith("http_client_", StringComparison.Ordinal) && (line.Contains("server_address=", StringComparison.Ordinal) || line.Contains("network_peer_address=", StringComparison.Ordinal)))];
+        Assert.True(perServer.Length == 0, $"{perServer.Length} series name a server, such as:\n{string.Join('\n', perServer.Take(5))}");
+        Assert.DoesNotContain("otel_metric_overflow", text);
+    }
+
+    [Fact]
     public async Task Metrics_ReadsAndWrites_CountedInPrometheusText()
     {
         await using var app = new SourceAppFactory();
