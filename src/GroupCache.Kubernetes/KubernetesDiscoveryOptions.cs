@@ -63,6 +63,11 @@ public sealed class KubernetesDiscoveryOptions
     /// <summary>How long the API server keeps one watch open (its <c>timeoutSeconds</c>); the source then lists afresh.</summary>
     public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>The most peers taken into the ring; endpoints beyond it (in address order) are left out and logged.</summary>
+    /// <summary>
+    /// The most peers taken into the ring: this node and the first others in address order; the rest
+    /// are left out and logged. Keep it above the number of pods: past it, each node's ring is a
+    /// different set (each keeps itself), so nodes disagree on owners and removals miss the nodes a
+    /// sender's ring leaves out.
+    /// </summary>
     public int MaxPeers { get; set; } = 1024;
 }

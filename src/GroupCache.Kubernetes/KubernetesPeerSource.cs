@@ -440,7 +440,7 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
     [LoggerMessage(1306, LogLevel.Information, "Kubernetes discovery: resource version {ResourceVersion} expired (410 Gone); listing afresh")]
     private static partial void LogExpired(ILogger logger, string resourceVersion);
 
-    [LoggerMessage(1307, LogLevel.Warning, "Kubernetes discovery: {Count} endpoints left out of the ring, which takes at most {MaxPeers} peers")]
+    [LoggerMessage(1307, LogLevel.Warning, "Kubernetes discovery: {Count} endpoints left out of the ring, which takes at most {MaxPeers} peers; the nodes' rings now differ, and removals miss the nodes left out")]
     private static partial void LogTruncated(ILogger logger, int count, int maxPeers);
 
     [LoggerMessage(1308, LogLevel.Information, "Kubernetes discovery lists this node ({Self}) as a ready endpoint again after a while without it")]
