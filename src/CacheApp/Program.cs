@@ -69,9 +69,10 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (IOException ex)
+catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
 {
-    // Kestrel reports a busy port as an IOException ("address already in use").
+    // Kestrel reports a busy port as an IOException ("address already in use"); an address this
+    // host does not have (BIND_HOST) or a port it may not open (below 1024) as a SocketException.
     await Console.Error.WriteLineAsync($"CacheApp: cannot listen on API_PORT {settings.ApiPort} / GROUPCACHE_PORT {settings.GroupCachePort}: {ex.Message}");
     return 1;
 }

@@ -46,6 +46,13 @@ public static class SettingsLoader
             errors.Add($"SELF_HOST '{selfHost}' is not a host name or IP address.");
             selfHost = "localhost";
         }
+        else if (IPAddress.TryParse(selfHost.Trim('[', ']'), out var announced) && (announced.Equals(IPAddress.Any) || announced.Equals(IPAddress.IPv6Any)))
+        {
+            // The address others reach this node at. "Any" is a BIND_HOST value: announced, it sends
+            // every other node's requests for this node's keys, and its probes, to itself.
+            errors.Add($"SELF_HOST '{selfHost}' is the any-address, which names no node; set the address the others reach this node at (BIND_HOST is where it listens).");
+            selfHost = "localhost";
+        }
 
         string urlHost = IPAddress.TryParse(selfHost, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{selfHost}]"
@@ -132,7 +139,8 @@ public static class SettingsLoader
             NodeName = Get("NODE_NAME") ?? (selfApi.IndexOf("://", StringComparison.Ordinal) is int at and >= 0 ? selfApi[(at + 3)..] : selfApi),
             SourceTimeout = sourceTimeout,
             SourceHealthInterval = Duration("SOURCE_HEALTH_INTERVAL", CacheAppSettings.DefaultSourceHealthInterval),
-            PeerTimeout = Duration("PEER_TIMEOUT", sourceTimeout + TimeSpan.FromSeconds(1)),
+            // By default a second longer than a source load, within what a peer timeout may be.
+            PeerTimeout = Duration("PEER_TIMEOUT", TimeSpan.FromTicks(Math.Min((sourceTimeout + TimeSpan.FromSeconds(1)).Ticks, MaxDuration.Ticks))),
             CacheTtl = Duration("CACHE_TTL", TimeSpan.Zero, allowZero: true, max: GroupCache.GroupOptions.MaxTtl),
             GossipInterval = Duration("GOSSIP_INTERVAL", CacheAppSettings.DefaultGossipInterval),
             MemberDeadAfter = Duration("MEMBER_DEAD_AFTER", CacheAppSettings.DefaultMemberDeadAfter),

@@ -109,6 +109,9 @@ public class SettingsLoaderTests
     [InlineData("OUTGOING_BIND_HOST", "localhost")]
     [InlineData("GROUP_NAME", "two words")]
     [InlineData("SELF_HOST", "bad host!")]
+    [InlineData("SELF_HOST", "0.0.0.0")] // where to listen, not where the others reach it
+    [InlineData("SELF_HOST", "::")]
+    [InlineData("SELF_HOST", "[::]")]
     [InlineData("MAX_VALUE_BYTES", "0")]
     [InlineData("MAX_VALUE_BYTES", "3GiB")]
     [InlineData("MAX_VALUE_BYTES", "big")]
@@ -138,6 +141,18 @@ public class SettingsLoaderTests
         Assert.Equal(TimeSpan.FromMilliseconds(1), s.SourceTimeout);
         Assert.Equal(SettingsLoader.MaxDuration, s.SourceHealthInterval);
         Assert.Equal(GroupCache.GroupOptions.MaxTtl, s.CacheTtl);
+    }
+
+    [Fact]
+    public void Load_LongestSourceTimeout_DefaultPeerTimeoutStaysWithinItsLimit()
+    {
+        // The default is a second longer than SOURCE_TIMEOUT; at its limit, that second would pass the
+        // peer timeout's limit, and the peer pool would refuse it after the settings were taken.
+        var s = Load(("SOURCE_TIMEOUT", "576h"));
+
+        Assert.Equal(SettingsLoader.MaxDuration, s.SourceTimeout);
+        Assert.Equal(SettingsLoader.MaxDuration, s.PeerTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(4), Load(("SOURCE_TIMEOUT", "3s")).PeerTimeout);
     }
 
     [Fact]

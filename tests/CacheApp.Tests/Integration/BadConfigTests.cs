@@ -63,4 +63,28 @@ public class BadConfigTests
         Assert.NotEqual(0, node.Process.ExitCode);
         Assert.Contains("cannot listen", node.Process.Output);
     }
+
+    [Fact]
+    public async Task Start_BindHostNotOnThisHost_ExitsWithACannotListenMessageNotACrash()
+    {
+        // 192.0.2.1 (TEST-NET-1) is on no interface here: the bind fails, nothing is sent anywhere.
+        using var node = new CacheNode("nowhere", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string> { ["BIND_HOST"] = "192.0.2.1" });
+
+        node.Launch();
+
+        Assert.True(await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the node kept running without its listeners");
+        Assert.Equal(1, node.Process.ExitCode);
+        Assert.Contains("cannot listen on API_PORT", node.Process.Output);
+        Assert.DoesNotContain("Unhandled exception", node.Process.Output); // the runtime's crash report (exit 134)
+    }
+
+    [Fact]
+    public async Task Start_LongestSourceTimeout_StartsAndAnswers()
+    {
+        using var node = new CacheNode("slow-source", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string> { ["SOURCE_TIMEOUT"] = "576h" });
+
+        await node.StartAsync(); // fails with the node's output if it exits instead
+
+        Assert.False(node.Process.HasExited);
+    }
 }
