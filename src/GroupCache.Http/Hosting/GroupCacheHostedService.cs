@@ -35,6 +35,7 @@ internal sealed partial class GroupCacheHostedService(IServiceProvider services,
     private async Task WatchAsync(IPeerSource source, HttpPool pool, CancellationToken stopping)
     {
         await Task.Yield(); // the host's start does not wait for the source's first set
+        string? lastFailure = null; // the failure logged last, until a set is taken
         try
         {
             await foreach (var peers in source.WatchAsync(stopping).ConfigureAwait(false))
@@ -42,11 +43,19 @@ internal sealed partial class GroupCacheHostedService(IServiceProvider services,
                 try
                 {
                     pool.SetPeers(peers);
+                    lastFailure = null;
                 }
-                catch (FormatException ex)
+                catch (Exception ex)
                 {
-                    // One bad set from a source must not end the watch; the ring stays as it was.
-                    LogBadPeerSet(logger, source.GetType().Name, ex.Message);
+                    // One set the pool cannot take must not end the watch, whatever it throws: the
+                    // ring stays as it was and the next set may be good. A source that repeats
+                    // the same bad set (every DNS poll, every watch event) is logged once.
+                    string failure = ex.GetType().FullName + ": " + ex.Message;
+                    if (failure != lastFailure)
+                    {
+                        lastFailure = failure;
+                        LogRefusedPeerSet(source, ex);
+                    }
                 }
             }
         }
@@ -60,9 +69,24 @@ internal sealed partial class GroupCacheHostedService(IServiceProvider services,
         }
     }
 
+    private void LogRefusedPeerSet(IPeerSource source, Exception ex)
+    {
+        if (ex is FormatException)
+        {
+            LogBadPeerSet(logger, source.GetType().Name, ex.Message);
+        }
+        else
+        {
+            LogPeerSetFailed(logger, source.GetType().Name, ex);
+        }
+    }
+
     [LoggerMessage(1102, LogLevel.Warning, "Peer source {Source} gave a peer set that is not a list of base URLs; the ring is unchanged: {Error}")]
     private static partial void LogBadPeerSet(ILogger logger, string source, string error);
 
     [LoggerMessage(1103, LogLevel.Error, "Peer source {Source} failed; the ring stays as it last was")]
     private static partial void LogSourceFailed(ILogger logger, string source, Exception exception);
+
+    [LoggerMessage(1104, LogLevel.Error, "The pool could not take a peer set from peer source {Source}; the ring is unchanged and the watch goes on")]
+    private static partial void LogPeerSetFailed(ILogger logger, string source, Exception exception);
 }

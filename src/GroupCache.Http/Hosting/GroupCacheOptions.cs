@@ -22,7 +22,7 @@ public sealed class GroupCacheOptions
     /// <summary>Where peer requests are served; must start and end with '/'.</summary>
     public string BasePath { get; set; } = HttpPoolOptions.DefaultBasePath;
 
-    /// <summary>Points per peer on the consistent-hash ring; every node must use the same number.</summary>
+    /// <summary>Points per peer on the consistent-hash ring, 1 to <see cref="HttpPoolOptions.MaxReplicas"/>; every node must use the same number.</summary>
     public int Replicas { get; set; } = HttpPoolOptions.DefaultReplicas;
 
     /// <summary>The longest a peer request may take before it counts as a peer error.</summary>

@@ -32,6 +32,7 @@ public class GroupCacheOptionsValidationTests
         { "GroupCache:BasePath", "/a b/", "GroupCache:BasePath may hold only" },
         { "GroupCache:Replicas", "0", "GroupCache:Replicas must be positive" },
         { "GroupCache:Replicas", "many", "GroupCache:Replicas" },
+        { "GroupCache:Replicas", "1000000000", "GroupCache:Replicas must be positive and at most 10000, got 1000000000" },
         { "GroupCache:PeerTimeout", "-00:00:01", "GroupCache:PeerTimeout must be positive" },
         { "GroupCache:PeerTimeout", "00:00:00", "GroupCache:PeerTimeout must be positive" },
         { "GroupCache:PeerTimeout", "30.00:00:00", "GroupCache:PeerTimeout must be positive and at most 24 days" },
