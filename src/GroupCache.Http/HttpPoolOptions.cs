@@ -48,7 +48,7 @@ public sealed class HttpPoolOptions
     /// </summary>
     public string? ClusterSecret { get; set; }
 
-    /// <summary>The local address connections to peers start from; null (the default) lets the system choose.</summary>
+    /// <summary>The local address connections to peers start from, an address of this host; null (the default) lets the system choose.</summary>
     public System.Net.IPAddress? LocalAddress { get; set; }
 
     /// <summary>
@@ -134,6 +134,14 @@ public sealed class HttpPoolOptions
         if (ClusterSecret is not null && ClusterSecretProblem(ClusterSecret) is { } problem)
         {
             yield return (nameof(ClusterSecret), problem);
+        }
+
+        // An address that parses may still not be this host's (a typo, another machine's): every
+        // connection to a peer would fail at bind, and with it every peer fetch and removal.
+        // Binding a socket to it once (no connection, nothing sent) tells.
+        if (LocalAddress is not null && OutgoingConnections.BindProblem(LocalAddress) is { } bindProblem)
+        {
+            yield return (nameof(LocalAddress), $"must be an IP address of this host, got {LocalAddress}: a socket cannot be bound to it ({bindProblem}).");
         }
     }
 }

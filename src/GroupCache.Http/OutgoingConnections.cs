@@ -39,6 +39,25 @@ public static class OutgoingConnections
         }
     }
 
+    /// <summary>
+    /// Why connections cannot start from <paramref name="localAddress"/> (the system's words, like
+    /// "Cannot assign requested address"), or null when they can: it binds a socket to the address
+    /// and a port the system picks, and closes it. Nothing is sent.
+    /// </summary>
+    internal static string? BindProblem(IPAddress localAddress)
+    {
+        try
+        {
+            using var socket = new Socket(localAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(localAddress, 0));
+            return null;
+        }
+        catch (SocketException ex)
+        {
+            return ex.Message;
+        }
+    }
+
     /// <summary>A <see cref="SocketsHttpHandler.ConnectCallback"/> whose connections start from <paramref name="localAddress"/>.</summary>
     public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> From(IPAddress localAddress)
     {

@@ -47,7 +47,8 @@ public sealed class GroupCacheOptions
 
     /// <summary>
     /// The local IP address this node's connections to peers start from, for a node bound to one
-    /// address of several on a host; null (the default) lets the system choose.
+    /// address of several on a host; null (the default) lets the system choose. Checked at start by
+    /// binding a socket to it (nothing is sent): an address this host does not have stops it.
     /// </summary>
     public string? LocalAddress { get; set; }
 

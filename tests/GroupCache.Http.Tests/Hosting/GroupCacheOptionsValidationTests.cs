@@ -40,6 +40,10 @@ public class GroupCacheOptionsValidationTests
         { "GroupCache:MaxValueBytes", "9000000000", "GroupCache:MaxValueBytes must be between 0 and" },
         { "GroupCache:ClusterSecret", "two\nlines", "GroupCache:ClusterSecret may hold only printable ASCII" },
         { "GroupCache:ClusterSecret", "s3cret ", "GroupCache:ClusterSecret must not start or end with a space" },
+        { "GroupCache:LocalAddress", "localhost", "GroupCache:LocalAddress must be an IP address of this host" },
+
+        // TEST-NET-1, never routed and no host's address: parsing passes, binding to it fails.
+        { "GroupCache:LocalAddress", "192.0.2.1", "GroupCache:LocalAddress must be an IP address of this host, got 192.0.2.1: a socket cannot be bound to it" },
         { "GroupCache:PeerPort", "0", "GroupCache:PeerPort must be between 1 and 65535" },
         { "GroupCache:PeerPort", "65536", "GroupCache:PeerPort must be between 1 and 65535" },
         { "GroupCache:Groups:products:CacheBytes", "-1", "GroupCache:Groups:products:CacheBytes must be 0 or more" },
@@ -71,6 +75,23 @@ public class GroupCacheOptionsValidationTests
 
         Assert.Contains(error.Failures, f => f.StartsWith("GroupCache:Replicas", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.StartsWith("GroupCache:PeerPort", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StartAsync_LocalAddressOfThisHost_StartsAndThePoolHasIt()
+    {
+        // All of 127.0.0.0/8 is this host's on Linux; only a socket is bound to it, no traffic.
+        using var host = NewHost(new Dictionary<string, string?> { ["GroupCache:LocalAddress"] = "127.0.0.2" });
+
+        await host.StartAsync();
+        try
+        {
+            Assert.Equal(System.Net.IPAddress.Parse("127.0.0.2"), host.Services.GetRequiredService<HttpPool>().Options.LocalAddress);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
     }
 
     [Fact]
