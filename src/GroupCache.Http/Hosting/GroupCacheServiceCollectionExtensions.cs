@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using GroupCache;
 using GroupCache.Http;
 using Microsoft.Extensions.Configuration;
@@ -14,7 +15,8 @@ public static class GroupCacheServiceCollectionExtensions
     /// Registers the node's peer pool (<see cref="HttpPool"/>), its groups (<see cref="GroupRegistry"/>,
     /// and each group as a keyed <see cref="Group"/>) and their lifetime, with
     /// <see cref="GroupCacheOptions"/> bound from the "GroupCache" configuration section and
-    /// validated at start. Serve peers with <c>app.MapGroupCache()</c>.
+    /// validated at start. Serve peers with <c>app.MapGroupCache()</c>. The groups report their
+    /// metrics through the host's <see cref="IMeterFactory"/> when it has one.
     /// </summary>
     /// <param name="services">The host's services.</param>
     /// <param name="configure">Changes the options after configuration is bound; null for none.</param>
@@ -87,7 +89,10 @@ public static class GroupCacheServiceCollectionExtensions
         var pool = services.GetRequiredService<HttpPool>();
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger(typeof(Group).FullName!);
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        var registry = new GroupRegistry();
+
+        // The host's meter factory (host builders register one): its GroupCache meter is this
+        // host's alone, where the process-wide one would add up every host in the process.
+        var registry = new GroupRegistry(services.GetService<IMeterFactory>());
         foreach (var registration in registrations.All)
         {
             options.Groups.TryGetValue(registration.Name, out var configured);
