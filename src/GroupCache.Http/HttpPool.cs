@@ -18,10 +18,12 @@ namespace GroupCache.Http;
 /// member only if the list names it. Unlike Go, the list is sorted first, so that nodes given the
 /// same peers in a different order still agree (give Go nodes the list sorted ordinally).
 /// <see cref="SetPeers"/> builds a new ring and swaps it in whole, so that lookups — one volatile
-/// read — never lock and never see half a ring.
+/// read — never lock and never see half a ring. The pool works by a copy of the options it was
+/// built with: later changes to that object have no effect.
 /// </remarks>
 public sealed partial class HttpPool : IPeerPicker, IDisposable
 {
+    private readonly HttpPoolOptions _options; // the copy taken at construction, validated: all the pool reads
     private readonly HttpClient? _sharedHttp; // the client over a handler passed in; null: each peer gets a handler of its own
     private readonly TimeoutSources _timeouts;
     private readonly PeerBodyBudget _budget;
@@ -31,26 +33,29 @@ public sealed partial class HttpPool : IPeerPicker, IDisposable
     private Ring _ring;
 
     /// <param name="self">This node's base URL, as the other nodes name it.</param>
-    /// <param name="options">Null for groupcache's defaults.</param>
+    /// <param name="options">Null for groupcache's defaults. The pool takes a copy: later changes to this object have no effect.</param>
     /// <param name="handler">The HTTP handler under the client (tests pass fakes); null for a pooled <see cref="SocketsHttpHandler"/>, which the pool owns.</param>
     /// <param name="logger">Where ring changes are logged; null for none.</param>
     public HttpPool(string self, HttpPoolOptions? options = null, HttpMessageHandler? handler = null, ILogger? logger = null)
     {
         _logger = logger ?? NullLogger.Instance;
         Self = PeerAddress.Normalize(self);
-        Options = options ?? new HttpPoolOptions();
-        Options.Validate();
+        _options = options?.Copy() ?? new HttpPoolOptions();
+        _options.Validate();
         _sharedHttp = handler is null ? null : new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
-        _timeouts = new TimeoutSources(Options.PeerTimeout);
-        _budget = new PeerBodyBudget(Options.BodyBudgetBytes);
+        _timeouts = new TimeoutSources(_options.PeerTimeout);
+        _budget = new PeerBodyBudget(_options.BodyBudgetBytes);
         _ring = Ring.Empty;
     }
 
     /// <summary>This node's canonical base URL.</summary>
     public string Self { get; }
 
-    /// <summary>The pool's settings, validated.</summary>
-    public HttpPoolOptions Options { get; }
+    /// <summary>
+    /// A copy of the settings the pool works by (validated), new at each call: the pool does not
+    /// follow changes to it, as it does not follow changes to the object it was built with.
+    /// </summary>
+    public HttpPoolOptions Options => _options.Copy();
 
     /// <summary>The ring's members: normalised, distinct, sorted ordinally.</summary>
     public IReadOnlyList<string> Peers => Volatile.Read(ref _ring).Peers;
@@ -67,7 +72,7 @@ public sealed partial class HttpPool : IPeerPicker, IDisposable
     {
         ArgumentNullException.ThrowIfNull(peers);
         string[] sorted = [.. peers.Select(PeerAddress.Normalize).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-        var hashRing = new HashRing(Options.Replicas);
+        var hashRing = new HashRing(_options.Replicas);
         hashRing.Add(sorted);
         lock (_setLock)
         {
@@ -126,7 +131,7 @@ public sealed partial class HttpPool : IPeerPicker, IDisposable
         return _clients.TryGetValue(name, out var client)
             ? client
             : _clients.GetOrAdd(name, static (n, pool) => new HttpPeerClient(
-                n, pool.NewTransport(), pool.Options, pool._timeouts, pool._budget), this);
+                n, pool.NewTransport(), pool._options, pool._timeouts, pool._budget), this);
     }
 
     /// <summary>
@@ -136,9 +141,9 @@ public sealed partial class HttpPool : IPeerPicker, IDisposable
     /// </summary>
     private void CloseWhenDone(HttpPeerClient departed)
     {
-        if (Options.PeerTimeout != Timeout.InfiniteTimeSpan)
+        if (_options.PeerTimeout != Timeout.InfiniteTimeSpan)
         {
-            _ = Task.Delay(Options.PeerTimeout + TimeSpan.FromSeconds(1))
+            _ = Task.Delay(_options.PeerTimeout + TimeSpan.FromSeconds(1))
                 .ContinueWith(static (_, client) => ((HttpPeerClient)client!).Close(), departed, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
     }
@@ -146,7 +151,7 @@ public sealed partial class HttpPool : IPeerPicker, IDisposable
     private PeerTransport NewTransport() =>
         _sharedHttp is not null
             ? new PeerTransport(_sharedHttp)
-            : new PeerTransport(() => new HttpClient(NewHandler(Options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan }); // each request times itself, body included
+            : new PeerTransport(() => new HttpClient(NewHandler(_options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan }); // each request times itself, body included
 
     /// <summary>Closes the pool's connections (those of a handler passed in stay with their owner).</summary>
     public void Dispose()

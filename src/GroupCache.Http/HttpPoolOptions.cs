@@ -64,6 +64,26 @@ public sealed class HttpPoolOptions
     /// <summary>The budget of peer bodies in flight in effect (see <see cref="MaxBodyBytesInFlight"/>).</summary>
     internal long BodyBudgetBytes => MaxBodyBytesInFlight > 0 ? MaxBodyBytesInFlight : Math.Max(256L * 1024 * 1024, 4 * (MaxValueBytes + 64));
 
+    /// <summary>
+    /// A copy of these settings, for a pool or an endpoint to work by: the object it was given
+    /// stays the caller's to change, and such changes must not reach it one setting at a time (a
+    /// node that sends one cluster secret and accepts another). A shallow copy, so that a setting
+    /// added later is copied too; all are values or immutable but the address, whose scope id can
+    /// be set, so it is copied itself.
+    /// </summary>
+    internal HttpPoolOptions Copy()
+    {
+        var copy = (HttpPoolOptions)MemberwiseClone();
+        if (LocalAddress is { } address)
+        {
+            copy.LocalAddress = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+                ? new System.Net.IPAddress(address.GetAddressBytes(), address.ScopeId)
+                : new System.Net.IPAddress(address.GetAddressBytes());
+        }
+
+        return copy;
+    }
+
     /// <summary>Throws when a setting cannot work; called where the options are first used.</summary>
     internal void Validate()
     {
