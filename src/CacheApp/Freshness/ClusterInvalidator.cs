@@ -17,7 +17,10 @@ public sealed class ClusterInvalidator(Group group, InvalidationStats stats)
         // bounded by the peer timeout) even if the client that asked for it hangs up.
         var result = await group.RemoveAsync(key, CancellationToken.None).ConfigureAwait(false);
         stats.OnSent(result.Asked - 1); // every member asked but this node
-        stats.OnFailed(result.Unreached.Count);
+
+        // A member that cannot forget (a Go node) was sent a DELETE that it did not confirm: it still
+        // holds the key, so it fails as an unreached one does. The result keeps the two apart.
+        stats.OnFailed(result.Unreached.Count + result.CannotForget.Count);
         return new InvalidationResult(result.Confirmed, result.Asked, result.Unreached, result.CannotForget);
     }
 }

@@ -24,7 +24,7 @@ public sealed class InvalidationStats
     /// <summary>Peer-protocol DELETEs this node sent to other members.</summary>
     public long Sent => Volatile.Read(ref _sent);
 
-    /// <summary>Sent DELETEs that were not confirmed (error status, unreachable or timed out).</summary>
+    /// <summary>Sent DELETEs that were not confirmed (error status, unreachable, timed out, or a member that cannot forget keys).</summary>
     public long Failed => Volatile.Read(ref _failed);
 
     /// <summary>Peer-protocol DELETEs this node received and applied.</summary>

@@ -44,7 +44,7 @@ internal sealed class CacheNodeMetrics
         }
 
         meter.CreateObservableCounter("cacheapp.invalidations.sent", () => invalidations.Sent, "{request}", "Peer-protocol DELETEs sent to other members.");
-        meter.CreateObservableCounter("cacheapp.invalidations.failed", () => invalidations.Failed, "{request}", "Sent DELETEs that were not confirmed.");
+        meter.CreateObservableCounter("cacheapp.invalidations.failed", () => invalidations.Failed, "{request}", "Sent DELETEs that were not confirmed (unreached, or a member that cannot forget keys).");
         meter.CreateObservableCounter("cacheapp.invalidations.received", () => invalidations.Received, "{request}", "Peer-protocol DELETEs received and applied.");
         meter.CreateObservableGauge("cacheapp.source.up", () => source.Last.Healthy == true ? 1 : 0, "1", "1 when the source's last health check succeeded.");
     }

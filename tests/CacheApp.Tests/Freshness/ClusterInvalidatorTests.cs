@@ -21,6 +21,9 @@ public class ClusterInvalidatorTests
 
         public HashSet<string> Refused { get; } = [];
 
+        /// <summary>Peers that answer a DELETE as golang/groupcache does: with the value, as a get.</summary>
+        public HashSet<string> AnswerWithValue { get; } = [];
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             string peer = request.RequestUri!.GetLeftPart(UriPartial.Authority);
@@ -34,6 +37,14 @@ public class ClusterInvalidatorTests
             if (Refused.Contains(peer))
             {
                 throw new HttpRequestException("connection refused");
+            }
+
+            if (AnswerWithValue.Contains(peer))
+            {
+                // A GetResponse whose value is "v" (field 1, length 1).
+                var content = new ByteArrayContent([0x0A, 0x01, 0x76]);
+                content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(PeerProtocolHeaders.ProtobufContentType);
+                return new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
             }
 
             return new HttpResponseMessage(HttpStatusCode.OK);
@@ -111,5 +122,23 @@ public class ClusterInvalidatorTests
         Assert.Equal([owner, another], result.Unreached);
         Assert.Equal(3, peers.Started.Count);
         Assert.Equal(2, stats.Failed);
+    }
+
+    [Fact]
+    public async Task InvalidateAsync_MemberThatCannotForget_IsCountedAsFailedAndNamedApart()
+    {
+        var peers = new FakePeers();
+        var (invalidator, stats, pool, _) = Make(peers);
+        string key = KeyOwnedBy(pool, o => o != Self);
+        string goNode = Ring.First(p => p != Self && p != pool.OwnerOf(key));
+        peers.AnswerWithValue.Add(goNode);
+
+        var result = await invalidator.InvalidateAsync(key);
+
+        Assert.Equal(3, result.Confirmed);
+        Assert.Empty(result.Unreached);
+        Assert.Equal([goNode], result.CannotForget);
+        Assert.Equal(3, stats.Sent);
+        Assert.Equal(1, stats.Failed);
     }
 }
