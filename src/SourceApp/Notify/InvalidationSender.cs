@@ -36,10 +36,14 @@ public sealed class InvalidationSender : IDisposable
         new(node.GetLeftPart(UriPartial.Path).TrimEnd('/') + DataKey.Prefix + Uri.EscapeDataString(key));
 
     /// <summary>
-    /// True when the node answered 2xx (dropped) or 404 (did not have it): either way it holds no stale
-    /// copy. False on any other status, a connection error, the request timeout or
-    /// <paramref name="cancellationToken"/>.
+    /// True when the node answered 2xx: it dropped the key, or did not hold it. False on any other
+    /// status, a connection error, the request timeout or <paramref name="cancellationToken"/>.
     /// </summary>
+    /// <remarks>
+    /// A 404 is a failure too: a cache node answers its <c>DELETE /api/data/{key}</c> with 200 also
+    /// for a key it does not hold, so a 404 comes from something else at that address (its
+    /// groupcache port, a wrong path prefix), which forgot nothing.
+    /// </remarks>
     public async Task<bool> TrySendAsync(Uri node, string key, CancellationToken cancellationToken)
     {
         try
@@ -51,14 +55,16 @@ public sealed class InvalidationSender : IDisposable
             }
 
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            bool confirmed = response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.NotFound;
+            bool confirmed = response.IsSuccessStatusCode;
             _metrics?.OnNotified(confirmed);
             if (confirmed)
             {
                 return true;
             }
 
-            Log.NotifyNodeFailed(_logger, node.ToString(), key, $"HTTP {(int)response.StatusCode}");
+            Log.NotifyNodeFailed(_logger, node.ToString(), key, response.StatusCode == System.Net.HttpStatusCode.NotFound
+                ? "HTTP 404: no cache node's data API at this address (the groupcache port, or a wrong path?)"
+                : $"HTTP {(int)response.StatusCode}");
             return false;
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)

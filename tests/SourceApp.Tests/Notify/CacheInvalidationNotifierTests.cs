@@ -76,19 +76,24 @@ public class CacheInvalidationNotifierTests
         await notifier.StopAsync(CancellationToken.None);
     }
 
+    /// <summary>
+    /// A cache node answers its DELETE with 200 also for a key it does not hold: a 404 comes from
+    /// something else at that address (its groupcache port, a wrong path prefix), which forgot nothing.
+    /// </summary>
     [Fact]
-    public async Task KeyChanged_NodeAnswers404_CountsAsDeliveredWithoutRetry()
+    public async Task KeyChanged_NodeAnswers404_IsAFailure_RetriedEachRoundThenDropped()
     {
         await using var node = await FakeCacheNode.StartAsync();
         node.Status = 404;
-        using var notifier = Create([node.BaseAddress]);
+        using var notifier = Create([node.BaseAddress], rounds: 3);
         var settled = Watch(notifier);
         await notifier.StartAsync(CancellationToken.None);
 
         _ = notifier.KeyChangedAsync("k");
 
-        Assert.Equal(("k", true), await settled.Task.WaitAsync(TimeSpan.FromSeconds(20)));
-        Assert.Single(node.Requests);
+        Assert.Equal(("k", false), await settled.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(3, node.Requests.Count);
+        Assert.Equal(1, notifier.Dropped);
         await notifier.StopAsync(CancellationToken.None);
     }
 

@@ -107,6 +107,25 @@ public class ConfirmedNotifyApiTests
         Assert.Equal(0, retries.Dropped);
     }
 
+    /// <summary>
+    /// A cache node answers its DELETE with 200 also for a key it does not hold, so a 404 means that
+    /// -notify names something else (a groupcache port, a wrong path prefix): not a confirmation.
+    /// </summary>
+    [Fact]
+    public async Task Put_NodeAnswers404_IsNamedUnreachedAndRetried()
+    {
+        await using var node = await FakeCacheNode.StartAsync();
+        node.Status = 404;
+        await using var app = new SourceAppFactory(Flags(node.BaseAddress.ToString(), timeout: "5s"));
+        using var client = app.CreateClient();
+
+        using var put = await client.PutAsync("/api/data/k", Keys.ValueBody("v")).WaitAsync(Patience);
+
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.Equal(node.BaseAddress.ToString(), Assert.Single(put.Headers.GetValues(DataApi.NotifyUnreachedHeader)));
+        Assert.Equal(1, app.Services.GetRequiredService<InvalidationRetryQueue>().PendingFor(node.BaseAddress));
+    }
+
     [Fact]
     public async Task Writes_UnreachedNodeWithANonAsciiPath_NameItEscaped()
     {
