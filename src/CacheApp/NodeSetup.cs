@@ -50,18 +50,7 @@ internal static class NodeSetup
         services.AddSingleton(new ClusterSecretCheck(settings.ClusterSecret));
         services.AddDashboard(settings);
 
-        // One client for the source: many connections, because every cold key is a request.
-        services.AddSingleton(_ => new SourceHttp(new HttpClient(new SocketsHttpHandler
-        {
-            ConnectCallback = settings.OutgoingBindAddress is null ? null : OutgoingConnections.From(settings.OutgoingBindAddress),
-            MaxConnectionsPerServer = 512,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            ConnectTimeout = settings.SourceTimeout,
-            UseProxy = false,
-        })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        }));
+        services.AddSingleton(_ => SourceHttp.For(settings));
         services.AddSingleton(sp => new SourceHealth(sp.GetRequiredService<SourceHttp>().Client, settings, TimeProvider.System, sp.GetRequiredService<ILogger<SourceHealth>>()));
         services.AddHostedService(sp => sp.GetRequiredService<SourceHealth>());
 
@@ -198,12 +187,4 @@ internal static class NodeSetup
         app.MapDashboard();
         return app;
     }
-}
-
-/// <summary>The HttpClient that talks to the source service.</summary>
-internal sealed class SourceHttp(HttpClient client) : IDisposable
-{
-    public HttpClient Client { get; } = client;
-
-    public void Dispose() => Client.Dispose();
 }
