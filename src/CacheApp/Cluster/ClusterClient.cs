@@ -21,6 +21,10 @@ public sealed class ClusterClient : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(2),
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             UseProxy = false,
+
+            // A redirect would take the cluster secret (only Authorization is dropped on the way) to
+            // whatever host the member names, and turn the POST into a GET: it fails the message instead.
+            AllowAutoRedirect = false,
         })
         {
             Timeout = Timeout.InfiniteTimeSpan,
@@ -55,6 +59,11 @@ public sealed class ClusterClient : IDisposable
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         Stats.Sent(body.Length);
         using var response = await _http.PostAsync(new Uri($"{apiAddr}/api/cluster/{verb}"), content, cts.Token);
+        if ((int)response.StatusCode is >= 300 and < 400)
+        {
+            throw new HttpRequestException($"{apiAddr} answered HTTP {(int)response.StatusCode}, a redirect (not followed).", null, response.StatusCode);
+        }
+
         response.EnsureSuccessStatusCode();
 
         // Read whole (bounded) so that the bytes received can be counted.

@@ -26,6 +26,10 @@ internal sealed class MemberStatusClient : IDisposable
             ConnectTimeout = timeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             UseProxy = false,
+
+            // A redirect would take the cluster secret (only Authorization is dropped on the way) to
+            // whatever host the member names: it is that member's error ("HTTP 302") instead.
+            AllowAutoRedirect = false,
         })
         {
             Timeout = System.Threading.Timeout.InfiniteTimeSpan,

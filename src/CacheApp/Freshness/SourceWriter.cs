@@ -9,8 +9,8 @@ public sealed record SourceWriteResult(int Status, string? ContentType, byte[] B
 
 /// <summary>
 /// PUT {source}/api/data/{escaped key} with the client's body as JSON. A slow source is
-/// <see cref="SourceTimeoutException"/>, an unreachable one <see cref="SourceUnavailableException"/>;
-/// every answer (2xx, 4xx, 5xx) is returned as it came.
+/// <see cref="SourceTimeoutException"/>, an unreachable one or a redirect (3xx, not followed)
+/// <see cref="SourceUnavailableException"/>; every other answer (2xx, 4xx, 5xx) is returned as it came.
 /// </summary>
 internal sealed class SourceWriter(SourceHttp http, CacheAppSettings settings)
 {
@@ -43,6 +43,13 @@ internal sealed class SourceWriter(SourceHttp http, CacheAppSettings settings)
         try
         {
             using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+            if ((int)response.StatusCode is >= 300 and < 400)
+            {
+                // Passed on, it would be a redirect without its Location (the client cannot follow it)
+                // that the write endpoint counts as a success.
+                throw new SourceUnavailableException($"source answered HTTP {(int)response.StatusCode}, a redirect (not followed)");
+            }
+
             byte[] answer = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
             return new SourceWriteResult((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), answer);
         }

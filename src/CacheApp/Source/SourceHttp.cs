@@ -16,6 +16,11 @@ internal sealed class SourceHttp(HttpClient client) : IDisposable
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         ConnectTimeout = settings.SourceTimeout,
         UseProxy = false,
+
+        // Values come from SOURCEAPP_SERVICE_URL and nowhere else: a redirect would load a key from
+        // (or send a write and its token to) whatever host the answer names. It is the source's
+        // failure instead (502 to the client).
+        AllowAutoRedirect = false,
     })
     {
         Timeout = Timeout.InfiniteTimeSpan,

@@ -25,7 +25,15 @@ public sealed class InvalidationSender : IDisposable
         _metrics = metrics;
         _logger = logger;
         _nodeSecret = string.IsNullOrEmpty(nodeSecret) ? null : nodeSecret;
-        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+
+            // A redirect would take the nodes' secret (only Authorization is dropped on the way) to
+            // whatever host the answer names, and count that host's 2xx as the node's confirmation.
+            // A 3xx is a failure instead ("HTTP 302"), retried like any other.
+            AllowAutoRedirect = false,
+        })
         {
             Timeout = requestTimeout,
         };

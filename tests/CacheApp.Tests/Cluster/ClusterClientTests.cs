@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using CacheApp.Cluster;
+using TestRedirects;
 
 namespace CacheApp.Tests.Cluster;
 
@@ -26,6 +27,19 @@ public sealed class ClusterClientTests
         Assert.IsType<HttpRequestException>(error);
         // Past the 1 MiB limit the client stops and closes; what the socket buffers took is all the rest.
         Assert.True(written < 32L << 20, $"the client read {written >> 20} MiB of a {Offered >> 20} MiB answer");
+    }
+
+    [Fact]
+    public async Task SendAsync_MemberRedirects_FailsNamingTheStatus_AndTheSecretGoesNowhereElse()
+    {
+        await using var member = await RedirectingServer.StartAsync();
+        using var client = new ClusterClient("cluster-secret");
+        var message = new ClusterMessage("http://127.0.0.1:1", [], "http://127.0.0.1:2");
+
+        var error = await Record.ExceptionAsync(() => client.SendAsync(member.Url, "gossip", message, TimeSpan.FromSeconds(10), CancellationToken.None));
+
+        Assert.Contains("HTTP 302", Assert.IsType<HttpRequestException>(error).Message, StringComparison.Ordinal);
+        Assert.Empty(member.ElsewhereRequests);
     }
 
     /// <summary>Answers one request with a chunked 200 of up to <paramref name="offered"/> bytes; returns the bytes written.</summary>

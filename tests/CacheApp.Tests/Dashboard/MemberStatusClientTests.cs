@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using TestRedirects;
 
 namespace CacheApp.Tests.Dashboard;
 
@@ -62,5 +63,18 @@ public sealed class MemberStatusClientTests : IAsyncLifetime
 
         Assert.Null(status);
         Assert.StartsWith(error, reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fetch_MemberRedirects_IsAnErrorNamingTheStatus_AndTheSecretGoesNowhereElse()
+    {
+        await using var member = await RedirectingServer.StartAsync();
+        using var client = new MemberStatusClient("cluster-secret", TimeSpan.FromSeconds(5));
+
+        var (status, reason, _) = await client.FetchAsync(member.Url, CancellationToken.None);
+
+        Assert.Null(status);
+        Assert.Equal("HTTP 302", reason);
+        Assert.Empty(member.ElsewhereRequests);
     }
 }
