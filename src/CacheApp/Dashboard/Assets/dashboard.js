@@ -134,7 +134,9 @@
     return {
       up: status.uptimeSeconds,
       gets: s.gets,
-      loads: s.localLoads, // loads from the source, by this member
+      // Every load this member made from the source: groupcache counts a value in localLoads, and a
+      // not-found answer or a source error in localLoadErrs. Both cost the source a request.
+      loads: s.localLoads + s.localLoadErrs,
       peerLoads: s.peerLoads,
       peerErrors: s.peerErrors,
       mainGets: main.gets,
