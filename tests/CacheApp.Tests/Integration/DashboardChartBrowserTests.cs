@@ -46,7 +46,7 @@ public sealed class DashboardChartBrowserTests : IAsyncLifetime
         member.GetsPerAnswer = 50;
         member.LocalLoadsPerAnswer = 5;
         member.LocalLoadErrsPerAnswer = 45;
-        var page = await OpenAsync(host);
+        var page = await OpenAsync(host, installClock: false);
 
         await WaitForPollsAsync(page, 3);
 
@@ -54,7 +54,47 @@ public sealed class DashboardChartBrowserTests : IAsyncLifetime
         Assert.Empty(_scriptErrors);
     }
 
-    private async Task<IPage> OpenAsync(FakeDashboardHost host)
+    /// <summary>
+    /// A chart's scale is the largest value it draws: that of members still listed, within the five
+    /// minutes shown. A member that left, or one still listed that stopped answering, must not keep
+    /// its old spike in the scale (flattening every live line) until the page is reloaded.
+    /// </summary>
+    [Fact]
+    public async Task Scale_ForgetsSpikesOfMembersThatLeftOrWentSilent_OnceOutOfTheWindow()
+    {
+        await using var host = await FakeDashboardHost.StartAsync();
+        var steady = new[] { host.Add("http://127.0.0.1:9001"), host.Add("http://127.0.0.1:9002") };
+        foreach (var member in steady)
+        {
+            member.GetsPerAnswer = 10;
+            member.PeerLoadsPerAnswer = 1;
+        }
+
+        var leaver = host.Add("http://127.0.0.1:9003");
+        leaver.GetsPerAnswer = 10_000;
+        var silent = host.Add("http://127.0.0.1:9004");
+        silent.PeerLoadsPerAnswer = 500;
+        var page = await OpenAsync(host, installClock: true);
+
+        await WaitForPollsAsync(page, 3);
+        Assert.Equal("max 20,000", await MaxLabelAsync(page, "gets"));
+        Assert.Equal("max 1,000", await MaxLabelAsync(page, "peerLoads"));
+
+        host.Remove(leaver);
+        silent.Reachable = false;
+        await WaitForPollsAsync(page, await PollsAsync(page) + 1);
+
+        // Past the window: every sample from before is off the charts.
+        await page.Clock.FastForwardAsync("06:00");
+        await WaitForPollsAsync(page, await PollsAsync(page) + 2);
+
+        Assert.Equal("max 20", await MaxLabelAsync(page, "gets"));
+        Assert.Equal("max 2.0", await MaxLabelAsync(page, "peerLoads"));
+        Assert.Equal(0, await page.Locator($"#charts path[data-series=\"{leaver.GroupcacheAddr}\"]").CountAsync());
+        Assert.Empty(_scriptErrors);
+    }
+
+    private async Task<IPage> OpenAsync(FakeDashboardHost host, bool installClock)
     {
         var page = await _browser!.NewPageAsync(new() { ViewportSize = new() { Width = 1366, Height = 900 } });
         page.PageError += (_, error) => _scriptErrors.Add(error);
@@ -66,16 +106,24 @@ public sealed class DashboardChartBrowserTests : IAsyncLifetime
             }
         };
         page.SetDefaultTimeout((float)PageWait.TotalMilliseconds);
+        if (installClock)
+        {
+            // Time runs as usual until the test moves it on.
+            await page.Clock.InstallAsync();
+        }
 
         var response = await page.GotoAsync(host.DashboardUrl);
         Assert.Equal(200, response?.Status);
         return page;
     }
 
+    private static Task<string> MaxLabelAsync(IPage page, string metric) =>
+        page.Locator($"figure[data-metric={metric}] .axis span:nth-child(2)").InnerTextAsync();
+
     private static async Task<int> PollsAsync(IPage page) =>
         await page.EvaluateAsync<int>("() => Number(document.body.dataset.polls || 0)");
 
-    /// <summary>Asked from here, in real time.</summary>
+    /// <summary>Asked from here, in real time: the page's own timers may be the clock's.</summary>
     private static async Task WaitForPollsAsync(IPage page, int polls)
     {
         var deadline = DateTime.UtcNow + PageWait;

@@ -191,7 +191,21 @@
     }
   }
 
+  // What the page keeps of a member goes once the member is no longer listed: its samples would
+  // otherwise stay in memory, and a member listed again would start from a stale sample.
+  function forgetUnlisted(members) {
+    const listed = new Set(members.map((m) => m.groupcacheAddr));
+    for (const kept of [history, previous, latestRate]) {
+      for (const key of [...kept.keys()]) {
+        if (key !== CLUSTER && !listed.has(key)) {
+          kept.delete(key);
+        }
+      }
+    }
+  }
+
   function record(cluster, t) {
+    forgetUnlisted(cluster.members);
     const sum = { dt: 0, bytes: 0, budget: 0, members: 0 };
     for (const name of COUNTERS) {
       sum[name] = 0;
@@ -282,7 +296,7 @@
     let lastT = null;
     for (const { t, v } of list) {
       const value = v[metricId];
-      if (value === null || value === undefined || !Number.isFinite(value)) {
+      if (t < tNow - WINDOW_MS || value === null || value === undefined || !Number.isFinite(value)) {
         lastT = null;
         continue;
       }
@@ -294,18 +308,26 @@
     return d.trim();
   }
 
+  // The largest value the chart draws: the listed members' and the cluster's samples in the window.
+  // A member that stopped answering keeps its last samples, which slide out of the window; counted
+  // after that, its old spike would flatten every line still drawn.
+  function topOf(metricId, members, tNow) {
+    let top = 0;
+    for (const key of members.map((m) => m.groupcacheAddr).concat(CLUSTER)) {
+      for (const { t, v } of history.get(key) || []) {
+        const value = v[metricId];
+        if (t >= tNow - WINDOW_MS && Number.isFinite(value) && value > top) {
+          top = value;
+        }
+      }
+    }
+    return top;
+  }
+
   function drawCharts(members, tNow) {
     for (const metric of METRICS) {
       const chart = charts.get(metric.id);
-      let top = 0;
-      for (const list of history.values()) {
-        for (const { v } of list) {
-          const value = v[metric.id];
-          if (Number.isFinite(value) && value > top) {
-            top = value;
-          }
-        }
-      }
+      const top = topOf(metric.id, members, tNow);
       const yMax = metric.kind === 'pct' ? Math.max(100, niceCeiling(top)) : niceCeiling(top);
       const nodes = [];
       for (const y of [25, 50, 75]) {
