@@ -33,6 +33,10 @@ public sealed class InvalidationSender : IDisposable
             // whatever host the answer names, and count that host's 2xx as the node's confirmation.
             // A 3xx is a failure instead ("HTTP 302"), retried like any other.
             AllowAutoRedirect = false,
+
+            // Cache nodes are reached directly, as the nodes reach each other: an HTTP_PROXY set for
+            // the process's other traffic must not carry the nodes' secret through a proxy.
+            UseProxy = false,
         })
         {
             Timeout = requestTimeout,
