@@ -91,6 +91,46 @@ public class ManifestTests
         }
     }
 
+    /// <summary>
+    /// A write at the source must reach the cache: without -notify (and with no CACHE_TTL) the nodes
+    /// served the old value until a pod restarted. One URL through the client Service is enough, as the
+    /// node that takes the DELETE tells its whole ring and answers 502 (retried) when a member missed it.
+    /// </summary>
+    [Fact]
+    public void SourceApp_NotifiesTheCacheNodes_ThroughAServiceOnTheirApiPort()
+    {
+        foreach (string kustomization in Manifests.Kustomizations)
+        {
+            var manifests = Manifests.Of(kustomization);
+            var services = Manifests.OfType<V1Service>(manifests).ToList();
+            // The cacheapp Deployment itself, not an overlay's patch of it (which names no labels).
+            var cache = Manifests.OfType<V1Deployment>(manifests).Single(d => d.Spec.Template.Metadata?.Labels is not null && d.Spec.Template.Spec.Containers.Any(c => c.Name == "cacheapp"));
+            var labels = cache.Spec.Template.Metadata.Labels;
+            var apiPort = cache.Spec.Template.Spec.Containers.Single(c => c.Name == "cacheapp").Ports.Single(p => p.Name == "api");
+            var sources = Manifests.Containers(manifests).Where(c => c.Container.Name == "sourceapp").ToList();
+            Assert.NotEmpty(sources);
+            foreach (var (manifest, _, container) in sources)
+            {
+                var env = PodEnvironment(container);
+                var parsed = SourceOptionsParser.Parse([.. container.Args ?? []], name => env.GetValueOrDefault(name));
+                Assert.True(parsed.Error is null, $"{manifest}: {parsed.Error}");
+                Assert.True(parsed.Options!.NotifyUrls.Count > 0, $"{Repository.Relative(kustomization)}: {manifest} starts SourceApp without -notify, so a write at the source never reaches the cache nodes");
+                Assert.False(parsed.Options.NotifyAsync, $"{manifest}: -notify-async answers writes before the nodes forgot the key and gives up after a few rounds; the synchronous default retries until they confirm");
+                foreach (var url in parsed.Options.NotifyUrls)
+                {
+                    var service = services.SingleOrDefault(s => url.Host == s.Metadata.Name || url.Host.StartsWith($"{s.Metadata.Name}.{Manifests.Namespace}.", StringComparison.Ordinal) || url.Host == $"{s.Metadata.Name}.{Manifests.Namespace}");
+                    Assert.True(service is not null, $"{Repository.Relative(kustomization)}: -notify {url} names no Service of this kustomization");
+                    Assert.True(service.Spec.Selector.All(s => labels.TryGetValue(s.Key, out string? v) && v == s.Value), $"-notify {url}: Service {service.Metadata.Name} does not select the cacheapp pods");
+                    Assert.True(service.Spec.ClusterIP != "None", $"-notify {url}: Service {service.Metadata.Name} is headless, so the name is one pod's address, not the Service's");
+                    var port = service.Spec.Ports.SingleOrDefault(p => p.Port == url.Port);
+                    Assert.True(port is not null, $"-notify {url}: Service {service.Metadata.Name} has no port {url.Port}");
+                    Assert.True(port.TargetPort.Value == apiPort.Name || port.TargetPort.Value == apiPort.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), $"-notify {url}: port {url.Port} of Service {service.Metadata.Name} targets {port.TargetPort.Value}, not the cache pods' api port");
+                    Assert.Equal("http", url.Scheme);
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Services_TargetPortsAreNamedPortsOfThePodsTheySelect()
     {

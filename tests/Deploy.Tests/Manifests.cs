@@ -44,6 +44,25 @@ internal static class Manifests
             ? items.Select(i => i is YamlScalarNode s ? s.Value! : ((YamlScalarNode)((YamlMappingNode)i)["path"]).Value!)
             : [];
 
+    /// <summary>
+    /// The objects a kustomization applies, by file: its resources (files, or folders with a
+    /// kustomization of their own, followed) and its patches. Patches are not merged into what they
+    /// patch; both are listed.
+    /// </summary>
+    public static IReadOnlyList<Manifest> Of(string kustomization)
+    {
+        string dir = Path.GetDirectoryName(kustomization)!;
+        var node = Kustomization(kustomization);
+        var result = new List<Manifest>();
+        foreach (string path in ListOf(node, "resources").Concat(ListOf(node, "patches")))
+        {
+            string full = Path.GetFullPath(Path.Combine(dir, path));
+            result.AddRange(Directory.Exists(full) ? Of(Path.Combine(full, "kustomization.yaml")) : All.Where(m => m.File == full));
+        }
+
+        return result;
+    }
+
     /// <summary>Every container of every Deployment (patches included), with its file.</summary>
     public static IEnumerable<(Manifest Manifest, V1Deployment Deployment, V1Container Container)> Containers(IEnumerable<Manifest> manifests) =>
         from m in manifests
