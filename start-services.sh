@@ -28,7 +28,8 @@
 #   LOG_DIR, RUN_DIR, DATA_DIR   logs, PID files, the source's database (default ./logs ./run ./data)
 #   CONFIGURATION build configuration (default Release); SKIP_BUILD=1 reuses the last build
 #   AOT_OUT       with --aot: where the AOT executables are (default ./publish/aot)
-#   WAIT_SECONDS  how long to wait for health and convergence (default 60)
+#   WAIT_SECONDS  how long to wait for health and convergence (default 60); a service that exits
+#                 meanwhile fails the start at once
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -206,13 +207,35 @@ cmd_status() {
   [[ $any -eq 1 ]] || echo "Nothing started by this script is running."
 }
 
+# True while the process runs; one that exited but is not yet reaped (a zombie) does not.
+running() {
+  local pid="$1" state
+  is_number "$pid" && kill -0 "$pid" 2>/dev/null || return 1
+  state="$(sed -E 's/.*\) ([A-Za-z]).*/\1/' "/proc/$pid/stat" 2>/dev/null)" || return 0
+  [[ "$state" != Z ]]
+}
+
+log_of() {
+  if [[ "$1" == source ]]; then echo "$LOG_DIR/sourceapp.log"; else echo "$LOG_DIR/$1.log"; fi
+}
+
+# wait_for WHAT "NAMES" CMD...: runs CMD until it succeeds, WAIT_SECONDS at most, while the services
+# NAMES (source, node1, ...) started here run. One that exits fails the start at once, with its last
+# log lines (a bad flag, a busy port or an unusable database used to cost the whole wait); and since
+# they are checked after CMD succeeded too, an answer that came while ours was gone (from whatever
+# else holds the port) does not count.
 wait_for() {
-  local what="$1" deadline=$((SECONDS + WAIT_SECONDS))
-  shift
-  until "$@"; do
-    if ((SECONDS >= deadline)); then
-      return 1
-    fi
+  local what="$1" names="$2" deadline=$((SECONDS + WAIT_SECONDS)) name ok
+  shift 2
+  while :; do
+    ok=0
+    "$@" && ok=1
+    for name in $names; do
+      running "$(cat "$RUN_DIR/$name.pid" 2>/dev/null)" \
+        || fail_start "$name (pid $(cat "$RUN_DIR/$name.pid" 2>/dev/null)) exited while waiting for $what" "$(log_of "$name")"
+    done
+    ((ok == 0)) || return 0
+    ((SECONDS < deadline)) || return 1
     sleep 0.3
   done
 }
@@ -318,7 +341,7 @@ cmd_start() {
     </dev/null >"$LOG_DIR/sourceapp.log" 2>&1 &
   echo $! >"$RUN_DIR/source.pid"
   echo "http://$LOCAL:$SOURCE_PORT" >"$RUN_DIR/source.url"
-  wait_for "source" healthy "http://$LOCAL:$SOURCE_PORT" || fail_start "the source did not become healthy" "$LOG_DIR/sourceapp.log"
+  wait_for "its health" "source" healthy "http://$LOCAL:$SOURCE_PORT" || fail_start "the source did not become healthy" "$LOG_DIR/sourceapp.log"
 
   # As in the seed's cluster example: each node lists the ones started before it.
   local peers=""
@@ -334,10 +357,12 @@ cmd_start() {
     peers="${peers:+$peers,}$node_api"
   done
 
+  local all="source"
+  for ((i = 0; i < NODES; i++)); do all+=" node$((i + 1))"; done
   for ((i = 0; i < NODES; i++)); do
-    wait_for "node$((i + 1))" healthy "${NODE_URLS[$i]}" || fail_start "node$((i + 1)) did not become healthy" "$LOG_DIR/node$((i + 1)).log"
+    wait_for "node$((i + 1))'s health" "$all" healthy "${NODE_URLS[$i]}" || fail_start "node$((i + 1)) did not become healthy" "$LOG_DIR/node$((i + 1)).log"
   done
-  wait_for "convergence" converged || fail_start "the nodes did not agree on $NODES members within ${WAIT_SECONDS}s" "$LOG_DIR/node1.log"
+  wait_for "convergence" "$all" converged || fail_start "the nodes did not agree on $NODES members within ${WAIT_SECONDS}s" "$LOG_DIR/node1.log"
 
   echo
   echo "GroupCache.NET is running ($NODES node(s), ring converged$([[ "$AOT" == 1 ]] && echo ", Native AOT"))."

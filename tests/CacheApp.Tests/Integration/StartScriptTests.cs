@@ -122,6 +122,49 @@ public class StartScriptTests
         }
     }
 
+    /// <summary>
+    /// Settings that run the services this test project was built with (src/*/bin/CONFIGURATION, which
+    /// its project references built), skipping the script's own Release build: for the tests that time
+    /// the script or only check how it starts.
+    /// </summary>
+    internal static Dictionary<string, string> PrebuiltEnv()
+    {
+        string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // tests/CacheApp.Tests/bin/<configuration>/net10.0/
+        string dll = Path.Combine(RepoRoot(), "src", "CacheApp", "bin", configuration, "net10.0", "CacheApp.dll");
+        Assert.True(File.Exists(dll), $"{dll} not found: the test project's build should have made it");
+        return new Dictionary<string, string> { ["SKIP_BUILD"] = "1", ["CONFIGURATION"] = configuration };
+    }
+
+    /// <summary>
+    /// The processes started by a script run in <paramref name="dir"/>, found by the RUN_DIR they
+    /// inherited from it (whether or not a PID file still names them).
+    /// </summary>
+    internal static int[] ProcessesFrom(TempDir dir)
+    {
+        string marker = "RUN_DIR=" + Path.Combine(dir.Path, "run");
+        var found = new List<int>();
+        foreach (string proc in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(proc), out int pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText(Path.Combine(proc, "environ")).Split('\0').Contains(marker))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return [.. found];
+    }
+
     /// <summary>Whatever happens in the test, nothing the script started outlives it.</summary>
     internal static void KillLeftovers(IEnumerable<int> pids)
     {
@@ -246,6 +289,42 @@ public class StartScriptTests
 
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(expected, run.Output.Trim());
+    }
+
+    [Fact]
+    public async Task StartServices_SourceExitsAtOnce_FailsWithinSecondsWithItsLogAndLeavesNothing()
+    {
+        using var dir = new TempDir();
+        // The database path is a folder: SQLite cannot open it and the source exits within a second.
+        // (Root, as in CI, ignores file modes, so a read-only DATA_DIR would not do; and one mkdir
+        // cannot make, such as /proc/x, stops the script before it starts anything.)
+        Directory.CreateDirectory(Path.Combine(dir.Path, "data", "sqlite.db"));
+        var (basePort, sourcePort) = FreePorts(6);
+        var env = new Dictionary<string, string>(PrebuiltEnv())
+        {
+            ["SELF_HOST"] = "127.0.0.1",
+            ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SOURCE_PORT"] = sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["WAIT_SECONDS"] = "60",
+        };
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            var run = await RunScriptAsync(dir, env, "start", TimeSpan.FromMinutes(3));
+            watch.Stop();
+
+            Assert.True(run.ExitCode != 0, run.Output);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"the start failed after {watch.Elapsed.TotalSeconds:F1} s (WAIT_SECONDS=60): {run.Output}");
+            Assert.Contains("source (pid", run.Output);
+            Assert.Contains("exited", run.Output);
+            Assert.Contains("last lines of " + Path.Combine(dir.Path, "logs", "sourceapp.log"), run.Output);
+            Assert.Empty(StartedPids(dir));
+            Assert.Empty(ProcessesFrom(dir));
+        }
+        finally
+        {
+            KillLeftovers(StartedPids(dir).Concat(ProcessesFrom(dir)));
+        }
     }
 
     [Fact]
