@@ -28,7 +28,7 @@
 #   LOG_DIR, RUN_DIR, DATA_DIR   logs, PID files, the source's database (default ./logs ./run ./data)
 #   CONFIGURATION build configuration (default Release); SKIP_BUILD=1 reuses the last build
 #   AOT_OUT       with --aot: where the AOT executables are (default ./publish/aot)
-#   WAIT_SECONDS  how long to wait for health and convergence (default 60); a service that exits
+#   WAIT_SECONDS  how long to wait for health and convergence, in seconds without a unit (default 60); a service that exits
 #                 meanwhile fails the start at once
 set -euo pipefail
 
@@ -262,6 +262,9 @@ fail_start() {
 cmd_start() {
   is_number "$NODES" && ((NODES >= 1 && NODES <= 50)) || die "NODES must be a number from 1 to 50 (got '$NODES')"
   is_number "$BASE_PORT" && is_number "$SOURCE_PORT" || die "BASE_PORT and SOURCE_PORT must be numbers"
+  # Checked before anything starts: bash's arithmetic stops the script on "90s" (or on "08", octal)
+  # after the source was started, where fail_start no longer runs.
+  [[ "$WAIT_SECONDS" =~ ^[1-9][0-9]{0,5}$ ]] || die "WAIT_SECONDS must be a whole number of seconds from 1 to 999999, without a unit (got '$WAIT_SECONDS')"
   command -v "$DOTNET" >/dev/null 2>&1 || die "'$DOTNET' not found: install the .NET 10 SDK"
   command -v curl >/dev/null 2>&1 || die "curl not found"
 

@@ -327,6 +327,38 @@ public class StartScriptTests
         }
     }
 
+    [Theory]
+    [InlineData("90s")] // bash stopped on "value too great for base" with the source started and left running
+    [InlineData("08")] // the same: a leading 0 is octal to bash
+    [InlineData("0")]
+    public async Task StartServices_BadWaitSeconds_RefusedBeforeAnythingStarts(string waitSeconds)
+    {
+        using var dir = new TempDir();
+        var (basePort, sourcePort) = FreePorts(6);
+        var env = new Dictionary<string, string>(PrebuiltEnv())
+        {
+            ["SELF_HOST"] = "127.0.0.1",
+            ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SOURCE_PORT"] = sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["WAIT_SECONDS"] = waitSeconds,
+        };
+        try
+        {
+            var run = await RunScriptAsync(dir, env, "start", TimeSpan.FromMinutes(3));
+
+            Assert.True(run.ExitCode != 0, run.Output);
+            Assert.Contains("WAIT_SECONDS must be", run.Output);
+            Assert.Contains($"'{waitSeconds}'", run.Output);
+            Assert.DoesNotContain("Starting", run.Output);
+            Assert.Empty(StartedPids(dir));
+            Assert.Empty(ProcessesFrom(dir));
+        }
+        finally
+        {
+            KillLeftovers(StartedPids(dir).Concat(ProcessesFrom(dir)));
+        }
+    }
+
     [Fact]
     public async Task StartServices_BusyPort_FailsClearlyAndStartsNothing()
     {
