@@ -18,7 +18,8 @@
 #   BIND_HOST     listen address (default: 127.0.0.1 when SELF_HOST is loopback, else all interfaces)
 #   CACHE_BYTES   each node's cache budget (default 64MB)
 #   DOTNET_GCgen0size  the nodes' young-generation budget in hex digits, no 0x (default 4000000,
-#                 64 MiB: far fewer collections under load; docs/CACHEAPP.md)
+#                 64 MiB: far fewer collections under load; docs/CACHEAPP.md); set empty
+#                 (DOTNET_GCgen0size=) for the runtime's default
 #   CLUSTER_SECRET  the nodes' shared secret, which joining, gossip, the peer protocol and
 #                 DELETE /api/data/KEY then need (default: a random one, generated into
 #                 RUN_DIR/cluster-secret, readable by you only, and reused while that file exists).
@@ -353,7 +354,7 @@ cmd_start() {
     echo "Starting node$((i + 1)): API $node_api, groupcache http://$url_host:$((BASE_PORT + 2 * i + 1))..."
     env -u CLUSTER_SECRET_FILE CLUSTER_SECRET="$SECRET" API_PORT=$((BASE_PORT + 2 * i)) GROUPCACHE_PORT=$((BASE_PORT + 2 * i + 1)) SELF_HOST="$SELF_HOST" \
       BIND_HOST="${BIND:-*}" SOURCEAPP_SERVICE_URL="$source_url" INITIAL_PEERS="$peers" NODE_NAME="node$((i + 1))" \
-      CACHE_BYTES="${CACHE_BYTES:-64MB}" DOTNET_GCgen0size="${DOTNET_GCgen0size:-4000000}" \
+      CACHE_BYTES="${CACHE_BYTES:-64MB}" DOTNET_GCgen0size="${DOTNET_GCgen0size-4000000}" \
       nohup "${cache_cmd[@]}" </dev/null >"$LOG_DIR/node$((i + 1)).log" 2>&1 &
     echo $! >"$RUN_DIR/node$((i + 1)).pid"
     echo "${NODE_URLS[$i]}" >"$RUN_DIR/node$((i + 1)).url"
