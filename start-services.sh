@@ -15,7 +15,8 @@
 #   NODES         number of cache nodes (default 3)
 #   BASE_PORT     node i (0-based) gets API port BASE_PORT+2i and groupcache port BASE_PORT+2i+1 (default 8080)
 #   SOURCE_PORT   the source service's port (default 8086)
-#   BIND_HOST     listen address (default: 127.0.0.1 when SELF_HOST is loopback, else all interfaces)
+#   BIND_HOST     listen address: an IP, localhost, or * for all interfaces (default: SELF_HOST when it
+#                 is a loopback IP such as 127.0.0.1 or ::1, 127.0.0.1 for localhost, else all interfaces)
 #   CACHE_BYTES   each node's cache budget (default 64MB)
 #   DOTNET_GCgen0size  the nodes' young-generation budget in hex digits, no 0x (default 4000000,
 #                 64 MiB: far fewer collections under load; docs/CACHEAPP.md); set empty
@@ -121,9 +122,38 @@ trim() {
   echo -n "${s%"${s##*[![:space:]]}"}"
 }
 
-# Where this script itself talks to the services: the bind address, or loopback when bound to all.
-local_host() {
-  if [[ -n "$BIND" ]]; then echo "$BIND"; else echo 127.0.0.1; fi
+is_ipv4() {
+  local IFS=. part
+  [[ "$1" =~ ^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] || return 1
+  for part in $1; do ((10#$part <= 255)) || return 1; done
+}
+
+# An IPv6 literal, unbracketed, loosely (hex digits, colons, a dotted tail; no zone): the services
+# parse it strictly and, if they refuse it, exit at once, which the start reports with their log.
+is_ipv6() { [[ "$1" == *:*:* && "$1" =~ ^[0-9A-Fa-f:.]+$ ]]; }
+
+# Sets, from a listen host as the nodes take it (docs/CACHEAPP.md: an IP, localhost, or * for every
+# interface, as 0.0.0.0, :: and [::] are too): NODE_BIND, the nodes' BIND_HOST; SOURCE_BIND, the host
+# part of the source's -http (empty for every interface, an IPv6 address in brackets, as its parser
+# wants); LOCAL, where this script itself talks to the services (loopback when bound to all, a
+# bracketed IPv6 address, as URLs want). Anything else is refused here, before anything starts: the
+# source used to get it as "-http HOST:PORT", which it refuses ("*:8086", "::1:8086").
+resolve_bind() {
+  local host="$1"
+  case "$host" in
+    "" | "*" | 0.0.0.0 | :: | "[::]") NODE_BIND="*" SOURCE_BIND="" LOCAL=127.0.0.1 ;;
+    localhost) NODE_BIND=localhost SOURCE_BIND=localhost LOCAL=localhost ;;
+    *)
+      [[ "$host" == \[*\] ]] && host="${host:1:${#host}-2}"
+      if is_ipv4 "$host"; then
+        NODE_BIND="$host" SOURCE_BIND="$host" LOCAL="$host"
+      elif is_ipv6 "$host"; then
+        NODE_BIND="$host" SOURCE_BIND="[$host]" LOCAL="[$host]"
+      else
+        die "BIND_HOST must be an IP address, localhost or * (got '$1'): the address to listen on, without a port"
+      fi
+      ;;
+  esac
 }
 
 port_busy() {
@@ -270,15 +300,20 @@ cmd_start() {
   command -v curl >/dev/null 2>&1 || die "curl not found"
 
   SELF_HOST="${SELF_HOST:-$(detect_internal_ip)}"
-  if [[ -z "${BIND_HOST+x}" ]]; then
-    case "$SELF_HOST" in
-      127.*|localhost|::1) BIND=127.0.0.1 ;;
-      *) BIND="" ;;
-    esac
+  # [::1] as well as ::1: the brackets belong in URLs, which are made below.
+  [[ "$SELF_HOST" == \[*\] ]] && SELF_HOST="${SELF_HOST:1:${#SELF_HOST}-2}"
+  if [[ -n "${BIND_HOST+x}" ]]; then
+    resolve_bind "$BIND_HOST"
   else
-    BIND="$BIND_HOST"
+    # On loopback the services listen on the address they announce: SELF_HOST=::1 is reached on ::1
+    # (binding 127.0.0.1 left every [::1] URL unanswered), 127.0.0.2 on 127.0.0.2.
+    case "$SELF_HOST" in
+      ::1) resolve_bind ::1 ;;
+      127.*) if is_ipv4 "$SELF_HOST"; then resolve_bind "$SELF_HOST"; else resolve_bind 127.0.0.1; fi ;;
+      localhost) resolve_bind 127.0.0.1 ;;
+      *) resolve_bind "" ;;
+    esac
   fi
-  LOCAL="$(local_host)"
 
   shopt -s nullglob
   for f in "$RUN_DIR"/source.pid "$RUN_DIR"/node*.pid; do
@@ -341,7 +376,7 @@ cmd_start() {
 
   echo "Starting the source service on port $SOURCE_PORT..."
   # The secret goes by environment, never on a command line that every user's ps shows.
-  SOURCEAPP_NOTIFY_SECRET="$SECRET" nohup "${source_cmd[@]}" -db "$DATA_DIR/sqlite.db" -http "$BIND:$SOURCE_PORT" -name sourceapp -notify "$notify" \
+  SOURCEAPP_NOTIFY_SECRET="$SECRET" nohup "${source_cmd[@]}" -db "$DATA_DIR/sqlite.db" -http "$SOURCE_BIND:$SOURCE_PORT" -name sourceapp -notify "$notify" \
     </dev/null >"$LOG_DIR/sourceapp.log" 2>&1 &
   echo $! >"$RUN_DIR/source.pid"
   echo "http://$LOCAL:$SOURCE_PORT" >"$RUN_DIR/source.url"
@@ -353,7 +388,7 @@ cmd_start() {
     node_api="${api_addrs[$i]}"
     echo "Starting node$((i + 1)): API $node_api, groupcache http://$url_host:$((BASE_PORT + 2 * i + 1))..."
     env -u CLUSTER_SECRET_FILE CLUSTER_SECRET="$SECRET" API_PORT=$((BASE_PORT + 2 * i)) GROUPCACHE_PORT=$((BASE_PORT + 2 * i + 1)) SELF_HOST="$SELF_HOST" \
-      BIND_HOST="${BIND:-*}" SOURCEAPP_SERVICE_URL="$source_url" INITIAL_PEERS="$peers" NODE_NAME="node$((i + 1))" \
+      BIND_HOST="$NODE_BIND" SOURCEAPP_SERVICE_URL="$source_url" INITIAL_PEERS="$peers" NODE_NAME="node$((i + 1))" \
       CACHE_BYTES="${CACHE_BYTES:-64MB}" DOTNET_GCgen0size="${DOTNET_GCgen0size-4000000}" \
       nohup "${cache_cmd[@]}" </dev/null >"$LOG_DIR/node$((i + 1)).log" 2>&1 &
     echo $! >"$RUN_DIR/node$((i + 1)).pid"

@@ -374,6 +374,109 @@ public class StartScriptTests
         }
     }
 
+    /// <summary>
+    /// SELF_HOST=::1: the services listen on ::1 (they bound 127.0.0.1 and announced [::1], so no node
+    /// could join or reach the source), the ring converges on [::1] addresses and a write at the source
+    /// reaches the nodes (-notify). With BIND_HOST=::1 the source was started with "-http ::1:PORT",
+    /// which it refuses. Only [::1] is addressed; the listeners are read from the kernel's table.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("::1")]
+    public async Task StartServices_SelfHostIpv6Loopback_ListensConvergesAndInvalidatesOnIpv6Loopback(string? bindHost)
+    {
+        const int nodes = 2;
+        using var dir = new TempDir();
+        var (basePort, sourcePort) = FreePorts(2 * nodes);
+        var env = new Dictionary<string, string>(PrebuiltEnv())
+        {
+            ["SELF_HOST"] = "::1",
+            ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SOURCE_PORT"] = sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["NODES"] = nodes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (bindHost is not null)
+        {
+            env["BIND_HOST"] = bindHost;
+        }
+
+        var pids = new List<int>();
+        try
+        {
+            var start = await RunScriptAsync(dir, env, "start", TimeSpan.FromMinutes(3));
+            pids.AddRange(StartedPids(dir));
+            Assert.True(start.ExitCode == 0, start.Output);
+            Assert.Contains("ring converged", start.Output);
+            Assert.Contains($"curl http://[::1]:{basePort}/api/data/apple", start.Output);
+
+            var listeners = System.Net.NetworkInformation.IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners();
+            foreach (int port in Enumerable.Range(basePort, 2 * nodes).Append(sourcePort))
+            {
+                Assert.Equal([IPAddress.IPv6Loopback], listeners.Where(l => l.Port == port).Select(l => l.Address).Distinct());
+            }
+
+            string source = $"http://[::1]:{sourcePort}";
+            string[] apis = [.. Enumerable.Range(0, nodes).Select(i => $"http://[::1]:{basePort + (2 * i)}")];
+            foreach (string api in apis)
+            {
+                var (_, peers) = await TestHttp.GetJsonAsync($"{api}/api/admin/peers");
+                var ring = peers.GetProperty("ring").EnumerateArray().Select(e => e.GetString()!).ToList();
+                Assert.Equal(nodes, ring.Count);
+                Assert.All(ring, member => Assert.StartsWith("http://[::1]:", member, StringComparison.Ordinal));
+                var (status, body) = await TestHttp.GetJsonAsync($"{api}/api/data/apple");
+                Assert.Equal(HttpStatusCode.OK, status);
+                Assert.Equal("A crisp red apple", body.GetProperty("value").GetString());
+            }
+
+            await TestHttp.PutValueAsync(source, "apple", "an apple over IPv6");
+            foreach (string api in apis)
+            {
+                var (_, body) = await TestHttp.GetJsonAsync($"{api}/api/data/apple");
+                Assert.Equal("an apple over IPv6", body.GetProperty("value").GetString());
+            }
+
+            var stop = await RunScriptAsync(dir, env, "stop", TimeSpan.FromMinutes(1));
+            Assert.True(stop.ExitCode == 0, stop.Output);
+            Assert.Empty(StartedPids(dir));
+            Assert.Empty(ProcessesFrom(dir));
+        }
+        finally
+        {
+            KillLeftovers(pids.Concat(ProcessesFrom(dir)));
+        }
+    }
+
+    [Theory]
+    [InlineData("my-host.example")]
+    [InlineData("127.0.0.1:9000")]
+    public async Task StartServices_BindHostNotAnAddress_RefusedBeforeAnythingStarts(string bindHost)
+    {
+        using var dir = new TempDir();
+        var (basePort, sourcePort) = FreePorts(6);
+        var env = new Dictionary<string, string>(PrebuiltEnv())
+        {
+            ["SELF_HOST"] = "127.0.0.1",
+            ["BIND_HOST"] = bindHost,
+            ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SOURCE_PORT"] = sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["WAIT_SECONDS"] = "20",
+        };
+        try
+        {
+            var run = await RunScriptAsync(dir, env, "start", TimeSpan.FromMinutes(2));
+
+            Assert.True(run.ExitCode != 0, run.Output);
+            Assert.Contains($"BIND_HOST must be an IP address, localhost or * (got '{bindHost}')", run.Output);
+            Assert.DoesNotContain("Starting", run.Output);
+            Assert.Empty(StartedPids(dir));
+            Assert.Empty(ProcessesFrom(dir));
+        }
+        finally
+        {
+            KillLeftovers(StartedPids(dir).Concat(ProcessesFrom(dir)));
+        }
+    }
+
     [Fact]
     public async Task StartServices_BusyPort_FailsClearlyAndStartsNothing()
     {
