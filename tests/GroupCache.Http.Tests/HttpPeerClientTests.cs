@@ -147,6 +147,39 @@ public class HttpPeerClientTests
     }
 
     [Fact]
+    public async Task GetAsync_CallersTokenCancelledAfterItsRequestEnded_LaterRequestsUnaffected()
+    {
+        // Timeout sources are pooled: the caller's token reaches the source through a registration,
+        // which must be gone once the request ended, or cancelling that token later would cancel
+        // whichever request rents the source next.
+        await using var owner = await TestNode.StartAsync();
+        await using var asker = await TestNode.StartAsync();
+        var client = asker.Pool.ClientFor(owner.Url);
+        var callers = Enumerable.Range(0, 8).Select(_ => new CancellationTokenSource()).ToList();
+        try
+        {
+            foreach (var (caller, i) in callers.Select((c, i) => (c, i)))
+            {
+                Assert.Equal("v:done" + i, (await client.GetAsync(TestNode.GroupName, "done" + i, caller.Token)).Value.ToString());
+            }
+
+            foreach (var caller in callers)
+            {
+                await caller.CancelAsync();
+            }
+
+            for (int i = 0; i < 16; i++)
+            {
+                Assert.Equal("v:next" + i, (await client.GetAsync(TestNode.GroupName, "next" + i, CancellationToken.None)).Value.ToString());
+            }
+        }
+        finally
+        {
+            callers.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task GroupGet_OwnerSaysNotFound_ThrowsNotFoundWithoutAskingTheLocalSource()
     {
         await using var a = await TestNode.StartAsync();
