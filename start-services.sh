@@ -53,7 +53,8 @@ AOT_OUT="${AOT_OUT:-$ROOT/publish/aot}"
 
 die() { echo "start-services: $*" >&2; exit 1; }
 
-is_number() { [[ "$1" =~ ^[0-9]+$ ]]; }
+# Decimal, without a leading 0: bash reads 08 as octal and stops on it in arithmetic.
+is_number() { [[ "$1" =~ ^(0|[1-9][0-9]{0,8})$ ]]; }
 
 # The cache node's detection rules: up, non-loopback interfaces; no wireless or virtual ones; the
 # first IPv4 address in 10/8, 172.16/12 or 192.168/16; otherwise localhost.
@@ -292,7 +293,7 @@ fail_start() {
 
 cmd_start() {
   is_number "$NODES" && ((NODES >= 1 && NODES <= 50)) || die "NODES must be a number from 1 to 50 (got '$NODES')"
-  is_number "$BASE_PORT" && is_number "$SOURCE_PORT" || die "BASE_PORT and SOURCE_PORT must be numbers"
+  is_number "$BASE_PORT" && is_number "$SOURCE_PORT" || die "BASE_PORT and SOURCE_PORT must be numbers, without a leading 0 (got '$BASE_PORT' and '$SOURCE_PORT')"
   # Checked before anything starts: bash's arithmetic stops the script on "90s" (or on "08", octal)
   # after the source was started, where fail_start no longer runs.
   [[ "$WAIT_SECONDS" =~ ^[1-9][0-9]{0,5}$ ]] || die "WAIT_SECONDS must be a whole number of seconds from 1 to 999999, without a unit (got '$WAIT_SECONDS')"

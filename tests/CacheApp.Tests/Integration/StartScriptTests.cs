@@ -346,7 +346,11 @@ public class StartScriptTests
     [InlineData("90s")] // bash stopped on "value too great for base" with the source started and left running
     [InlineData("08")] // the same: a leading 0 is octal to bash
     [InlineData("0")]
-    public async Task StartServices_BadWaitSeconds_RefusedBeforeAnythingStarts(string waitSeconds)
+    public Task StartServices_BadWaitSeconds_RefusedBeforeAnythingStarts(string waitSeconds) =>
+        AssertRefusedBeforeAnythingStartsAsync(new() { ["WAIT_SECONDS"] = waitSeconds }, "WAIT_SECONDS must be", $"'{waitSeconds}'");
+
+    /// <summary>Runs start with <paramref name="setting"/>: it must fail naming it, and start and leave nothing.</summary>
+    private static async Task AssertRefusedBeforeAnythingStartsAsync(Dictionary<string, string> setting, params string[] messageParts)
     {
         using var dir = new TempDir();
         var (basePort, sourcePort) = FreePorts(6);
@@ -355,15 +359,19 @@ public class StartScriptTests
             ["SELF_HOST"] = "127.0.0.1",
             ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["SOURCE_PORT"] = sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["WAIT_SECONDS"] = waitSeconds,
+            ["WAIT_SECONDS"] = "20",
         };
+        foreach (var (name, value) in setting)
+        {
+            env[name] = value;
+        }
+
         try
         {
-            var run = await RunScriptAsync(dir, env, "start", TimeSpan.FromMinutes(3));
+            var run = await RunScriptAsync(dir, env, "start", TimeSpan.FromMinutes(2));
 
             Assert.True(run.ExitCode != 0, run.Output);
-            Assert.Contains("WAIT_SECONDS must be", run.Output);
-            Assert.Contains($"'{waitSeconds}'", run.Output);
+            Assert.All(messageParts, part => Assert.Contains(part, run.Output));
             Assert.DoesNotContain("Starting", run.Output);
             Assert.Empty(StartedPids(dir));
             Assert.Empty(ProcessesFrom(dir));
@@ -449,33 +457,14 @@ public class StartScriptTests
     [Theory]
     [InlineData("my-host.example")]
     [InlineData("127.0.0.1:9000")]
-    public async Task StartServices_BindHostNotAnAddress_RefusedBeforeAnythingStarts(string bindHost)
-    {
-        using var dir = new TempDir();
-        var (basePort, sourcePort) = FreePorts(6);
-        var env = new Dictionary<string, string>(PrebuiltEnv())
-        {
-            ["SELF_HOST"] = "127.0.0.1",
-            ["BIND_HOST"] = bindHost,
-            ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["SOURCE_PORT"] = sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["WAIT_SECONDS"] = "20",
-        };
-        try
-        {
-            var run = await RunScriptAsync(dir, env, "start", TimeSpan.FromMinutes(2));
+    public Task StartServices_BindHostNotAnAddress_RefusedBeforeAnythingStarts(string bindHost) =>
+        AssertRefusedBeforeAnythingStartsAsync(new() { ["BIND_HOST"] = bindHost }, $"BIND_HOST must be an IP address, localhost or * (got '{bindHost}')");
 
-            Assert.True(run.ExitCode != 0, run.Output);
-            Assert.Contains($"BIND_HOST must be an IP address, localhost or * (got '{bindHost}')", run.Output);
-            Assert.DoesNotContain("Starting", run.Output);
-            Assert.Empty(StartedPids(dir));
-            Assert.Empty(ProcessesFrom(dir));
-        }
-        finally
-        {
-            KillLeftovers(StartedPids(dir).Concat(ProcessesFrom(dir)));
-        }
-    }
+    [Theory]
+    [InlineData("NODES", "08", "NODES must be a number from 1 to 50 (got '08')")] // octal to bash: it stopped on "value too great for base"
+    [InlineData("BASE_PORT", "08080", "BASE_PORT and SOURCE_PORT must be numbers, without a leading 0")]
+    public Task StartServices_NumberWithALeadingZero_RefusedBeforeAnythingStarts(string name, string value, string message) =>
+        AssertRefusedBeforeAnythingStartsAsync(new() { [name] = value }, message);
 
     [Fact]
     public async Task StartServices_BusyPort_FailsClearlyAndStartsNothing()
