@@ -44,8 +44,9 @@ public static class OutgoingConnections
     /// "Cannot assign requested address"), or null when they can: it binds a socket to the address
     /// and a port the system picks, and closes it. Nothing is sent.
     /// </summary>
-    internal static string? BindProblem(IPAddress localAddress)
+    public static string? BindProblem(IPAddress localAddress)
     {
+        ArgumentNullException.ThrowIfNull(localAddress);
         try
         {
             using var socket = new Socket(localAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);

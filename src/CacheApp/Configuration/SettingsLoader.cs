@@ -120,6 +120,12 @@ public static class SettingsLoader
         {
             errors.Add($"OUTGOING_BIND_HOST '{outgoingText}' must be an IP address.");
         }
+        else if (outgoingBind is not null && GroupCache.Http.OutgoingConnections.BindProblem(outgoingBind) is { } bindProblem)
+        {
+            // Checked here, so that the message names this variable: the peer pool would refuse it
+            // too, but as its own setting and after the settings were taken (a crash at start).
+            errors.Add($"OUTGOING_BIND_HOST '{outgoingBind}' must be an address of this host: a socket cannot be bound to it ({bindProblem}).");
+        }
 
         var sourceTimeout = Duration("SOURCE_TIMEOUT", CacheAppSettings.DefaultSourceTimeout);
         var settings = new CacheAppSettings

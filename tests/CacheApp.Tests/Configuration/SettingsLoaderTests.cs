@@ -107,6 +107,7 @@ public class SettingsLoaderTests
     [InlineData("MEMBER_DEAD_AFTER", "1ms")]
     [InlineData("BIND_HOST", "every-interface")]
     [InlineData("OUTGOING_BIND_HOST", "localhost")]
+    [InlineData("OUTGOING_BIND_HOST", "192.0.2.1")] // TEST-NET-1, on no interface here: only bound, never connected
     [InlineData("GROUP_NAME", "two words")]
     [InlineData("SELF_HOST", "bad host!")]
     [InlineData("SELF_HOST", "0.0.0.0")] // where to listen, not where the others reach it
