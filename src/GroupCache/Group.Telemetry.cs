@@ -57,7 +57,7 @@ public sealed partial class Group
         }
         catch (Exception ex)
         {
-            outcome = Outcome.Of(ex);
+            outcome = Outcome.Of(ex, cancellationToken);
             throw;
         }
         finally
@@ -83,7 +83,7 @@ public sealed partial class Group
         }
         catch (Exception ex)
         {
-            outcome = Outcome.Of(ex);
+            outcome = Outcome.Of(ex, cancellationToken);
             throw;
         }
         finally

@@ -57,5 +57,12 @@ internal static class Outcome
     public const string NotFound = "not_found";
     public const string Error = "error";
 
+    /// <summary>Nobody waited for the load any more, and its token cancelled it: not a failure of the source or peer.</summary>
+    public const string Abandoned = "abandoned";
+
     public static string Of(Exception ex) => ex is NotFoundException ? NotFound : Error;
+
+    /// <summary>The outcome of a load or fetch that threw <paramref name="ex"/> under <paramref name="abandoned"/>, its load's token.</summary>
+    public static string Of(Exception ex, CancellationToken abandoned) =>
+        ex is OperationCanceledException && abandoned.IsCancellationRequested ? Abandoned : Of(ex);
 }

@@ -61,6 +61,47 @@ public class GroupCacheMetricsTests
     }
 
     [Fact]
+    public async Task Histograms_LoadAndPeerFetchNobodyWaitsFor_RecordedAbandonedNotError()
+    {
+        using var factory = new PrivateMeterFactory();
+        var registry = new GroupRegistry(factory);
+        using var recorder = new MetricsRecorder(registry.Metrics.Meter);
+        var peer = new TokenWatchingPeer();
+        var getterStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var getter = new GetterFunc(async (_, token) =>
+        {
+            getterStarted.TrySetResult();
+            await Task.Delay(Timeout.Infinite, token);
+            return default;
+        });
+        var local = registry.NewGroup("abandoned-local", 1 << 20, getter);
+        var remote = registry.NewGroup("abandoned-peer", 1 << 20, new CountingGetter(), new OnePeerPicker(peer));
+
+        using (var cts = new CancellationTokenSource())
+        {
+            var pending = local.GetAsync("k", cts.Token).AsTask();
+            await getterStarted.Task.WaitAsync(TimeSpan.FromSeconds(5));
+            await cts.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+        }
+
+        using (var cts = new CancellationTokenSource())
+        {
+            var pending = remote.GetAsync("k", cts.Token).AsTask();
+            await peer.Seen.Task.WaitAsync(TimeSpan.FromSeconds(5));
+            await cts.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+        }
+
+        // The histograms are recorded as the load unwinds, after the callers already gave up.
+        Assert.True(SpinWait.SpinUntil(() => recorder.All().Count(r => r.Instrument is "groupcache.load.duration" or "groupcache.peer.duration") == 2, TimeSpan.FromSeconds(5)));
+        var recorded = recorder.All();
+        Assert.Contains(recorded, r => r.Instrument == "groupcache.load.duration" && Equals(r.Tags["outcome"], "abandoned"));
+        Assert.Contains(recorded, r => r.Instrument == "groupcache.peer.duration" && Equals(r.Tags["outcome"], "abandoned"));
+        Assert.DoesNotContain(recorded, r => Equals(r.Tags.GetValueOrDefault("outcome"), "error"));
+    }
+
+    [Fact]
     public async Task Histograms_Hit_RecordNothing()
     {
         using var factory = new PrivateMeterFactory();
