@@ -90,8 +90,10 @@ internal static partial class WriteEndpoints
             if (invalidation.Unreached.Count > 0)
             {
                 // Written, but not a success: a member that did not confirm may still serve the old
-                // value, also to the other nodes when it owns the key, and nothing else would repair
-                // it. A PUT may be repeated: the retry writes the same record and asks every member again.
+                // value, also to the other nodes when it owns the key; only the source's -notify
+                // retries would repair it. A PUT may be repeated: the retry writes the same record
+                // and asks every member again. (Members that cannot forget, Go nodes, are named but
+                // do not make this a 502, as for DELETE: a retry would not change them.)
                 await WriteUnconfirmedAsync(ctx, key, invalidation,
                     $"written to the source (HTTP {result.Status}), but {invalidation.Unreached.Count} of {invalidation.RingSize} ring members did not confirm the invalidation; they may still serve the old value: retry the write");
                 return;

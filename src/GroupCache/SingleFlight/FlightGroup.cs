@@ -31,6 +31,11 @@ public sealed class FlightGroup<T>
     }
 
     /// <summary>Runs <paramref name="work"/> for <paramref name="key"/> unless a call for it is already in flight.</summary>
+    /// <remarks>
+    /// The work cannot see that nobody waits any more: when the last caller stops waiting it runs on,
+    /// and the key is forgotten all the same, so the next caller runs it again beside it. Work that can
+    /// stop takes the overload whose work is given a token.
+    /// </remarks>
     public Task<T> DoAsync(string key, Func<Task<T>> work, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
@@ -41,7 +46,7 @@ public sealed class FlightGroup<T>
     /// <param name="key">The call's key.</param>
     /// <param name="work">The work that runs once for all overlapping callers.</param>
     /// <param name="shared">False for the one caller whose call runs the work; true for those who joined it.</param>
-    /// <param name="cancellationToken">Cancels this caller's wait only, not the shared work.</param>
+    /// <param name="cancellationToken">Cancels this caller's wait only; the work runs on (see the overload above).</param>
     public Task<T> DoAsync(string key, Func<Task<T>> work, out bool shared, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
