@@ -135,6 +135,15 @@ public class StartScriptTests
         return new Dictionary<string, string> { ["SKIP_BUILD"] = "1", ["CONFIGURATION"] = configuration };
     }
 
+    /// <summary>The script's settings for one run: the host it announces and the ports it takes, over <paramref name="start"/>.</summary>
+    private static Dictionary<string, string> ScriptEnv(string selfHost, int basePort, int sourcePort, IReadOnlyDictionary<string, string>? start = null) =>
+        new(start ?? new Dictionary<string, string>())
+        {
+            ["SELF_HOST"] = selfHost,
+            ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SOURCE_PORT"] = sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+
     /// <summary>
     /// The processes started by a script run in <paramref name="dir"/>, found by the RUN_DIR they
     /// inherited from it (whether or not a PID file still names them).
@@ -192,13 +201,8 @@ public class StartScriptTests
     {
         using var dir = new TempDir();
         var (basePort, sourcePort) = FreePorts(2 * nodes);
-        var env = new Dictionary<string, string>
-        {
-            ["SELF_HOST"] = "127.0.0.1",
-            ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["SOURCE_PORT"] = sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["NODES"] = nodes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+        var env = ScriptEnv("127.0.0.1", basePort, sourcePort);
+        env["NODES"] = nodes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (gen0 is not null)
         {
             env["DOTNET_GCgen0size"] = gen0;
@@ -315,13 +319,8 @@ public class StartScriptTests
         // cannot make, such as /proc/x, stops the script before it starts anything.)
         Directory.CreateDirectory(Path.Combine(dir.Path, "data", "sqlite.db"));
         var (basePort, sourcePort) = FreePorts(6);
-        var env = new Dictionary<string, string>(PrebuiltEnv())
-        {
-            ["SELF_HOST"] = "127.0.0.1",
-            ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["SOURCE_PORT"] = sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["WAIT_SECONDS"] = "60",
-        };
+        var env = ScriptEnv("127.0.0.1", basePort, sourcePort, PrebuiltEnv());
+        env["WAIT_SECONDS"] = "60";
         try
         {
             var watch = Stopwatch.StartNew();
@@ -354,13 +353,8 @@ public class StartScriptTests
     {
         using var dir = new TempDir();
         var (basePort, sourcePort) = FreePorts(6);
-        var env = new Dictionary<string, string>(PrebuiltEnv())
-        {
-            ["SELF_HOST"] = "127.0.0.1",
-            ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["SOURCE_PORT"] = sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["WAIT_SECONDS"] = "20",
-        };
+        var env = ScriptEnv("127.0.0.1", basePort, sourcePort, PrebuiltEnv());
+        env["WAIT_SECONDS"] = "20";
         foreach (var (name, value) in setting)
         {
             env[name] = value;
@@ -396,13 +390,8 @@ public class StartScriptTests
         const int nodes = 2;
         using var dir = new TempDir();
         var (basePort, sourcePort) = FreePorts(2 * nodes);
-        var env = new Dictionary<string, string>(PrebuiltEnv())
-        {
-            ["SELF_HOST"] = "::1",
-            ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["SOURCE_PORT"] = sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["NODES"] = nodes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+        var env = ScriptEnv("::1", basePort, sourcePort, PrebuiltEnv());
+        env["NODES"] = nodes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (bindHost is not null)
         {
             env["BIND_HOST"] = bindHost;
@@ -473,12 +462,7 @@ public class StartScriptTests
         var (basePort, sourcePort) = FreePorts(6);
         using var busy = new TcpListener(IPAddress.Loopback, basePort + 2);
         busy.Start();
-        var env = new Dictionary<string, string>
-        {
-            ["SELF_HOST"] = "127.0.0.1",
-            ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["SOURCE_PORT"] = sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+        var env = ScriptEnv("127.0.0.1", basePort, sourcePort);
 
         var run = await RunScriptAsync(dir, env, "start", TimeSpan.FromMinutes(2));
         KillLeftovers(StartedPids(dir));
