@@ -77,7 +77,7 @@ internal static class NodeSetup
         groupCache.AddGroup(
             settings.GroupName,
             settings.CacheBytes,
-            sp => new SourceGetter(sp.GetRequiredService<SourceHttp>().Client, settings.SourceUrl, settings.SourceTimeout));
+            sp => new SourceGetter(sp.GetRequiredService<SourceHttp>().Client, settings.SourceUrl, settings.SourceTimeout, settings.MaxValueBytes));
 
         // The node's one group, for the endpoints that take it unkeyed.
         services.AddSingleton(sp => sp.GetRequiredKeyedService<Group>(settings.GroupName));

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Text.Json;
 using GroupCache;
@@ -7,23 +8,31 @@ namespace CacheApp.Source;
 /// <summary>
 /// The group's getter: GET {source}/api/data/{escaped key}. The source's 404 becomes
 /// <see cref="NotFoundException"/>; its 400 (a key it refuses) <see cref="SourceRejectedKeyException"/>; a slow source <see cref="SourceTimeoutException"/>; anything else
-/// <see cref="SourceUnavailableException"/>. Only the record's value is kept, so that every peer — a
-/// Go one too — caches and serves the plain value bytes.
+/// <see cref="SourceUnavailableException"/>, and so does a value larger than MAX_VALUE_BYTES: peers refuse
+/// to carry one (a Go peer's answer too), so if its owner cached it every other node would load it from
+/// the source itself. Only the record's value is kept, so that every peer — a Go one too — caches and
+/// serves the plain value bytes.
 /// </summary>
 public sealed class SourceGetter : IGetter
 {
     private readonly HttpClient _http;
     private readonly string _baseUrl;
     private readonly TimeSpan _timeout;
+    private readonly long _maxValueBytes;
+    private readonly long _maxRecordBytes;
 
     /// <param name="http">A client without its own timeout (<see cref="Timeout.InfiniteTimeSpan"/>): this class times each request.</param>
-    public SourceGetter(HttpClient http, string baseUrl, TimeSpan timeout)
+    /// <param name="maxValueBytes">The largest value loaded (MAX_VALUE_BYTES); a larger one fails the load.</param>
+    public SourceGetter(HttpClient http, string baseUrl, TimeSpan timeout, long maxValueBytes)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentException.ThrowIfNullOrEmpty(baseUrl);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxValueBytes);
         _http = http;
         _baseUrl = baseUrl;
         _timeout = timeout;
+        _maxValueBytes = maxValueBytes;
+        _maxRecordBytes = SourceRecordReader.MaxRecordBytes(maxValueBytes);
     }
 
     public async ValueTask<ByteView> GetAsync(string key, CancellationToken cancellationToken)
@@ -33,7 +42,7 @@ public sealed class SourceGetter : IGetter
         var uri = SourceUrls.Data(_baseUrl, key);
         try
         {
-            using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseContentRead, cts.Token);
+            using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cts.Token);
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
                 throw new NotFoundException($"key not found: {key}");
@@ -49,12 +58,32 @@ public sealed class SourceGetter : IGetter
                 throw new SourceUnavailableException($"source answered {(int)response.StatusCode} {response.ReasonPhrase}");
             }
 
-            byte[] body = await response.Content.ReadAsByteArrayAsync(cts.Token);
-            return new ByteView(ReadValue(body));
+            var (body, length) = await SourceRecordReader.ReadAsync(response.Content, _maxRecordBytes, cts.Token);
+            byte[] value;
+            try
+            {
+                value = ReadValue(body.AsSpan(0, length));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(body);
+            }
+
+            if (value.Length > _maxValueBytes)
+            {
+                throw new SourceUnavailableException($"source answered a value of {value.Length} bytes; the limit is {_maxValueBytes} (MAX_VALUE_BYTES)");
+            }
+
+            return new ByteView(value);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new SourceTimeoutException($"source did not answer within {_timeout.TotalMilliseconds:0}ms", ex);
+        }
+        catch (IOException ex)
+        {
+            // The answer broke off after its headers (reset, or shorter than it announced).
+            throw new SourceUnavailableException("source's answer broke off", ex);
         }
         catch (HttpRequestException ex)
         {

@@ -22,8 +22,55 @@ public class SourceGetterTests
     private static FakeSource Answering(HttpStatusCode status, string body) =>
         new((_, _) => Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") }));
 
-    private static SourceGetter Getter(HttpMessageHandler handler, TimeSpan? timeout = null) =>
-        new(new HttpClient(handler), "http://127.0.0.1:8086/", timeout ?? TimeSpan.FromSeconds(5));
+    private static SourceGetter Getter(HttpMessageHandler handler, TimeSpan? timeout = null, long maxValueBytes = 1 << 20) =>
+        new(new HttpClient(handler), "http://127.0.0.1:8086/", timeout ?? TimeSpan.FromSeconds(5), maxValueBytes);
+
+    private static FakeSource AnsweringContent(Func<HttpContent> content) =>
+        new((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = content() }));
+
+    /// <summary>A body of unannounced length (chunked): bytes from a stream that cannot say its length.</summary>
+    private sealed class UnannouncedStream(byte[] bytes, Exception? thenFail = null) : Stream
+    {
+        private int _position;
+
+        public int BytesRead { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int n = Math.Min(count, bytes.Length - _position);
+            if (n == 0 && thenFail is not null)
+            {
+                throw thenFail;
+            }
+
+            Array.Copy(bytes, _position, buffer, offset, n);
+            _position += n;
+            BytesRead += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    private static string Record(string value) => $$"""{"key":"k","value":"{{value}}"}""";
 
     [Fact]
     public async Task GetAsync_Record_ReturnsOnlyTheValueBytes()
@@ -97,5 +144,88 @@ public class SourceGetterTests
 
         await Assert.ThrowsAsync<SourceTimeoutException>(async () =>
             await Getter(source, TimeSpan.FromMilliseconds(50)).GetAsync("k", CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task GetAsync_ValueOfExactlyMaxValueBytes_IsLoaded(bool chunked)
+    {
+        string value = new('v', 1000);
+        var source = chunked
+            ? AnsweringContent(() => new StreamContent(new UnannouncedStream(Encoding.UTF8.GetBytes(Record(value)))))
+            : Answering(HttpStatusCode.OK, Record(value));
+
+        var loaded = await Getter(source, maxValueBytes: 1000).GetAsync("k", CancellationToken.None);
+
+        Assert.Equal(value, loaded.ToString());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task GetAsync_ValueOverMaxValueBytes_ThrowsSourceUnavailableNamingTheLimit(bool chunked)
+    {
+        string value = new('v', 1001);
+        var source = chunked
+            ? AnsweringContent(() => new StreamContent(new UnannouncedStream(Encoding.UTF8.GetBytes(Record(value)))))
+            : Answering(HttpStatusCode.OK, Record(value));
+
+        var ex = await Assert.ThrowsAsync<SourceUnavailableException>(async () => await Getter(source, maxValueBytes: 1000).GetAsync("k", CancellationToken.None));
+
+        Assert.Contains("1001 bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("MAX_VALUE_BYTES", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetAsync_EscapedValueWithinTheLimit_IsLoadedThoughItsRecordIsSixTimesLonger()
+    {
+        // 1000 control bytes, each written by JSON as \u0001: a 6000-byte string for a 1000-byte value.
+        string escaped = string.Concat(Enumerable.Repeat("\\u0001", 1000));
+        var source = Answering(HttpStatusCode.OK, Record(escaped));
+
+        var loaded = await Getter(source, maxValueBytes: 1000).GetAsync("k", CancellationToken.None);
+
+        Assert.Equal(new string('\u0001', 1000), loaded.ToString());
+    }
+
+    [Fact]
+    public async Task GetAsync_AnnouncedRecordOverTheLimit_IsRefusedWithoutReadingTheBody()
+    {
+        var body = new UnannouncedStream(new byte[100_000]);
+        var source = AnsweringContent(() =>
+        {
+            var content = new StreamContent(body);
+            content.Headers.ContentLength = 100_000;
+            return content;
+        });
+
+        var ex = await Assert.ThrowsAsync<SourceUnavailableException>(async () => await Getter(source, maxValueBytes: 1000).GetAsync("k", CancellationToken.None));
+
+        Assert.Contains("100000 bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, body.BytesRead);
+    }
+
+    [Fact]
+    public async Task GetAsync_UnannouncedRecordOverTheLimit_StopsReadingJustPastIt()
+    {
+        // The limit for MAX_VALUE_BYTES=1000 is 6000 + 64 KiB of record; the source would send 10 MB.
+        var body = new UnannouncedStream(new byte[10_000_000]);
+        var source = AnsweringContent(() => new StreamContent(body));
+
+        await Assert.ThrowsAsync<SourceUnavailableException>(async () => await Getter(source, maxValueBytes: 1000).GetAsync("k", CancellationToken.None));
+
+        Assert.InRange(body.BytesRead, 6000 + (64 * 1024) + 1, 2 * (6000 + (64 * 1024)));
+    }
+
+    [Fact]
+    public async Task GetAsync_AnswerBreaksOffAfterItsHeaders_ThrowsSourceUnavailable()
+    {
+        var body = new UnannouncedStream("""{"key":"k","val"""u8.ToArray(), new IOException("connection reset"));
+        var source = AnsweringContent(() => new StreamContent(body));
+
+        var ex = await Assert.ThrowsAsync<SourceUnavailableException>(async () => await Getter(source).GetAsync("k", CancellationToken.None));
+
+        Assert.Equal("source's answer broke off", ex.Message);
     }
 }

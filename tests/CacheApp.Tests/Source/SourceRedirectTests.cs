@@ -41,7 +41,7 @@ public sealed class SourceRedirectTests : IAsyncLifetime
     public async Task Read_SourceRedirects_FailsNamingTheStatus_InsteadOfLoadingFromElsewhere()
     {
         using var http = SourceHttp.For(Settings);
-        var getter = new SourceGetter(http.Client, Settings.SourceUrl, Settings.SourceTimeout);
+        var getter = new SourceGetter(http.Client, Settings.SourceUrl, Settings.SourceTimeout, Settings.MaxValueBytes);
 
         var error = await Record.ExceptionAsync(async () => await getter.GetAsync("k", CancellationToken.None));
 
