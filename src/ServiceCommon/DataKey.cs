@@ -185,6 +185,16 @@ public static class DataKey
         return text.Length > 0 && !HasLoneSurrogate(text) && Encoding.UTF8.GetByteCount(text) <= MaxBytes && !IsDotSegment(text);
     }
 
+    /// <summary>
+    /// Checks the start of keys (a listing's prefix): as a key, except that "." and ".." are fine —
+    /// they are no path segment here, and ".hidden" or "..x" are keys that start with them.
+    /// </summary>
+    public static bool IsValidPrefix(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Length > 0 && !HasLoneSurrogate(text) && Encoding.UTF8.GetByteCount(text) <= MaxBytes;
+    }
+
     // "." and ".." (however encoded) are path segments that every URL parser resolves away: a
     // node's request for such a key to the source, or the source's invalidation of it, would reach
     // /api/data/ or /api/ instead. Refused as keys, they are never written where nothing can read

@@ -46,7 +46,7 @@ public static class KeysApi
         }
 
         var prefix = query.TryGetValue("prefix", out var prefixText) ? prefixText.ToString() : "";
-        if (prefix.Length > 0 && !DataKey.IsValidText(prefix))
+        if (prefix.Length > 0 && !DataKey.IsValidPrefix(prefix))
         {
             return ApiResults.Error(StatusCodes.Status400BadRequest, $"prefix must be at most {DataKey.MaxBytes} bytes of UTF-8");
         }

@@ -99,6 +99,19 @@ public sealed class KeysApiTests : ApiTestBase
     }
 
     [Fact]
+    public async Task Keys_DotPrefixes_ListTheKeysThatStartWithThem()
+    {
+        // "." and ".." cannot be keys (URLs resolve them away), but keys may start with them.
+        await PutManyAsync([".hidden", "..up", "a.b"]);
+
+        var (dot, _) = await PageAsync("?prefix=.");
+        var (dotDot, _) = await PageAsync("?prefix=..");
+
+        Assert.Equal(["..up", ".hidden"], dot);
+        Assert.Equal(["..up"], dotDot);
+    }
+
+    [Fact]
     public async Task Keys_CursorPastThePrefixRange_ReturnsAnEmptyLastPage()
     {
         await PutManyAsync(["p1", "p2", "q1"]);
