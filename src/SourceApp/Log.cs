@@ -29,20 +29,20 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Warning, "Health check failed: the database cannot be read")]
     public static partial void HealthFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(9, LogLevel.Warning, "Notification queue full; dropped the invalidation of {Key}")]
-    public static partial void NotifyQueueFull(ILogger logger, string key);
+    [LoggerMessage(9, LogLevel.Warning, "Notification queue full; dropped the invalidation of {Key}; {Suppressed} more such drops since the last message")]
+    public static partial void NotifyQueueFull(ILogger logger, string key, long suppressed);
 
-    [LoggerMessage(10, LogLevel.Warning, "Could not tell any cache node to drop {Key} after {Attempts} attempts; giving up")]
-    public static partial void NotifyDropped(ILogger logger, string key, int attempts);
+    [LoggerMessage(10, LogLevel.Warning, "Could not tell any cache node to drop {Key} after {Attempts} attempts; giving up; {Suppressed} more keys given up since the last message")]
+    public static partial void NotifyDropped(ILogger logger, string key, int attempts, long suppressed);
 
     [LoggerMessage(11, LogLevel.Debug, "Cache node {Node} refused the invalidation of {Key}: {Reason}")]
     public static partial void NotifyNodeFailed(ILogger logger, string node, string key, string reason);
 
-    [LoggerMessage(12, LogLevel.Warning, "Write of {Key} answered before these cache nodes confirmed the invalidation; retrying them in the background: {Nodes}")]
-    public static partial void NotifyUnreached(ILogger logger, string key, string nodes);
+    [LoggerMessage(12, LogLevel.Warning, "Write of {Key} answered before these cache nodes confirmed the invalidation; retrying them in the background: {Nodes}; {Suppressed} more such writes since the last message")]
+    public static partial void NotifyUnreached(ILogger logger, string key, string nodes, long suppressed);
 
-    [LoggerMessage(13, LogLevel.Warning, "Retry queue of cache node {Node} is full; dropped the invalidation of {Key}")]
-    public static partial void NotifyRetryQueueFull(ILogger logger, string node, string key);
+    [LoggerMessage(13, LogLevel.Warning, "Retry queue of cache node {Node} is full; dropped the invalidation of {Key}; {Suppressed} more such drops since the last message")]
+    public static partial void NotifyRetryQueueFull(ILogger logger, string node, string key, long suppressed);
 
     [LoggerMessage(14, LogLevel.Warning, "{Method} {Target} answered 503: the database stayed locked by another process ({Reason})")]
     public static partial void DatabaseBusy(ILogger logger, string method, string target, string reason);

@@ -23,7 +23,7 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
     private readonly IReadOnlyList<Uri> _nodes;
     private readonly Channel<string> _queue;
     private readonly InvalidationSender _sender;
-    private readonly ILogger _logger;
+    private readonly NotifyWarnings _warnings;
     private readonly int _rounds;
     private readonly TimeSpan _backoff;
     private readonly int _capacity;
@@ -40,7 +40,7 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
     {
         ArgumentOutOfRangeException.ThrowIfZero(nodes.Count);
         _nodes = nodes;
-        _logger = logger;
+        _warnings = new NotifyWarnings(logger, TimeProvider.System);
         _rounds = rounds;
         _backoff = backoff;
         _capacity = capacity;
@@ -66,7 +66,7 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
         if (!_queue.Writer.TryWrite(key))
         {
             Interlocked.Increment(ref _dropped);
-            Log.NotifyQueueFull(_logger, key);
+            _warnings.QueueFull(key);
         }
 
         return new([]);
@@ -128,7 +128,7 @@ public sealed class CacheInvalidationNotifier : BackgroundService, IWriteNotifie
         }
 
         Interlocked.Increment(ref _dropped);
-        Log.NotifyDropped(_logger, key, _rounds * _nodes.Count);
+        _warnings.Dropped(key, _rounds * _nodes.Count);
         Settled?.Invoke(key, false);
     }
 

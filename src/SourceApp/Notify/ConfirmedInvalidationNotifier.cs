@@ -19,10 +19,10 @@ public sealed class ConfirmedInvalidationNotifier : IWriteNotifier
     private readonly IReadOnlyList<Uri> _nodes;
     private readonly InvalidationSender _sender;
     private readonly InvalidationRetryQueue _retries;
-    private readonly ILogger _logger;
+    private readonly NotifyWarnings _warnings;
     private readonly TimeSpan _timeout;
 
-    public ConfirmedInvalidationNotifier(IReadOnlyList<Uri> nodes, TimeSpan timeout, InvalidationSender sender, InvalidationRetryQueue retries, ILogger logger)
+    public ConfirmedInvalidationNotifier(IReadOnlyList<Uri> nodes, TimeSpan timeout, InvalidationSender sender, InvalidationRetryQueue retries, ILogger logger, TimeProvider? time = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(nodes.Count);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
@@ -30,7 +30,7 @@ public sealed class ConfirmedInvalidationNotifier : IWriteNotifier
         _timeout = timeout;
         _sender = sender;
         _retries = retries;
-        _logger = logger;
+        _warnings = new NotifyWarnings(logger, time ?? TimeProvider.System);
     }
 
     public async ValueTask<IReadOnlyList<Uri>> KeyChangedAsync(string key)
@@ -43,7 +43,7 @@ public sealed class ConfirmedInvalidationNotifier : IWriteNotifier
 
         if (unreached.Count > 0)
         {
-            Log.NotifyUnreached(_logger, key, string.Join(", ", unreached));
+            _warnings.Unreached(key, unreached);
         }
 
         return unreached;

@@ -29,17 +29,17 @@ public sealed class InvalidationRetryQueue : BackgroundService
 
     private readonly Dictionary<Uri, PendingKeys> _nodes;
     private readonly InvalidationSender _sender;
-    private readonly ILogger _logger;
+    private readonly NotifyWarnings _warnings;
     private readonly TimeSpan _firstBackoff;
     private readonly TimeSpan _maxBackoff;
     private long _dropped;
 
     public InvalidationRetryQueue(IReadOnlyList<Uri> nodes, InvalidationSender sender, ILogger logger,
-        int capacityPerNode, TimeSpan firstBackoff, TimeSpan maxBackoff)
+        int capacityPerNode, TimeSpan firstBackoff, TimeSpan maxBackoff, TimeProvider? time = null)
     {
         _nodes = nodes.Distinct().ToDictionary(node => node, _ => new PendingKeys(capacityPerNode));
         _sender = sender;
-        _logger = logger;
+        _warnings = new NotifyWarnings(logger, time ?? TimeProvider.System);
         _firstBackoff = firstBackoff;
         _maxBackoff = maxBackoff;
     }
@@ -62,7 +62,7 @@ public sealed class InvalidationRetryQueue : BackgroundService
         if (!_nodes[node].TryAdd(key))
         {
             Interlocked.Increment(ref _dropped);
-            Log.NotifyRetryQueueFull(_logger, node.ToString(), key);
+            _warnings.RetryQueueFull(node, key);
         }
     }
 

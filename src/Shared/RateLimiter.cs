@@ -3,6 +3,7 @@ namespace GroupCache.Logging;
 /// <summary>
 /// Lets one message through per interval and counts the ones it holds back, so that a dead peer
 /// or source, which fails every request until it recovers, costs one log line every few seconds.
+/// Compiled into GroupCache and SourceApp (whose notifier meets dead cache nodes the same way).
 /// </summary>
 internal sealed class RateLimiter(TimeProvider time, TimeSpan interval)
 {

@@ -1,0 +1,51 @@
+using GroupCache.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace SourceApp.Notify;
+
+/// <summary>
+/// The notifiers' warnings, each kind at most once per <see cref="Interval"/> with the number held
+/// back since: a cache node that is down fails the notification of every write until it returns, and
+/// a busy source must not write a warning per write for it.
+/// </summary>
+internal sealed class NotifyWarnings(ILogger logger, TimeProvider time)
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    private readonly RateLimiter _unreached = new(time, Interval);
+    private readonly RateLimiter _retryQueueFull = new(time, Interval);
+    private readonly RateLimiter _queueFull = new(time, Interval);
+    private readonly RateLimiter _dropped = new(time, Interval);
+
+    public void Unreached(string key, IReadOnlyList<Uri> nodes)
+    {
+        if (logger.IsEnabled(LogLevel.Warning) && _unreached.TryAcquire(out long suppressed))
+        {
+            Log.NotifyUnreached(logger, key, string.Join(", ", nodes), suppressed);
+        }
+    }
+
+    public void RetryQueueFull(Uri node, string key)
+    {
+        if (logger.IsEnabled(LogLevel.Warning) && _retryQueueFull.TryAcquire(out long suppressed))
+        {
+            Log.NotifyRetryQueueFull(logger, node.ToString(), key, suppressed);
+        }
+    }
+
+    public void QueueFull(string key)
+    {
+        if (logger.IsEnabled(LogLevel.Warning) && _queueFull.TryAcquire(out long suppressed))
+        {
+            Log.NotifyQueueFull(logger, key, suppressed);
+        }
+    }
+
+    public void Dropped(string key, int attempts)
+    {
+        if (logger.IsEnabled(LogLevel.Warning) && _dropped.TryAcquire(out long suppressed))
+        {
+            Log.NotifyDropped(logger, key, attempts, suppressed);
+        }
+    }
+}
