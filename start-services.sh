@@ -27,6 +27,10 @@
 #                 Set it empty (CLUSTER_SECRET=) to run without one: anyone who reaches the nodes
 #                 can then join their ring and have them serve forged values.
 #   CLUSTER_SECRET_FILE  read the secret from this file instead
+#   SOURCEAPP_TOKEN  the source's write token, which its PUT and DELETE (and PUT through a node) then
+#                 need as "Authorization: Bearer TOKEN" (default: a random one, generated into
+#                 RUN_DIR/source-token like the cluster secret). Set it empty to run without one:
+#                 anyone who reaches the source can then change its data.
 #   LOG_DIR, RUN_DIR, DATA_DIR   logs, PID files, the source's database (default ./logs ./run ./data)
 #   CONFIGURATION build configuration (default Release); SKIP_BUILD=1 reuses the last build
 #   AOT_OUT       with --aot: where the AOT executables are (default ./publish/aot)
@@ -86,7 +90,7 @@ random_secret() {
   elif command -v openssl >/dev/null 2>&1; then
     openssl rand -hex 32
   else
-    die "cannot generate a cluster secret (no /dev/urandom with od, no openssl); set CLUSTER_SECRET"
+    die "cannot generate a secret (no /dev/urandom with od, no openssl); set CLUSTER_SECRET and SOURCEAPP_TOKEN"
   fi
 }
 
@@ -105,15 +109,37 @@ choose_cluster_secret() {
     SECRET="$(trim "$CLUSTER_SECRET")"
     SECRET_READ="\$CLUSTER_SECRET"
   else
-    if [[ ! -s "$file" ]]; then
-      (umask 077 && random_secret >"$file.tmp") && mv -f "$file.tmp" "$file" || die "cannot write $file"
-    fi
-    chmod 600 "$file" || die "cannot make $file readable by its owner only"
-    [[ -r "$file" ]] || die "$file cannot be read"
-    SECRET="$(trim "$(<"$file")")"
-    [[ -n "$SECRET" ]] || die "$file is empty; delete it to generate a new secret"
+    SECRET="$(generated_secret "$file")"
     SECRET_READ="\$(cat $file)"
   fi
+}
+
+# Sets TOKEN (empty: none) and TOKEN_READ: the source's write token, which its PUT and DELETE (and a
+# node's write-through PUT, which passes the client's Authorization on) then need. Without one, anyone
+# who reaches the source could change its data.
+choose_source_token() {
+  local file="$RUN_DIR/source-token"
+  if [[ -n "${SOURCEAPP_TOKEN+x}" ]]; then
+    TOKEN="$(trim "$SOURCEAPP_TOKEN")"
+    TOKEN_READ="\$SOURCEAPP_TOKEN"
+  else
+    TOKEN="$(generated_secret "$file")"
+    TOKEN_READ="\$(cat $file)"
+  fi
+}
+
+# The secret in FILE, generated first when the file is missing or empty; readable by its owner only.
+generated_secret() {
+  local file="$1"
+  if [[ ! -s "$file" ]]; then
+    (umask 077 && random_secret >"$file.tmp") && mv -f "$file.tmp" "$file" || die "cannot write $file"
+  fi
+  chmod 600 "$file" || die "cannot make $file readable by its owner only"
+  [[ -r "$file" ]] || die "$file cannot be read"
+  local secret
+  secret="$(trim "$(<"$file")")"
+  [[ -n "$secret" ]] || die "$file is empty; delete it to generate a new secret"
+  echo -n "$secret"
 }
 
 # Leading and trailing whitespace off, as the node does with CLUSTER_SECRET.
@@ -340,6 +366,7 @@ cmd_start() {
 
   mkdir -p "$LOG_DIR" "$RUN_DIR" "$DATA_DIR"
   choose_cluster_secret
+  choose_source_token
 
   local source_cmd cache_cmd
   if [[ "$AOT" == 1 ]]; then
@@ -377,7 +404,7 @@ cmd_start() {
 
   echo "Starting the source service on port $SOURCE_PORT..."
   # The secret goes by environment, never on a command line that every user's ps shows.
-  SOURCEAPP_NOTIFY_SECRET="$SECRET" nohup "${source_cmd[@]}" -db "$DATA_DIR/sqlite.db" -http "$SOURCE_BIND:$SOURCE_PORT" -name sourceapp -notify "$notify" \
+  SOURCEAPP_NOTIFY_SECRET="$SECRET" SOURCEAPP_TOKEN="$TOKEN" nohup "${source_cmd[@]}" -db "$DATA_DIR/sqlite.db" -http "$SOURCE_BIND:$SOURCE_PORT" -name sourceapp -notify "$notify" \
     </dev/null >"$LOG_DIR/sourceapp.log" 2>&1 &
   echo $! >"$RUN_DIR/source.pid"
   echo "http://$LOCAL:$SOURCE_PORT" >"$RUN_DIR/source.url"
@@ -416,12 +443,21 @@ cmd_start() {
   else
     echo "  cluster secret: NONE (CLUSTER_SECRET is empty): anyone who can reach the nodes can join their ring and have them serve forged values"
   fi
+  if [[ -n "$TOKEN" ]]; then
+    echo "  source write token: on; PUT and DELETE on the source, and PUT through a node, need -H \"Authorization: Bearer $TOKEN_READ\""
+  else
+    echo "  source write token: NONE (SOURCEAPP_TOKEN is empty): anyone who can reach the source can change its data"
+  fi
   echo
   echo "Try:"
   echo "  curl ${api_addrs[0]}/api/data/apple"
   echo "  curl ${api_addrs[$((NODES - 1))]}/api/data/apple"
   echo "  curl $source_url/api/data/apple"
-  echo "  curl -X PUT -d '{\"value\":\"something new\"}' $source_url/api/data/newkey"
+  if [[ -n "$TOKEN" ]]; then
+    echo "  curl -X PUT -H \"Authorization: Bearer $TOKEN_READ\" -d '{\"value\":\"something new\"}' $source_url/api/data/newkey"
+  else
+    echo "  curl -X PUT -d '{\"value\":\"something new\"}' $source_url/api/data/newkey"
+  fi
   echo "  curl ${api_addrs[0]}/api/data/newkey"
   echo "  curl ${api_addrs[0]}/api/admin/status"
   if [[ -n "$SECRET" ]]; then

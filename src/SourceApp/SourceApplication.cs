@@ -89,7 +89,7 @@ public static class SourceApplication
         builder.Services.AddSourceTelemetry();
 
         var app = builder.Build();
-        if (!options.Listen.IsAnyHost && LoopbackHostCheck.IsLoopbackOnly(options.Listen.Host))
+        if (options.Listen.IsLoopbackOnly)
         {
             // First: a write under another host name is a web page using DNS rebinding.
             app.UseLoopbackHostCheck(selfHost: null, ctx => ApiResults.WriteErrorAsync(ctx, StatusCodes.Status400BadRequest, LoopbackHostCheck.Refusal));
@@ -102,6 +102,12 @@ public static class SourceApplication
         app.MapHealthAndMetrics();
         return app;
     }
+
+    /// <summary>
+    /// True when the service listens beyond loopback and takes writes without a token: as in the seed,
+    /// but anyone who reaches it can then change its data, which the start-up log says loudly.
+    /// </summary>
+    public static bool WritesOpenToNetwork(SourceOptions options) => options.WriteToken is null && !options.Listen.IsLoopbackOnly;
 
     /// <summary>
     /// Opens the database (so a bad path or a newer schema stops the start, not the first request), starts
@@ -117,6 +123,10 @@ public static class SourceApplication
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
             var shown = addresses is { Count: > 0 } ? string.Join(", ", addresses) : options.Listen.ToString();
             Log.Started(logger, options.Name, shown, (store as RecordStore)?.Path ?? options.DatabasePath);
+            if (WritesOpenToNetwork(options))
+            {
+                Log.WritesOpen(logger, shown);
+            }
         }
         catch (Exception ex)
         {

@@ -15,6 +15,9 @@ public sealed record ListenAddress(string Host, int Port)
 
     public bool IsLocalhost => Host.Equals("localhost", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>True when only this machine can connect: localhost or a loopback IP.</summary>
+    public bool IsLoopbackOnly => !IsAnyHost && ServiceCommon.LoopbackHostCheck.IsLoopbackOnly(Host);
+
     /// <summary>The IP literal to bind, or null for "any" and "localhost".</summary>
     public IPAddress? Ip => IsAnyHost || IsLocalhost ? null : IPAddress.Parse(Host.Trim('[', ']'));
 

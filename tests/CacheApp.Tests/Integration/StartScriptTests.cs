@@ -196,6 +196,9 @@ public class StartScriptTests
         }
     }
 
+    /// <summary>The source's write token that the script generated into RUN_DIR.</summary>
+    private static string SourceToken(TempDir dir) => File.ReadAllText(Path.Combine(dir.Path, "run", "source-token")).Trim();
+
     /// <param name="gen0">DOTNET_GCgen0size for the script, or null to leave it unset (the script's 64 MiB).</param>
     private static async Task StartServeStopAsync(int nodes, bool aot = false, string? gen0 = null)
     {
@@ -227,6 +230,26 @@ public class StartScriptTests
 
             Assert.Contains($"curl http://127.0.0.1:{basePort}/api/data/apple", start.Output);
             Assert.Contains($"dashboard: http://127.0.0.1:{basePort}/dashboard", start.Output);
+
+            // The source's writes are closed to strangers: the script generated a write token, readable
+            // by its owner only, and the summary shows how to send it.
+            string tokenFile = Path.Combine(dir.Path, "run", "source-token");
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(tokenFile));
+            }
+
+            Assert.Contains($"curl -X PUT -H \"Authorization: Bearer $(cat {tokenFile})\"", start.Output);
+            string sourceUrl = $"http://127.0.0.1:{sourcePort}";
+            using (var anonymous = await TestHttp.Client.PutAsync($"{sourceUrl}/api/data/newkey", TestHttp.ValueBody("from a stranger")))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            }
+
+            await TestHttp.PutValueAsync(sourceUrl, "newkey", "from the owner", SourceToken(dir));
+            var (newStatus, newBody) = await TestHttp.GetJsonAsync($"http://127.0.0.1:{basePort}/api/data/newkey");
+            Assert.Equal(HttpStatusCode.OK, newStatus);
+            Assert.Equal("from the owner", newBody.GetProperty("value").GetString());
 
             for (int i = 0; i < nodes; i++)
             {
@@ -425,7 +448,7 @@ public class StartScriptTests
                 Assert.Equal("A crisp red apple", body.GetProperty("value").GetString());
             }
 
-            await TestHttp.PutValueAsync(source, "apple", "an apple over IPv6");
+            await TestHttp.PutValueAsync(source, "apple", "an apple over IPv6", SourceToken(dir));
             foreach (string api in apis)
             {
                 var (_, body) = await TestHttp.GetJsonAsync($"{api}/api/data/apple");
