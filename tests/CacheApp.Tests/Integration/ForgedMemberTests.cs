@@ -127,7 +127,8 @@ public class ForgedMemberTests
                 Assert.Equal("A crisp red apple", (await GetJsonAsync($"{node.ApiUrl}/api/data/apple")).GetProperty("value").GetString());
             }
 
-            await TestHttp.PutValueAsync(source, "apple", "written at the source");
+            string token = File.ReadAllText(Path.Combine(dir.Path, "run", "source-token")).Trim();
+            await TestHttp.PutValueAsync(source, "apple", "written at the source", token);
             bool invalidated = await TestHttp.EventuallyAsync(
                 async () =>
                 {
