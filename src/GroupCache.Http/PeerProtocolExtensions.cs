@@ -1,7 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GroupCache.Http;
 
@@ -20,7 +17,6 @@ public static class PeerProtocolExtensions
         ArgumentNullException.ThrowIfNull(options);
         var settings = options.Copy(); // the pipeline builds the middleware later, maybe after a change
         settings.Validate();
-        var logger = app.ApplicationServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(HttpPool).FullName!) ?? NullLogger.Instance;
-        return app.Use(next => new PeerProtocolMiddleware(next, registry, settings, logger).InvokeAsync);
+        return app.Use(next => new PeerProtocolMiddleware(next, registry, settings).InvokeAsync);
     }
 }

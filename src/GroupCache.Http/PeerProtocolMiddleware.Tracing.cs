@@ -10,7 +10,7 @@ internal sealed partial class PeerProtocolMiddleware
     private async Task ServeTracedAsync(HttpContext context, Group group, string groupName, string key)
     {
         using var activity = StartServeSpan(context, groupName);
-        await ServeGet(context, group, groupName, key).ConfigureAwait(false);
+        await ServeGet(context, group, key).ConfigureAwait(false);
         if (activity is not null)
         {
             activity.SetTag("http.response.status_code", context.Response.StatusCode);

@@ -5,7 +5,6 @@ using GroupCache.Http.Protocol;
 using GroupCache.Peers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
 
 namespace GroupCache.Http;
 
@@ -27,15 +26,13 @@ internal sealed partial class PeerProtocolMiddleware
     private readonly GroupRegistry _registry;
     private readonly string _basePath;
     private readonly SharedSecret? _secret;
-    private readonly ILogger _logger;
 
-    public PeerProtocolMiddleware(RequestDelegate next, GroupRegistry registry, HttpPoolOptions options, ILogger logger)
+    public PeerProtocolMiddleware(RequestDelegate next, GroupRegistry registry, HttpPoolOptions options)
     {
         _next = next;
         _registry = registry;
         _basePath = options.BasePath;
         _secret = SharedSecret.From(options.ClusterSecret);
-        _logger = logger;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -82,18 +79,18 @@ internal sealed partial class PeerProtocolMiddleware
             return Task.CompletedTask;
         }
 
-        return GroupCacheTracing.Source.HasListeners() ? ServeTracedAsync(context, group, groupName, key) : ServeGet(context, group, groupName, key);
+        return GroupCacheTracing.Source.HasListeners() ? ServeTracedAsync(context, group, groupName, key) : ServeGet(context, group, key);
     }
 
-    private Task ServeGet(HttpContext context, Group group, string groupName, string key)
+    private static Task ServeGet(HttpContext context, Group group, string key)
     {
         var pending = group.GetForPeerAsync(key, context.RequestAborted);
         return pending.IsCompletedSuccessfully
             ? WriteValueAsync(context, GetResponseCodec.ToMessage(pending.Result))
-            : AwaitAndWriteAsync(context, pending, groupName, key);
+            : AwaitAndWriteAsync(context, pending);
     }
 
-    private async Task AwaitAndWriteAsync(HttpContext context, ValueTask<PeerResponse> pending, string groupName, string key)
+    private static async Task AwaitAndWriteAsync(HttpContext context, ValueTask<PeerResponse> pending)
     {
         PeerResponse response;
         try
@@ -120,7 +117,8 @@ internal sealed partial class PeerProtocolMiddleware
         }
         catch (Exception ex)
         {
-            LogLoadFailed(_logger, groupName, key, ex);
+            // Not logged here: the group logged the failed load already, rate-limited (a peer
+            // asking again and again while the source is down would otherwise write a line per request).
             await ErrorAsync(context, StatusCodes.Status500InternalServerError, ex.Message).ConfigureAwait(false);
             return;
         }
@@ -208,7 +206,4 @@ internal sealed partial class PeerProtocolMiddleware
         response.ContentLength = body.Length;
         return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
     }
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Loading key {Key} of group {Group} for a peer failed")]
-    private static partial void LogLoadFailed(ILogger logger, string group, string key, Exception exception);
 }
