@@ -71,15 +71,7 @@ public sealed class HttpPeerClient : IPeerClient
         try
         {
             using var response = await _transport.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            if (FramingDoubt(response) is { } doubt)
-            {
-                // Not a byte of the body is read, and every connection to the peer is closed (RFC
-                // 9112 6.3): the handler may already hold the doubtful body, and with it the bytes
-                // of what it would take for the next answer.
-                _transport.Recycle();
-                throw new HttpRequestException($"Peer {Peer} sent an answer whose framing is in doubt: {doubt}.");
-            }
-
+            RefuseDoubtfulFraming(response);
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 throw await FailureOfAsync(response, timeout.Token).ConfigureAwait(false);
@@ -127,7 +119,7 @@ public sealed class HttpPeerClient : IPeerClient
     /// <summary>
     /// Asks the peer to forget <paramref name="key"/> (<c>DELETE</c>, the same URL as a get).
     /// </summary>
-    /// <returns>True when the peer answered 200 or 204; false on any other answer, a transport error or a timeout.</returns>
+    /// <returns>True when the peer answered 200 or 204; false on any other answer, an answer whose framing is in doubt, a transport error or a timeout.</returns>
     /// <exception cref="NotSupportedException">
     /// The peer answered with a value (200 and a <c>GetResponse</c>): golang/groupcache serves every
     /// method as a get, so it forgot nothing, and never will.
@@ -141,6 +133,9 @@ public sealed class HttpPeerClient : IPeerClient
         try
         {
             using var response = await _transport.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+
+            // Its status is no confirmation either: what came with it may be the start of another answer.
+            RefuseDoubtfulFraming(response);
             if (response.StatusCode == HttpStatusCode.OK && IsGetResponse(response.Content.Headers))
             {
                 throw new NotSupportedException($"Peer {Peer} answered a removal with a value: it serves DELETE as a get (golang/groupcache) and cannot forget keys.");
@@ -188,6 +183,22 @@ public sealed class HttpPeerClient : IPeerClient
         }
 
         return request;
+    }
+
+    /// <summary>
+    /// Throws when the answer's framing is in doubt (<see cref="FramingDoubt"/>), after closing
+    /// every connection to the peer (RFC 9112 6.3): the handler may already hold the doubtful body,
+    /// and with it the bytes of what it would take for the next answer on that connection. Not a
+    /// byte of the body is read.
+    /// </summary>
+    /// <exception cref="HttpRequestException">The framing is in doubt.</exception>
+    private void RefuseDoubtfulFraming(HttpResponseMessage response)
+    {
+        if (FramingDoubt(response) is { } doubt)
+        {
+            _transport.Recycle();
+            throw new HttpRequestException($"Peer {Peer} sent an answer whose framing is in doubt: {doubt}.");
+        }
     }
 
     /// <summary>Why the answer's body cannot be told apart from what follows it, or null when it can.</summary>

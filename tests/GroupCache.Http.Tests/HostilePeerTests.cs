@@ -95,6 +95,60 @@ public sealed class HostilePeerTests
         Assert.Equal(peer.RequestCount, peer.Connections);
     }
 
+    [Theory]
+    [InlineData("two-content-lengths")]
+    [InlineData("two-content-lengths-larger-first")]
+    [InlineData("content-length-and-chunked")]
+    public async Task RemoveAsync_DoubtfulFraming_IsNoConfirmationAndNoRequestReusesTheConnection(string hostility)
+    {
+        // Removals get a 200 whose framing is in doubt (without the value type, which would mean a
+        // Go node); gets get a well-framed value.
+        int afterRemoval = 0;
+        var lastOnConnection = new System.Collections.Concurrent.ConcurrentDictionary<int, string>();
+        await using var peer = ScriptedPeer.Start(async exchange =>
+        {
+            string method = exchange.Head[..exchange.Head.IndexOf(' ', StringComparison.Ordinal)];
+            if (lastOnConnection.TryGetValue(exchange.Connection, out string? last) && last == "DELETE")
+            {
+                Interlocked.Increment(ref afterRemoval);
+            }
+
+            lastOnConnection[exchange.Connection] = method;
+            await exchange.SendAsync(method == "DELETE" ? DoubtfulRemovalAnswer(hostility) : Answer(ValueOf(exchange.Key)));
+            return true; // keep the connection open: a client that reuses it reads what was left
+        });
+        using var pool = new HttpPool("http://127.0.0.1:1", new HttpPoolOptions { PeerTimeout = TimeSpan.FromSeconds(2) });
+        var client = pool.ClientFor(peer.Url);
+
+        for (int i = 0; i < 4; i++)
+        {
+            string key = "k" + i;
+            Assert.False(await client.RemoveAsync("data", key, CancellationToken.None));
+            var (value, _) = await FetchAsync(client, key);
+            if (value is not null)
+            {
+                Assert.Equal(ValueOf(key), value);
+            }
+        }
+
+        Assert.Equal(8, peer.RequestCount);
+        Assert.Equal(0, Volatile.Read(ref afterRemoval));
+    }
+
+    /// <summary>A removal's 200, with what its framing leaves in doubt: the injected answer.</summary>
+    private static byte[] DoubtfulRemovalAnswer(string hostility)
+    {
+        byte[] Head(string head) => Encoding.ASCII.GetBytes(head);
+        int n = Injected.Length;
+        return hostility switch
+        {
+            "two-content-lengths" => [.. Head($"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nContent-Length: {n}\r\n\r\n"), .. Injected],
+            "two-content-lengths-larger-first" => [.. Head($"HTTP/1.1 200 OK\r\nContent-Length: {n}\r\nContent-Length: 0\r\n\r\n"), .. Injected],
+            "content-length-and-chunked" => [.. Head("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), .. Injected],
+            _ => throw new ArgumentOutOfRangeException(nameof(hostility), hostility, null),
+        };
+    }
+
     [Fact]
     public async Task GetAsync_EndlessOneByteChunks_FailsWithinThePeerTimeoutEvenWhenMany()
     {
