@@ -155,9 +155,18 @@ public sealed partial class Group
             return;
         }
 
-        if (!cache.AddIf(key, value, expiresAt, () => Volatile.Read(ref _generations[stripe]) == generation))
+        try
         {
-            return;
+            if (!cache.AddIf(key, value, expiresAt, () => Volatile.Read(ref _generations[stripe]) == generation))
+            {
+                return;
+            }
+        }
+        catch (OutOfMemoryException)
+        {
+            // No slab for the record (a large value's own slab is one array of its size), or for
+            // the compaction that follows an add: the cache is left consistent, with or without
+            // the key, and the load worked all the same. The budget is still enforced below.
         }
 
         // Evict until the main and hot caches together fit the budget, from the hot cache while it

@@ -393,6 +393,29 @@ public class GroupTests
         Assert.Equal(0, group.Stats.LocalLoadErrs);
     }
 
+    /// <summary>
+    /// When the cache cannot allocate a slab for a loaded value (out of memory), the load still
+    /// returns it, uncached, and the cache keeps no trace of the attempt.
+    /// </summary>
+    [Fact]
+    public async Task GetAsync_SlabAllocationFails_ReturnsTheValueUncached()
+    {
+        var getter = new CountingGetter();
+        var group = new Group("g", Budget, getter);
+        group.MainCache.SlabAllocator = _ => throw new OutOfMemoryException();
+
+        var first = await group.GetAsync("k");
+        var second = await group.GetAsync("k");
+
+        Assert.Equal("local:k", first.ToString());
+        Assert.Equal("local:k", second.ToString());
+        Assert.Equal(2, getter.Loads);
+        Assert.Equal(0, group.Stats.LocalLoadErrs);
+        Assert.Equal(0, group.MainCache.Count);
+        Assert.Equal(0, group.MainCache.Bytes);
+        Assert.Equal(0, group.MainCache.EntriesTaken);
+    }
+
     [Fact]
     public async Task Clear_MainAndHotEntries_AllLoadAgain()
     {

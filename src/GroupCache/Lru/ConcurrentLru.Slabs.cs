@@ -158,8 +158,14 @@ public sealed partial class ConcurrentLru
         }
     }
 
+    /// <summary>Allocates a slab's array: never zeroed, as a reader only reads what a record wrote before the entry was published. Tests replace it to make an allocation fail.</summary>
+    internal Func<int, byte[]> SlabAllocator { get; set; } = static size => GC.AllocateUninitializedArray<byte>(size);
+
     private int NewSlab(int size)
     {
+        // Allocated before a number is taken or the table grows: when it fails (a large record's
+        // slab of its own may be larger than the memory left), nothing has changed.
+        byte[] array = SlabAllocator(size);
         if (!_freeSlabIds.TryPop(out int id))
         {
             id = _slabs.Length;
@@ -177,8 +183,7 @@ public sealed partial class ConcurrentLru
             Volatile.Write(ref _slabs, slabs);
         }
 
-        // Never zeroed: a reader only reads what a record wrote before the entry was published.
-        Volatile.Write(ref _slabs[id], GC.AllocateUninitializedArray<byte>(size));
+        Volatile.Write(ref _slabs[id], array);
         _slabLive[id] = 0;
         _slabUsed[id] = 0;
         _slabFilled[id] = false;

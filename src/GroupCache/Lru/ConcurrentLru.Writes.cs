@@ -9,6 +9,7 @@ public sealed partial class ConcurrentLru
 
     /// <summary>Adds or replaces <paramref name="key"/> as the newest entry. The owner evicts (see <see cref="RemoveOldest"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The key and value weigh more than <see cref="MaxEntryBytes"/>; the cache is left as it was.</exception>
+    /// <exception cref="OutOfMemoryException">No slab could be allocated: for the record (the key is then not cached, a value it had is gone, and the rest of the cache is as it was), or for the compaction that follows an add (the add is done).</exception>
     public void Add(string key, ByteView value, long expiresAt = 0)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -24,6 +25,7 @@ public sealed partial class ConcurrentLru
     /// (and removes it).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The key and value weigh more than <see cref="MaxEntryBytes"/>; the cache is left as it was.</exception>
+    /// <exception cref="OutOfMemoryException">No slab could be allocated: for the record (the key is then not cached, a value it had is gone, and the rest of the cache is as it was), or for the compaction that follows an add (the add is done).</exception>
     public bool AddIf(string key, ByteView value, long expiresAt, Func<bool> stillValid)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -180,7 +182,21 @@ public sealed partial class ConcurrentLru
         }
 
         int index = TakeEntry();
-        var (slab, offset) = AppendRecord(index, key, keyBytes, value.Span);
+        int slab;
+        int offset;
+        try
+        {
+            (slab, offset) = AppendRecord(index, key, keyBytes, value.Span);
+        }
+        catch
+        {
+            // No slab for the record (out of memory, most likely for a large record's slab of its
+            // own), or the value could not be read: the slot goes back, and the cache is left
+            // without the key (its old value was on its way out) but otherwise as it was.
+            GiveBack(index);
+            throw;
+        }
+
         var table = _table;
         ref var e = ref table.Entry(index);
         BeginWrite(ref e);
@@ -252,8 +268,7 @@ public sealed partial class ConcurrentLru
         e.InUse = false;
         EndWrite(ref e);
         Unlink(index);
-        e.Newer = _free;
-        _free = index;
+        GiveBack(index);
         ReleaseRecord(e.Slab, RecordHeader + e.KeyBytes + e.ValueBytes);
         Volatile.Write(ref _bytes, _bytes - e.KeyBytes - e.ValueBytes);
         Volatile.Write(ref _count, _count - 1);
@@ -275,6 +290,13 @@ public sealed partial class ConcurrentLru
                 return _used - free;
             }
         }
+    }
+
+    /// <summary>Puts a free entry (not in the index or the list) on the free list.</summary>
+    private void GiveBack(int index)
+    {
+        _table.Entry(index).Newer = _free;
+        _free = index;
     }
 
     private int TakeEntry()

@@ -91,6 +91,46 @@ public class SlabLimitsTests
     }
 
     /// <summary>
+    /// When no slab can be allocated for a record (out of memory: a large value's slab of its own is
+    /// one array of its size), the add throws and leaves the cache consistent: the key is not cached,
+    /// its entry slot and the slab number it would have taken are given back, and the bytes are exact.
+    /// </summary>
+    [Fact]
+    public void Add_SlabAllocationFails_LeaksNeitherEntrySlotNorSlabNumber()
+    {
+        var cache = new ConcurrentLru();
+        cache.Add("kk", ByteView.FromString("old"));
+        cache.Add("other", ByteView.FromString("value"));
+        int slabNumbers = cache.SlabNumbers;
+        long slabBytes = cache.SlabBytes;
+        var large = new ByteView(new byte[ConcurrentLru.SlabSize / 2]); // a slab of its own
+        cache.SlabAllocator = _ => throw new OutOfMemoryException();
+
+        // More failures than free slab numbers: each leaked one would make the table grow.
+        Assert.Throws<OutOfMemoryException>(() => cache.Add("kk", large));
+        for (int i = 0; i < 2 * slabNumbers; i++)
+        {
+            Assert.Throws<OutOfMemoryException>(() => cache.AddIf("large" + i, large, 0, () => true));
+        }
+
+        Assert.Equal(1, cache.Count);
+        Assert.Equal(5 + 5, cache.Bytes);
+        Assert.Equal(cache.Count, cache.EntriesTaken);
+        Assert.Equal(slabNumbers, cache.SlabNumbers);
+        Assert.Equal(slabBytes, cache.SlabBytes);
+        Assert.False(cache.TryGet("kk", out _, out _)); // its old value was being replaced
+
+        cache.SlabAllocator = size => GC.AllocateUninitializedArray<byte>(size);
+        cache.Add("kk", large);
+        Assert.True(cache.TryGet("kk", out var stored, out _));
+        Assert.Equal(large.Length, stored.Length);
+        Assert.Equal(2, cache.Count);
+        Assert.Equal(5 + 5 + 2 + large.Length, cache.Bytes);
+        Assert.Equal(cache.Count, cache.EntriesTaken);
+        Assert.Equal(slabNumbers, cache.SlabNumbers);
+    }
+
+    /// <summary>
     /// While a clear runs, an eviction takes the oldest entry even if it was read: with a second
     /// chance it would move to the front, behind entries added since, and outlive the clear.
     /// </summary>
