@@ -49,4 +49,27 @@ public class GroupRemoveTests
         Assert.Equal(1, result.Asked);
         Assert.True(result.Complete);
     }
+
+    /// <summary>Timestamps that never move: whatever the machine's pace, every removal falls in one interval.</summary>
+    private sealed class FrozenClock : TimeProvider
+    {
+        public override long GetTimestamp() => 42;
+    }
+
+    [Fact]
+    public async Task RemoveAsync_PeerDownForManyRemovals_WarnsOncePerInterval()
+    {
+        var picker = new FakePicker(new FakePeer { Fail = true }, _ => false);
+        var log = new RecordingLogger();
+        var group = new Group("g", 1 << 20, new GetterFunc((k, _) => ValueTask.FromResult(ByteView.FromString(k))), picker,
+            new GroupOptions { Logger = log, TimeProvider = new FrozenClock() });
+
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.Equal([picker.Peer.ToString()!], (await group.RemoveAsync($"k{i}")).Unreached);
+        }
+
+        var entry = Assert.Single(log.Entries, e => e.EventId == 1003);
+        Assert.Equal("k0", entry.Values["Key"]);
+    }
 }

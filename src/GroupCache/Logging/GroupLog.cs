@@ -13,6 +13,7 @@ internal sealed partial class GroupLog(ILogger logger, TimeProvider time)
 
     private readonly RateLimiter _peerFailures = new(time, Interval);
     private readonly RateLimiter _loadFailures = new(time, Interval);
+    private readonly RateLimiter _removeUnreached = new(time, Interval);
     private readonly RateLimiter _removeUnsupported = new(time, TimeSpan.FromMinutes(10));
 
     public void PeerFailed(string group, string key, Exception error)
@@ -31,8 +32,14 @@ internal sealed partial class GroupLog(ILogger logger, TimeProvider time)
         }
     }
 
-    public void RemoveUnreached(string group, string key, int confirmed, int asked, IReadOnlyList<string> unreached) =>
-        LogRemoveUnreached(logger, group, key, confirmed, asked, string.Join(", ", unreached));
+    /// <summary>A member that is down misses every removal until it returns: rate-limited as failures are.</summary>
+    public void RemoveUnreached(string group, string key, int confirmed, int asked, IReadOnlyList<string> unreached)
+    {
+        if (logger.IsEnabled(LogLevel.Warning) && _removeUnreached.TryAcquire(out long suppressed))
+        {
+            LogRemoveUnreached(logger, group, key, confirmed, asked, string.Join(", ", unreached), suppressed);
+        }
+    }
 
     [LoggerMessage(1001, LogLevel.Warning, "Peer failed for key {Key} of group {Group}; loaded locally instead ({Error}); {Suppressed} more such failures since the last message")]
     private static partial void LogPeerFailed(ILogger logger, string group, string key, string error, long suppressed, Exception exception);
@@ -52,6 +59,6 @@ internal sealed partial class GroupLog(ILogger logger, TimeProvider time)
     [LoggerMessage(1004, LogLevel.Warning, "Removals in group {Group} cannot reach what these peers hold: they serve a removal as a get (golang/groupcache) and keep their values until they evict them: {Peers}")]
     private static partial void LogRemoveUnsupported(ILogger logger, string group, string peers);
 
-    [LoggerMessage(1003, LogLevel.Warning, "Removal of key {Key} of group {Group} confirmed by {Confirmed} of {Asked} members; not reached: {Unreached}")]
-    private static partial void LogRemoveUnreached(ILogger logger, string group, string key, int confirmed, int asked, string unreached);
+    [LoggerMessage(1003, LogLevel.Warning, "Removal of key {Key} of group {Group} confirmed by {Confirmed} of {Asked} members; not reached: {Unreached}; {Suppressed} more such removals since the last message")]
+    private static partial void LogRemoveUnreached(ILogger logger, string group, string key, int confirmed, int asked, string unreached, long suppressed);
 }
