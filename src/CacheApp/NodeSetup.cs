@@ -123,6 +123,7 @@ internal static class NodeSetup
             services.AddSingleton<IDiscoveryStatus>(sp => sp.GetRequiredService<GossipPeerSource>());
         }
 
+        services.AddSingleton<FirstDiscoveryAnswer>();
         return services;
     }
 

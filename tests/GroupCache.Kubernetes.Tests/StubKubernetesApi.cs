@@ -33,6 +33,7 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
     private int _watchRequests;
     private bool _down;
     private bool _watchForbidden;
+    private bool _forbidden;
     private bool _watchesExpireAtOnce;
 
     private StubKubernetesApi(WebApplication app)
@@ -79,6 +80,26 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
     /// <summary>The client configuration that points at this server (plain HTTP, no credentials).</summary>
     public KubernetesClientConfiguration Configuration() => new() { Host = Url };
 
+    /// <summary>A kubeconfig for a node run as a process (plain HTTP, a bearer token), written to <paramref name="path"/>.</summary>
+    public void WriteKubeconfig(string path) => File.WriteAllText(path, $"""
+        apiVersion: v1
+        kind: Config
+        clusters:
+          - name: stub
+            cluster:
+              server: {Url}
+        users:
+          - name: node
+            user:
+              token: test-token
+        contexts:
+          - name: stub
+            context:
+              cluster: stub
+              user: node
+        current-context: stub
+        """);
+
     /// <summary>While down, every request answers 503 and open watches are cut.</summary>
     public void SetDown(bool down)
     {
@@ -116,6 +137,18 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
         lock (_gate)
         {
             _watchForbidden = forbidden;
+        }
+    }
+
+    /// <summary>
+    /// While forbidden, every list and watch request answers 403 (as for a service account without
+    /// the RBAC to read EndpointSlices at all).
+    /// </summary>
+    public void SetForbidden(bool forbidden)
+    {
+        lock (_gate)
+        {
+            _forbidden = forbidden;
         }
     }
 
@@ -264,7 +297,7 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
                 down = true;
             }
 
-            forbidden = watch && _watchForbidden;
+            forbidden = _forbidden || (watch && _watchForbidden);
         }
 
         if (down)
@@ -279,11 +312,15 @@ internal sealed class StubKubernetesApi : IAsyncDisposable
 
         if (forbidden)
         {
-            Interlocked.Increment(ref _watchRequests);
+            if (watch)
+            {
+                Interlocked.Increment(ref _watchRequests);
+            }
+
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(
-                Status(403, "Forbidden", $"endpointslices.discovery.k8s.io is forbidden: cannot watch resource \"endpointslices\" in API group \"discovery.k8s.io\" in the namespace \"{ns}\""),
+                Status(403, "Forbidden", $"endpointslices.discovery.k8s.io is forbidden: cannot {(watch ? "watch" : "list")} resource \"endpointslices\" in API group \"discovery.k8s.io\" in the namespace \"{ns}\""),
                 context.RequestAborted);
             return;
         }

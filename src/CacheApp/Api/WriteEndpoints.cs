@@ -1,4 +1,5 @@
 using CacheApp.Cluster;
+using CacheApp.Discovery;
 using CacheApp.Freshness;
 using CacheApp.Source;
 using ServiceCommon;
@@ -29,7 +30,8 @@ internal static partial class WriteEndpoints
     /// every ring member before answering, so that once the client has its answer every node serves
     /// what the source holds. The source's status and body are passed on (201, 200, 400, 401, 413,
     /// 415…); a failing source is 502, a slow one 504; a write that some ring member did not confirm
-    /// forgetting is 502 too, naming the members (as a DELETE does).
+    /// forgetting is 502 too, naming the members (as a DELETE does). Before DNS or Kubernetes
+    /// discovery has answered, 503 and nothing written.
     /// </summary>
     /// <remarks>
     /// A timeout, a dropped connection or a 5xx does not say that nothing was written: the source
@@ -38,11 +40,18 @@ internal static partial class WriteEndpoints
     /// timeout the source may also commit later than the invalidation; that write is covered only
     /// by the source's own notification (-notify) or the TTL.
     /// </remarks>
-    private static async Task PutAsync(HttpContext ctx, SourceWriter writer, ClusterInvalidator invalidator, InvalidationStats stats, ILogger<SourceWriter> logger)
+    private static async Task PutAsync(HttpContext ctx, SourceWriter writer, ClusterInvalidator invalidator, InvalidationStats stats, FirstDiscoveryAnswer discovery, ILogger<SourceWriter> logger)
     {
         if (!DataKey.TryRead(ctx, out string? key, out string? error))
         {
             await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, error);
+            return;
+        }
+
+        // Refused before the source sees it: the write could not be followed by an invalidation of
+        // the members this node does not know yet. Nothing is written; the client may retry.
+        if (await RefusedBeforeDiscoveryAsync(ctx, discovery))
+        {
             return;
         }
 
@@ -128,12 +137,12 @@ internal static partial class WriteEndpoints
     /// Forgets the key on every ring member, owner first (the source's -notify sends this after
     /// each write). Answers once each member confirmed or timed out: 200 {"key", "confirmed",
     /// "ringSize", "unreached": [], "cannotForget"} when no member was unreached, else 502 with the same
-    /// fields and "error".
-    /// A key nobody holds is fine. With a cluster secret, a request
+    /// fields and "error"; 503 {"error"} before DNS or Kubernetes discovery has answered (the ring
+    /// is this node alone then, for want of an answer). A key nobody holds is fine. With a cluster secret, a request
     /// without it in X-GroupCache-Secret gets 401: making every node forget a key is a cluster
     /// operation, and anyone could otherwise empty the caches key by key.
     /// </summary>
-    private static async Task DeleteAsync(HttpContext ctx, ClusterSecretCheck secret, ClusterInvalidator invalidator)
+    private static async Task DeleteAsync(HttpContext ctx, ClusterSecretCheck secret, ClusterInvalidator invalidator, FirstDiscoveryAnswer discovery)
     {
         if (!secret.Allows(ctx.Request))
         {
@@ -144,6 +153,13 @@ internal static partial class WriteEndpoints
         if (!DataKey.TryRead(ctx, out string? key, out string? error))
         {
             await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, error);
+            return;
+        }
+
+        // A 200 over a ring of this node alone, for want of a discovery answer, would tell the
+        // source that every owner forgot the key while the real owner still serves it.
+        if (await RefusedBeforeDiscoveryAsync(ctx, discovery))
+        {
             return;
         }
 
@@ -163,6 +179,21 @@ internal static partial class WriteEndpoints
             CacheAppJsonContext.Default.RemoveResponse,
             contentType: null,
             ctx.RequestAborted);
+    }
+
+    /// <summary>
+    /// 503 {"error"} while DNS or Kubernetes discovery has not answered yet (see
+    /// <see cref="FirstDiscoveryAnswer"/>): a notifier counts only a 2xx as confirmed, so it retries.
+    /// </summary>
+    private static async Task<bool> RefusedBeforeDiscoveryAsync(HttpContext ctx, FirstDiscoveryAnswer discovery)
+    {
+        if (discovery.NotYet() is not { } why)
+        {
+            return false;
+        }
+
+        await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status503ServiceUnavailable, why + ": retry");
+        return true;
     }
 
     /// <summary>The whole body, or null when it is longer than <paramref name="limit"/>.</summary>

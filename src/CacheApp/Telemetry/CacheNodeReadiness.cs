@@ -1,4 +1,5 @@
 using CacheApp.Configuration;
+using CacheApp.Discovery;
 using CacheApp.Source;
 using GroupCache.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -34,6 +35,30 @@ internal sealed class SourceReadiness(SourceHealth source, CacheAppSettings sett
             { Healthy: false } => HealthCheckResult.Unhealthy("the source failed its last check: " + last.Error),
             _ when time.GetUtcNow() - last.CheckedAt > maxAge => HealthCheckResult.Unhealthy($"the source's last answer is older than {maxAge.TotalSeconds} s"),
             _ => HealthCheckResult.Healthy("the source answered within " + settings.SourceTimeout.TotalSeconds + " s"),
+        };
+        return Task.FromResult(result);
+    }
+}
+
+/// <summary>
+/// DISCOVERY=kubernetes: not ready until the EndpointSlice list has answered once. Before that the
+/// ring is this node alone for want of an answer (RBAC that refuses the list, an API server out of
+/// reach), and the node would confirm invalidations it sent to nobody else; a rollout with broken
+/// discovery stops at its first pod. The list answers whatever the pods' readiness, so waiting for
+/// it cannot keep every pod out.
+/// DISCOVERY=dns: degraded (still ready) instead. The headless Service's name lists only ready pods:
+/// waiting for it would keep every pod out for good once none is ready (a fresh install, a source
+/// outage). Its invalidations answer 503 meanwhile (<see cref="FirstDiscoveryAnswer"/>).
+/// </summary>
+internal sealed class DiscoveryReadiness(FirstDiscoveryAnswer discovery, CacheAppSettings settings) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        HealthCheckResult result = discovery.NotYet() switch
+        {
+            null => HealthCheckResult.Healthy("discovery has answered"),
+            { } why when settings.Discovery == DiscoveryMode.Dns => HealthCheckResult.Degraded(why + "; ready anyway, as the name lists only ready pods"),
+            { } why => HealthCheckResult.Unhealthy(why),
         };
         return Task.FromResult(result);
     }

@@ -11,9 +11,15 @@ internal static class CacheNodeTelemetry
     {
         services.AddSingleton<CacheNodeMetrics>();
         services.AddServiceTelemetry("cacheapp", [GroupCacheMetrics.MeterName, CacheNodeMetrics.MeterName], [GroupCacheTracing.SourceName], Environment.GetEnvironmentVariable);
-        services.AddLiveAndReadyChecks()
+        var ready = services.AddLiveAndReadyChecks()
             .AddCheck<RingReadiness>("ring", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<SourceReadiness>("source", tags: [HealthEndpoints.ReadyTag]);
+        if (settings.Discovery is DiscoveryMode.Dns or DiscoveryMode.Kubernetes)
+        {
+            // Gossip and a static ring know their members from the start: nothing to wait for.
+            ready.AddCheck<DiscoveryReadiness>("discovery", tags: [HealthEndpoints.ReadyTag]);
+        }
+
         return services;
     }
 
