@@ -130,7 +130,9 @@ internal static class NodeSetup
 #if KUBERNETES_DISCOVERY
     /// <summary>
     /// DISCOVERY=kubernetes: the ring from the ready endpoints of K8S_SERVICE's EndpointSlices, the
-    /// port by K8S_PORT_NAME (default <c>groupcache</c>); this node is on its own ring from the start.
+    /// port by K8S_PORT_NAME (default <c>groupcache</c>), or, in a slice without a port of that name,
+    /// by GROUPCACHE_PORT (every pod listens there; a warning says so); this node is on its own ring
+    /// from the start.
     /// </summary>
     private static void AddKubernetesDiscovery(IGroupCacheBuilder groupCache, CacheAppSettings settings) =>
         groupCache.AddKubernetesDiscovery(o =>

@@ -24,12 +24,16 @@ public sealed class KubernetesDiscoveryOptions
     public string NamespaceFile { get; set; } = ServiceAccountNamespaceFile;
 
     /// <summary>
-    /// The name of the Service port that serves the peer protocol; endpoint slices without it are
-    /// ignored. Null chooses the port by number instead (<see cref="PortNumber"/>).
+    /// The name of the Service port that serves the peer protocol. A slice without a port of that
+    /// name is read by <see cref="PortNumber"/> when one is set (with a warning, once), else it names
+    /// no peer (with a warning, once). Null chooses the port by number only.
     /// </summary>
     public string? PortName { get; set; } = DefaultPortName;
 
-    /// <summary>The peer protocol's port number (the pods' container port), used only when <see cref="PortName"/> is null.</summary>
+    /// <summary>
+    /// The peer protocol's port number (the pods' container port, which a slice's port carries): the
+    /// port when <see cref="PortName"/> is null, and the fallback for a slice without a port of that name.
+    /// </summary>
     public int? PortNumber { get; set; }
 
     /// <summary>This node's base URL (<c>http://pod-ip:port</c>), always on the ring, also before the API lists the pod.</summary>

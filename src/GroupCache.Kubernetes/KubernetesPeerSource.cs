@@ -99,9 +99,16 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
     private async Task RunAsync(ChannelWriter<IReadOnlyList<string>> sets, CancellationToken stopping)
     {
         await Task.Yield();
-        var ring = new EndpointSliceRing(_self, new PortChoice(string.IsNullOrWhiteSpace(_options.PortName) ? null : _options.PortName, _options.PortNumber), _options.Scheme, _options.MaxPeers);
+        var portChoice = new PortChoice(string.IsNullOrWhiteSpace(_options.PortName) ? null : _options.PortName, _options.PortNumber);
+        var ring = new EndpointSliceRing(_self, portChoice, _options.Scheme, _options.MaxPeers);
         IReadOnlyList<string> published = [_self];
         int truncatedLogged = 0;
+
+        // Said once each while it lasts, not at every list or watch event: a Service that has no
+        // slices, and slices whose port is found by number only, or not at all.
+        bool noSlicesLogged = false;
+        bool portByNumberLogged = false;
+        bool portNotFoundLogged = false;
 
         // The node is on its own ring before the API lists it (or when the API cannot be reached).
         sets.TryWrite(published);
@@ -180,6 +187,23 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
                 }
 
                 truncatedLogged = current.Truncated;
+            }
+
+            if (Once(ref noSlicesLogged, current.SliceCount == 0))
+            {
+                LogNoSlices(_logger, _options.ServiceName!, Namespace);
+            }
+
+            if (Once(ref portByNumberLogged, current.PortByNumber is not null))
+            {
+                var m = current.PortByNumber!;
+                LogPortByNumber(_logger, string.Join(", ", m.Slices), _options.ServiceName!, portChoice.Name!, m.Ports, m.Endpoints, portChoice.Number!.Value);
+            }
+
+            if (Once(ref portNotFoundLogged, current.PortNotFound is not null))
+            {
+                var m = current.PortNotFound!;
+                LogPortNotFound(_logger, string.Join(", ", m.Slices), _options.ServiceName!, portChoice.Wanted, m.Ports, m.Endpoints);
             }
 
             // Before the set is handed on, so that a listener empties stale caches first.
@@ -329,6 +353,14 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
         }
     }
 
+    /// <summary>True when <paramref name="now"/> starts to hold (say it once); false while it goes on, and after it ends (which re-arms it).</summary>
+    private static bool Once(ref bool said, bool now)
+    {
+        bool start = now && !said;
+        said = now;
+        return start;
+    }
+
     private TimeSpan Backoff(int failuresInRow)
     {
         double factor = Math.Pow(2, Math.Min(failuresInRow - 1, 16));
@@ -448,4 +480,15 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
 
     [LoggerMessage(1309, LogLevel.Error, "A handler of SelfRelisted failed; Kubernetes discovery goes on")]
     private static partial void LogSelfRelistedHandlerFailed(ILogger logger, Exception exception);
+
+    // A Service with a selector always has a slice, if only the empty placeholder: none at all is a
+    // wrong name or namespace, or a Service without a selector whose slices lack the label.
+    [LoggerMessage(1310, LogLevel.Warning, "Kubernetes discovery: service {Service} in {Namespace} has no EndpointSlices (none labelled kubernetes.io/service-name={Service}); the ring is this node alone. Is the Service's name or namespace wrong?")]
+    private static partial void LogNoSlices(ILogger logger, string service, string @namespace);
+
+    [LoggerMessage(1311, LogLevel.Warning, "Kubernetes discovery: EndpointSlices {Slices} of service {Service} have no port named '{PortName}' (they have {Ports}); their {Count} ready endpoints are taken on port {PortNumber}, found by number. Name the Service's port '{PortName}', or configure the name it has")]
+    private static partial void LogPortByNumber(ILogger logger, string slices, string service, string portName, string ports, int count, int portNumber);
+
+    [LoggerMessage(1312, LogLevel.Warning, "Kubernetes discovery: EndpointSlices {Slices} of service {Service} have no port {Wanted} (they have {Ports}); their {Count} ready endpoints are left out of the ring. Is the port name wrong?")]
+    private static partial void LogPortNotFound(ILogger logger, string slices, string service, string wanted, string ports, int count);
 }

@@ -38,6 +38,42 @@ public class EndpointSliceRingTests
     }
 
     [Fact]
+    public void PeersOf_NoPortOfTheName_ThePortOfTheNumberInstead_AndNoneWhenNeitherIsThere()
+    {
+        var slice = Of("a", [Endpoint("127.0.0.11")], [("http", 8080), ("gc", 9091)]);
+
+        Assert.Equal(["http://127.0.0.11:9091"], EndpointSliceRing.PeersOf(slice, new PortChoice("groupcache", 9091), "http"));
+        Assert.Equal(["http://127.0.0.11:9091"], EndpointSliceRing.PeersOf(slice, new PortChoice("gc", 7777), "http")); // the name first
+        Assert.Empty(EndpointSliceRing.PeersOf(slice, new PortChoice("groupcache", 7777), "http"));
+        Assert.Empty(EndpointSliceRing.PeersOf(slice, "groupcache", "http"));
+    }
+
+    [Fact]
+    public void Peers_SlicesWithoutThePortName_ReportedByNumberOrNotFound_SlicesWithoutEndpointsNot()
+    {
+        var ring = new EndpointSliceRing(Self, new PortChoice("groupcache", 8081), "http", 100);
+        ring.Reset(
+        [
+            Of("named", [Endpoint("127.0.0.11")], [("groupcache", 8081)]),
+            Of("unnamed", [Endpoint("127.0.0.12"), Endpoint("127.0.0.13")], [("", 8081)]),
+            Of("other", [Endpoint("127.0.0.14")], [("http", 8080)]),
+            Of("placeholder", [], [("http", 8080)]),
+        ]);
+
+        var peers = ring.Peers();
+
+        Assert.Equal([Self, "http://127.0.0.11:8081", "http://127.0.0.12:8081", "http://127.0.0.13:8081"], peers);
+        AssertMismatch(ring.PortByNumber, ["unnamed"], 2, "(unnamed)/8081");
+        AssertMismatch(ring.PortNotFound, ["other"], 1, "http/8080");
+        Assert.Equal(4, ring.SliceCount);
+
+        ring.Reset([Of("named", [Endpoint("127.0.0.11")], [("groupcache", 8081)])]);
+        ring.Peers();
+        Assert.Null(ring.PortByNumber);
+        Assert.Null(ring.PortNotFound);
+    }
+
+    [Fact]
     public void Peers_SameAddressInTwoSlices_OnceAndSorted()
     {
         var ring = new EndpointSliceRing(Self, "groupcache", "http", 100);
@@ -68,5 +104,13 @@ public class EndpointSliceRingTests
         ring.Remove(new V1EndpointSlice { Metadata = new V1ObjectMeta() });
 
         Assert.Equal([Self, "http://127.0.0.11:8081"], ring.Peers());
+    }
+
+    private static void AssertMismatch(PortMismatch? mismatch, string[] slices, int endpoints, string ports)
+    {
+        Assert.NotNull(mismatch);
+        Assert.Equal(slices, mismatch.Slices);
+        Assert.Equal(endpoints, mismatch.Endpoints);
+        Assert.Equal(ports, mismatch.Ports);
     }
 }

@@ -122,6 +122,69 @@ public sealed class KubernetesPeerSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PortName_MissingInASlice_ThePortNumberIsUsed_AndThatIsWarnedOnce()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")], [("http", 8080), ("gc", 8081)]));
+
+        await using var ring = new RingWatcher(Source(o => o.PortNumber = 8081));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+        await RingWatcher.EventuallyAsync(() => _api.OpenWatches == 1, "a watch is open");
+
+        // More events that keep the slice as it is, and a second endpoint: still one warning.
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")], [("http", 8080), ("gc", 8081)]));
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11"), Endpoint("127.0.0.12")], [("http", 8080), ("gc", 8081)]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081", "http://127.0.0.12:8081");
+
+        var warning = Assert.Single(Logger.Entries, e => e.EventId == 1311);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("EndpointSlices cache-a of service cache have no port named 'groupcache' (they have http/8080, gc/8081)", warning.Message);
+        Assert.Contains("taken on port 8081, found by number", warning.Message);
+        Assert.DoesNotContain(Logger.Entries, e => e.EventId == 1312);
+
+        // Named as configured: the warning ends, and comes back when the name goes again.
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")], [("groupcache", 8081)]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.13")], [("gc", 8081)]));
+        await ring.WaitForAsync(Self, "http://127.0.0.13:8081");
+        Assert.Equal(2, Logger.Entries.Count(e => e.EventId == 1311));
+    }
+
+    [Fact]
+    public async Task PortName_MissingAndNoPortNumber_EndpointsLeftOut_AndThatIsWarnedOnce()
+    {
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")], [("http", 8080), ("gc", 8081)]));
+
+        var source = Source();
+        await using var ring = new RingWatcher(source);
+        await RingWatcher.EventuallyAsync(() => _api.OpenWatches == 1, "a watch is open");
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11"), Endpoint("127.0.0.12")], [("http", 8080), ("gc", 8081)]));
+        await RingWatcher.EventuallyAsync(() => source.Snapshot.Refreshes >= 2, "the event applied");
+
+        Assert.Equal([Self], ring.Current);
+        var warning = Assert.Single(Logger.Entries, e => e.EventId == 1312);
+        Assert.Contains("EndpointSlices cache-a of service cache have no port named 'groupcache' (they have http/8080, gc/8081); their 1 ready endpoints are left out of the ring", warning.Message);
+    }
+
+    [Fact]
+    public async Task Service_WithNoSlicesAtAll_WarnedOnceWhileItLasts_AgainAfterSlicesCameAndWent()
+    {
+        await using var ring = new RingWatcher(Source());
+        await RingWatcher.EventuallyAsync(() => _api.OpenWatches == 1, "a watch is open");
+
+        // A fresh list that still finds none: not said again.
+        _api.EndWatches();
+        await RingWatcher.EventuallyAsync(() => _api.Lists >= 2 && _api.OpenWatches == 1, "a second list and watch");
+        var warning = Assert.Single(Logger.Entries, e => e.EventId == 1310);
+        Assert.Contains("service cache in shop has no EndpointSlices (none labelled kubernetes.io/service-name=cache)", warning.Message);
+
+        _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));
+        await ring.WaitForAsync(Self, "http://127.0.0.11:8081");
+        _api.Delete(Namespace, "cache-a");
+        await ring.WaitForAsync(Self);
+        await RingWatcher.EventuallyAsync(() => Logger.Entries.Count(e => e.EventId == 1310) == 2, "the warning again once the last slice went");
+    }
+
+    [Fact]
     public async Task Watch_Answers410Expired_ListsAfreshWithoutWaitingForTheStreamToEnd()
     {
         _api.Apply(Of("cache-a", [Endpoint("127.0.0.11")]));
