@@ -220,7 +220,21 @@ public sealed partial class ConcurrentLru
             // record would be copied whole, work not bounded by SlabSize, and no waste reclaimed).
             if (_slabFilled[slab])
             {
-                Compact(slab);
+                try
+                {
+                    Compact(slab);
+                }
+                catch (OutOfMemoryException)
+                {
+                    // Compaction only reclaims waste, so it is best-effort: the add, removal or
+                    // read that called it has done its work. Every record moved so far is whole in
+                    // its new place; the rest stay, and the slab waits in the queue for a later try.
+                    if (_slabFilled[slab])
+                    {
+                        _filledSlabs.Enqueue(slab);
+                    }
+                }
+
                 return;
             }
         }

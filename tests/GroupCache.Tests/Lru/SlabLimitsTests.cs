@@ -131,6 +131,50 @@ public class SlabLimitsTests
     }
 
     /// <summary>
+    /// Compaction needs a new slab now and then; when there is no memory for one, the removal (or
+    /// add, or read) that set it off still succeeds, what moved is intact, and the slab is
+    /// compacted later, once memory is there again.
+    /// </summary>
+    [Fact]
+    public void Compaction_SlabAllocationFails_TheRemovalSucceedsAndCompactionResumesLater()
+    {
+        var cache = new ConcurrentLru();
+        const int n = 12 * 1_030; // about 12 filled slabs of 1,020-byte records
+        for (int i = 0; i < n; i++)
+        {
+            var value = new byte[1000];
+            value.AsSpan().Fill((byte)i);
+            cache.Add(Key(i), new ByteView(value));
+        }
+
+        cache.SlabAllocator = _ => throw new OutOfMemoryException();
+        for (int i = 0; i < n; i += 2)
+        {
+            Assert.True(cache.Remove(Key(i)));
+        }
+
+        long compactionsWithoutMemory = cache.Compactions;
+        Assert.True(compactionsWithoutMemory > 0, "the waste never set off a compaction");
+        Assert.Equal(n / 2, cache.Count);
+        Assert.Equal(n / 2 * (Key(0).Length + 1000), cache.Bytes);
+        for (int i = 1; i < n; i += 2)
+        {
+            Assert.True(cache.TryGet(Key(i), out var kept, out _), Key(i));
+            Assert.True(kept.AsMemory().Span.IndexOfAnyExcept((byte)i) < 0, $"{Key(i)} changed");
+        }
+
+        cache.SlabAllocator = size => GC.AllocateUninitializedArray<byte>(size);
+        long slabBytes = cache.SlabBytes;
+        for (int i = 1; i < n / 2; i += 2)
+        {
+            Assert.True(cache.Remove(Key(i)));
+        }
+
+        Assert.True(cache.Compactions > compactionsWithoutMemory);
+        Assert.True(cache.SlabBytes < slabBytes, "no slab was reclaimed once memory was back");
+    }
+
+    /// <summary>
     /// While a clear runs, an eviction takes the oldest entry even if it was read: with a second
     /// chance it would move to the front, behind entries added since, and outlive the clear.
     /// </summary>
