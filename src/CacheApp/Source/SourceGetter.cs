@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Text.Json;
 using GroupCache;
@@ -19,7 +18,6 @@ public sealed class SourceGetter : IGetter
     private readonly string _baseUrl;
     private readonly TimeSpan _timeout;
     private readonly long _maxValueBytes;
-    private readonly long _maxRecordBytes;
 
     /// <param name="http">A client without its own timeout (<see cref="Timeout.InfiniteTimeSpan"/>): this class times each request.</param>
     /// <param name="maxValueBytes">The largest value loaded (MAX_VALUE_BYTES); a larger one fails the load.</param>
@@ -32,7 +30,6 @@ public sealed class SourceGetter : IGetter
         _baseUrl = baseUrl;
         _timeout = timeout;
         _maxValueBytes = maxValueBytes;
-        _maxRecordBytes = SourceRecordReader.MaxRecordBytes(maxValueBytes);
     }
 
     public async ValueTask<ByteView> GetAsync(string key, CancellationToken cancellationToken)
@@ -58,7 +55,7 @@ public sealed class SourceGetter : IGetter
                 throw new SourceUnavailableException($"source answered {(int)response.StatusCode} {response.ReasonPhrase}");
             }
 
-            var (body, length) = await SourceRecordReader.ReadAsync(response.Content, _maxRecordBytes, cts.Token);
+            var (body, length) = await SourceRecordReader.ReadAsync(response.Content, _maxValueBytes, cts.Token);
             byte[] value;
             try
             {
@@ -66,7 +63,7 @@ public sealed class SourceGetter : IGetter
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(body);
+                SourceRecordReader.Release(body);
             }
 
             if (value.Length > _maxValueBytes)

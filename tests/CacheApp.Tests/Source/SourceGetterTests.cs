@@ -215,7 +215,27 @@ public class SourceGetterTests
 
         await Assert.ThrowsAsync<SourceUnavailableException>(async () => await Getter(source, maxValueBytes: 1000).GetAsync("k", CancellationToken.None));
 
-        Assert.InRange(body.BytesRead, 6000 + (64 * 1024) + 1, 2 * (6000 + (64 * 1024)));
+        Assert.Equal(6000 + (64 * 1024) + 1, body.BytesRead);
+    }
+
+    [Fact]
+    public async Task GetAsync_LargeAnnouncedLengthButFewBytes_BuffersWhatArrivesNotWhatWasAnnounced()
+    {
+        // 300 MB announced (under the 384 MiB record limit of MAX_VALUE_BYTES=64MB), ten bytes sent.
+        var body = new UnannouncedStream("""{"value":"""u8.ToArray());
+        var source = AnsweringContent(() =>
+        {
+            var content = new StreamContent(body);
+            content.Headers.ContentLength = 300_000_000;
+            return content;
+        });
+        var getter = Getter(source, maxValueBytes: 64L << 20);
+
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        await Assert.ThrowsAsync<SourceUnavailableException>(async () => await getter.GetAsync("k", CancellationToken.None));
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.True(allocated < 32L << 20, $"{allocated} bytes allocated for a 10-byte answer");
     }
 
     [Fact]
@@ -227,5 +247,69 @@ public class SourceGetterTests
         var ex = await Assert.ThrowsAsync<SourceUnavailableException>(async () => await Getter(source).GetAsync("k", CancellationToken.None));
 
         Assert.Equal("source's answer broke off", ex.Message);
+    }
+
+    /// <summary>
+    /// A real socket on 127.0.0.1 that answers one request with <paramref name="head"/>, then
+    /// <paramref name="body"/>, then either closes or holds the connection open until the test ends.
+    /// </summary>
+    private static async Task<(string Url, Task Served)> RawSourceAsync(string head, byte[] body, bool thenClose, CancellationToken hold)
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var served = Task.Run(async () =>
+        {
+            try
+            {
+                using var client = await listener.AcceptTcpClientAsync(hold);
+                var stream = client.GetStream();
+                var request = new byte[4096];
+                _ = await stream.ReadAsync(request, hold); // one small GET: its headers arrive in one read
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ReplaceLineEndings("\r\n") + "\r\n"), hold);
+                await stream.WriteAsync(body, hold);
+                if (!thenClose)
+                {
+                    await Task.Delay(Timeout.Infinite, hold);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                listener.Stop();
+            }
+        });
+        await Task.Yield();
+        return ($"http://127.0.0.1:{port}/", served);
+    }
+
+    [Fact]
+    public async Task GetAsync_RealSourceStallsAfterItsHeaders_ThrowsSourceTimeout()
+    {
+        using var hold = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var (url, served) = await RawSourceAsync("HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Length: 100\n", """{"value":"""u8.ToArray(), thenClose: false, hold.Token);
+        using var http = new HttpClient();
+        var getter = new SourceGetter(http, url, TimeSpan.FromMilliseconds(300), 1 << 20);
+
+        await Assert.ThrowsAsync<SourceTimeoutException>(async () => await getter.GetAsync("k", CancellationToken.None));
+
+        await hold.CancelAsync();
+        await served;
+    }
+
+    [Fact]
+    public async Task GetAsync_RealSourceClosesBeforeTheAnnouncedLength_ThrowsSourceUnavailable()
+    {
+        using var hold = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var (url, served) = await RawSourceAsync("HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Length: 100\n", """{"value":"""u8.ToArray(), thenClose: true, hold.Token);
+        using var http = new HttpClient();
+        var getter = new SourceGetter(http, url, TimeSpan.FromSeconds(10), 1 << 20);
+
+        var ex = await Assert.ThrowsAsync<SourceUnavailableException>(async () => await getter.GetAsync("k", CancellationToken.None));
+
+        Assert.Equal("source's answer broke off", ex.Message);
+        await served;
     }
 }
