@@ -32,9 +32,11 @@ public sealed class MemberTable
     // off from the others, and either side may have missed invalidations.
     private readonly List<string> _rejoined = [];
 
-    // Members forgotten while dead (not left), with their incarnation, so that one that comes back
-    // after MEMBER_FORGET_AFTER is still recognised as a returning process and not a new one.
-    private readonly OrderedDictionary<string, long> _forgottenDead = new(StringComparer.Ordinal);
+    // Members forgotten while dead (not left), as they were when they died, so that one that comes
+    // back after MEMBER_FORGET_AFTER is still recognised as a returning process and not a new one,
+    // and so that they are still pinged now and then: after a partition longer than the forget
+    // time each side has forgotten the other, and nothing else would ever bring them together.
+    private readonly OrderedDictionary<string, ForgottenMember> _forgottenDead = new(StringComparer.Ordinal);
     private readonly Row _self;
 
     // When Tick last ran: a gap longer than the forget time means this node was not running.
@@ -165,7 +167,7 @@ public sealed class MemberTable
                 var row = _members[key];
                 if (row.State == MemberState.Dead)
                 {
-                    RememberForgottenDead(key, row.Incarnation);
+                    RememberForgottenDead(row);
                 }
 
                 _members.Remove(key);
@@ -295,6 +297,31 @@ public sealed class MemberTable
         }
     }
 
+    /// <summary>
+    /// What this node tells <paramref name="groupCacheAddr"/> it believes of it: its row, or, for a
+    /// member forgotten while dead, that death at the version it died with (so that a member back
+    /// from a long partition refutes it); null when it knows nothing of it.
+    /// </summary>
+    public MemberDigest? ClaimAbout(string groupCacheAddr)
+    {
+        var now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            if (_members.TryGetValue(groupCacheAddr, out var row))
+            {
+                return DigestOf(row, now);
+            }
+
+            if (_forgottenDead.TryGetValue(groupCacheAddr, out var forgotten))
+            {
+                long age = (long)Math.Clamp((now - forgotten.DeadSince).TotalMilliseconds, 0, ClusterLimits.MaxAgeMs);
+                return new MemberDigest(forgotten.ApiAddr, groupCacheAddr, forgotten.Incarnation, forgotten.Heartbeat, false, age, NameOf(MemberState.Dead));
+            }
+
+            return null;
+        }
+    }
+
     /// <summary>This node's own row, as it tells others.</summary>
     public MemberDigest SelfDigest()
     {
@@ -346,6 +373,18 @@ public sealed class MemberTable
             }
 
             return list;
+        }
+    }
+
+    /// <summary>
+    /// The members forgotten while dead that this node still remembers (at most the table's size,
+    /// the latest forgotten): (API address, groupcache address).
+    /// </summary>
+    public IReadOnlyList<(string ApiAddr, string GroupCacheAddr)> ForgottenDead()
+    {
+        lock (_lock)
+        {
+            return [.. _forgottenDead.Select(f => (f.Value.ApiAddr, f.Key))];
         }
     }
 
@@ -524,17 +563,17 @@ public sealed class MemberTable
     private static bool SuspicionIsOver(Row row, DateTimeOffset now, TimeSpan suspicion) =>
         row.State == MemberState.Suspect && now - row.StateSince >= (row.SuspectedHere ? suspicion : suspicion * HeardOfSuspicionFactor);
 
-    private void RememberForgottenDead(string groupCacheAddr, long incarnation)
+    private void RememberForgottenDead(Row row)
     {
         // Bounded, oldest out first: the longer ago a member was forgotten, the less likely it is
         // to come back, and a full list must still take the members that die now.
-        _forgottenDead.Remove(groupCacheAddr);
+        _forgottenDead.Remove(row.GroupCacheAddr);
         if (_forgottenDead.Count >= _maxMembers)
         {
             _forgottenDead.RemoveAt(0);
         }
 
-        _forgottenDead.Add(groupCacheAddr, incarnation);
+        _forgottenDead.Add(row.GroupCacheAddr, new ForgottenMember(row.ApiAddr, row.Incarnation, row.Heartbeat, row.StateSince));
     }
 
     private TimeSpan SuspicionTimeoutLocked()
@@ -583,7 +622,7 @@ public sealed class MemberTable
                 row.LastSeen = since;
             }
 
-            if (_forgottenDead.Remove(d.GroupCacheAddr, out long forgotten) && forgotten == d.Incarnation && state is MemberState.Alive or MemberState.Suspect)
+            if (_forgottenDead.Remove(d.GroupCacheAddr, out var forgotten) && forgotten.Incarnation == d.Incarnation && state is MemberState.Alive or MemberState.Suspect)
             {
                 _rejoined.Add(d.GroupCacheAddr);
             }
@@ -699,6 +738,8 @@ public sealed class MemberTable
         long age = row == _self ? 0 : (long)Math.Clamp((now - row.LastSeen).TotalMilliseconds, 0, ClusterLimits.MaxAgeMs);
         return new MemberDigest(row.ApiAddr, row.GroupCacheAddr, row.Incarnation, row.Heartbeat, row.State == MemberState.Left, age, NameOf(row.State));
     }
+
+    private sealed record ForgottenMember(string ApiAddr, long Incarnation, long Heartbeat, DateTimeOffset DeadSince);
 
     private sealed class Row(string apiAddr, string groupCacheAddr, long incarnation, long heartbeat, MemberState state, DateTimeOffset now)
     {

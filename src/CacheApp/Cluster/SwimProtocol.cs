@@ -258,11 +258,17 @@ public sealed class SwimProtocol
         {
             // A member that died or left may be back at the same address (a healed partition, a
             // restart without INITIAL_PEERS): the ping carries what this node believes of it, so
-            // that it refutes it or answers with its new incarnation.
+            // that it refutes it or answers with its new incarnation. Members forgotten while dead
+            // are among them: after a partition longer than MEMBER_FORGET_AFTER both sides have
+            // forgotten each other and still have live members, so nothing else would bring them
+            // together again. One ping per RetryGoneEvery rounds, whatever the lists hold.
             var gone = _table.Members(MemberState.Dead, MemberState.Left);
-            if (gone.Count > 0)
+            var forgotten = _table.ForgottenDead();
+            int candidates = gone.Count + forgotten.Count;
+            if (candidates > 0)
             {
-                var (api, gc) = gone[_random.Next(gone.Count)];
+                int pick = _random.Next(candidates);
+                var (api, gc) = pick < gone.Count ? gone[pick] : forgotten[pick - gone.Count];
                 outgoing.Add(new Outgoing(api, "ping", Message([gc], seq: ++_seq)));
             }
         }
@@ -431,7 +437,7 @@ public sealed class SwimProtocol
         var inMessage = new HashSet<string>(StringComparer.Ordinal) { self.GroupCacheAddr };
         foreach (string gc in about)
         {
-            if (_table.DigestOf(gc) is { } d && MemberTable.StateOf(d) != MemberState.Alive && inMessage.Add(gc))
+            if (_table.ClaimAbout(gc) is { } d && MemberTable.StateOf(d) != MemberState.Alive && inMessage.Add(gc))
             {
                 members.Add(d);
             }

@@ -215,6 +215,43 @@ public class SwimProtocolTests
     }
 
     [Fact]
+    public void MemberForgottenWhileDead_IsStillPingedWithItsDeath_WhileOthersAreLive()
+    {
+        var (protocol, table, _) = Node(4);
+        Assert.NotNull(table.Suspect(Gc(3)));
+        _time.Now += TimeSpan.FromSeconds(3);
+        Assert.Contains(table.Tick(), d => d.GroupCacheAddr == Gc(3));
+        _time.Now += TimeSpan.FromMinutes(10);
+        table.Tick();
+        Assert.Null(table.DigestOf(Gc(3)));
+
+        // A partition longer than the forget time: the other side is forgotten, this side is not
+        // alone (its members answer). Every few rounds a ping goes to it anyway, saying what this
+        // node last knew of it.
+        var pings = new List<Outgoing>();
+        for (int tick = 0; tick < 50; tick++)
+        {
+            _time.Now += TimeSpan.FromMilliseconds(100);
+            foreach (var o in protocol.Tick().Where(o => o.Verb == "ping"))
+            {
+                if (o.ToApi == Api(3))
+                {
+                    pings.Add(o);
+                }
+                else
+                {
+                    protocol.Answered(o, new ClusterMessage(GcOf(o.ToApi), [], o.ToApi, o.Message.Seq), []);
+                }
+            }
+        }
+
+        Assert.Equal(2, table.LiveCount);
+        var ping = Assert.Single(pings);
+        var claim = Assert.Single(ping.Message.Members, d => d.GroupCacheAddr == Gc(3));
+        Assert.Equal(("dead", 1L), (claim.State, claim.Incarnation));
+    }
+
+    [Fact]
     public void Join_AnswersInPagesAndTheJoinerFetchesEveryPage()
     {
         var (seed, _, _) = Node(150);

@@ -16,6 +16,7 @@ internal sealed class SimCluster
     private readonly PriorityQueue<Action, (DateTimeOffset At, long Order)> _events = new();
     private readonly Dictionary<string, SimNode> _byApi = new(StringComparer.Ordinal);
     private readonly List<SimNode> _nodes = [];
+    private HashSet<SimNode> _cutOff = [];
     private long _order;
 
     public SimCluster(SimSettings settings)
@@ -56,6 +57,15 @@ internal sealed class SimCluster
     /// <summary>Stops a node at once, as SIGKILL does: it answers nothing from now on, and connections to it are refused.</summary>
     public static void Kill(SimNode node) => node.Running = false;
 
+    /// <summary>
+    /// Cuts <paramref name="side"/> off from every other node, both ways: messages between the two
+    /// sides are lost (blackholed, so the sender waits out its timeout), within each side they pass.
+    /// </summary>
+    public void Partition(IEnumerable<SimNode> side) => _cutOff = [.. side];
+
+    /// <summary>Every message passes again.</summary>
+    public void Heal() => _cutOff = [];
+
     /// <summary>Runs the events up to <paramref name="until"/> of simulated time from the start.</summary>
     public void RunUntil(TimeSpan until)
     {
@@ -90,7 +100,7 @@ internal sealed class SimCluster
     {
         int id = _nodes.Count;
         string host = $"127.{1 + (id / 62500)}.{id / 250 % 250}.{(id % 250) + 1}";
-        var table = new MemberTable($"http://{host}:7000", $"http://{host}:8000", 1, _time, _settings.ProbeInterval, _settings.MinSuspicion, TimeSpan.FromMinutes(10), 4096);
+        var table = new MemberTable($"http://{host}:7000", $"http://{host}:8000", 1, _time, _settings.ProbeInterval, _settings.MinSuspicion, _settings.ForgetAfter, 4096);
         var stats = new MembershipStats();
         var protocol = new SwimProtocol(table, new SwimOptions { ProbeInterval = _settings.ProbeInterval }, _time, new Random(_settings.Seed * 7919 + id), seeds, stats);
         var node = new SimNode(id, table, protocol, stats);
@@ -141,7 +151,7 @@ internal sealed class SimCluster
             return;
         }
 
-        if (_network.NextDouble() < _settings.Loss)
+        if (_network.NextDouble() < _settings.Loss || Cut(from, to!))
         {
             Schedule(sentAt + _settings.RequestTimeout, () => Fail(from, request));
             return;
@@ -167,7 +177,7 @@ internal sealed class SimCluster
         Send(to, more);
 
         var back = _time.Now + Delay();
-        if (_network.NextDouble() < _settings.Loss || back - sentAt > _settings.RequestTimeout)
+        if (_network.NextDouble() < _settings.Loss || back - sentAt > _settings.RequestTimeout || Cut(to, from))
         {
             Schedule(sentAt + _settings.RequestTimeout, () => Fail(from, request));
             return;
@@ -198,6 +208,8 @@ internal sealed class SimCluster
         from.Protocol.Failed(request, next);
         Send(from, next);
     }
+
+    private bool Cut(SimNode from, SimNode to) => _cutOff.Contains(from) != _cutOff.Contains(to);
 
     private TimeSpan Delay() => _settings.MinDelay + ((_settings.MaxDelay - _settings.MinDelay) * _network.NextDouble());
 

@@ -18,6 +18,9 @@ internal sealed record SimSettings
 
     public TimeSpan MinSuspicion { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>MEMBER_FORGET_AFTER: how long dead and departed rows are kept.</summary>
+    public TimeSpan ForgetAfter { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How often each node's protocol is ticked, as the service does (a tenth of a round).</summary>
     public TimeSpan TickEvery { get; init; } = TimeSpan.FromMilliseconds(100);
 
