@@ -107,10 +107,16 @@ public sealed class SwimProtocol
         ArgumentNullException.ThrowIfNull(outgoing);
         var news = _table.MergeNews(message.Members);
         Spread(news, verb is "sync" ? message.From : null);
+
+        // Every answer but a page carries what this node believes of the sender when that is not
+        // "alive": a member that others declared dead (frozen, cut off) learns it from the first
+        // node it talks to, refutes, and flushes, instead of waiting for a retry-gone ping or a
+        // push-pull page to name it.
+        string[] aboutSender = [message.From];
         switch (verb)
         {
             case "ping":
-                return Message([], seq: message.Seq);
+                return Message(aboutSender, seq: message.Seq);
             case "ping-req" when message.Target is { } target && message.TargetApi is { } targetApi && message.Seq is { } originSeq:
                 string? originApi = message.FromApi ?? _table.DigestOf(message.From)?.ApiAddr;
                 if (originApi is not null && target != _table.SelfGroupCacheAddr)
@@ -120,14 +126,14 @@ public sealed class SwimProtocol
                     outgoing.Add(new Outgoing(targetApi, "ping", Message([target], seq: seq)));
                 }
 
-                return Message([]);
+                return Message(aboutSender);
             case "ack":
                 if (_probe is { } probe && message.Seq == probe.Seq && message.Target == probe.Target)
                 {
                     Acked(probe);
                 }
 
-                return Message([]);
+                return Message(aboutSender);
             case "join":
                 var page = _table.Page(message.Page ?? 0, ClusterLimits.JoinPageSize, out bool more);
                 return new ClusterMessage(_table.SelfGroupCacheAddr, page, _table.SelfApiAddr, Page: message.Page ?? 0, More: more);
@@ -135,7 +141,7 @@ public sealed class SwimProtocol
                 var syncPage = _table.Page(message.Page ?? 0, ClusterLimits.SyncPageSize, out bool syncMore);
                 return new ClusterMessage(_table.SelfGroupCacheAddr, syncPage, _table.SelfApiAddr, Page: message.Page ?? 0, More: syncMore);
             default:
-                return Message([]);
+                return Message(aboutSender);
         }
     }
 

@@ -157,6 +157,31 @@ public class SwimProtocolTests
     }
 
     [Fact]
+    public void Ack_ToAMemberThisNodeHoldsDead_CarriesTheDeath_SoTheMemberRefutesAndFlushesAtOnce()
+    {
+        var (protocol, table, _) = Node(3);
+        Assert.NotNull(table.Suspect(Gc(1)));
+        _time.Now += TimeSpan.FromSeconds(3);
+        Assert.Contains(table.Tick(), d => d.GroupCacheAddr == Gc(1));
+
+        // Member 1 was frozen (or cut off) past the dead-after time and does not know it. Its first
+        // probe after it wakes goes here, with its row as it was.
+        var (member, memberTable, _) = Node(3, self: 1);
+        var ping = new Outgoing(Api(0), "ping", new ClusterMessage(Gc(1), [memberTable.SelfDigest()], Api(1), 5));
+
+        var ack = protocol.Receive("ping", ping.Message, []);
+        Assert.Contains(ack.Members, d => d.GroupCacheAddr == Gc(1) && d.State == "dead");
+
+        member.Answered(ping, ack, []);
+        Assert.Equal([Gc(1)], memberTable.TakeRejoined());
+        Assert.Equal(1, memberTable.SelfDigest().Heartbeat);
+
+        // Its next message carries the refutation: back on this node's ring.
+        protocol.Receive("gossip", new ClusterMessage(Gc(1), [memberTable.SelfDigest()], Api(1)), []);
+        Assert.Contains(Gc(1), table.RingMembers());
+    }
+
+    [Fact]
     public void Refutation_IsGossipedABoundedNumberOfTimes_ThenTheNodeFallsQuiet()
     {
         var (protocol, _, _) = Node(10);
