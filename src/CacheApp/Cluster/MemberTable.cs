@@ -45,6 +45,11 @@ public sealed class MemberTable
     // The latest claim that this node itself was dead or gone, by version: each one flushes once.
     private long _deathHeardIncarnation = -1;
     private long _deathHeardHeartbeat = -1;
+
+    // When this node flushes once more after it came back from dead: the members that still held it
+    // dead until its refutation reached them wrote without invalidating it meanwhile, and the flush
+    // when it first heard of its death came before those writes. Null when none is due.
+    private DateTimeOffset? _settleFlushAt;
     private readonly TimeProvider _time;
     private readonly TimeSpan _probeInterval;
     private readonly TimeSpan _minSuspicion;
@@ -141,6 +146,13 @@ public sealed class MemberTable
             if (now - _lastTick > _forgetAfter)
             {
                 _rejoined.Add(_self.GroupCacheAddr);
+                _settleFlushAt = now + SettleTimeLocked();
+            }
+
+            if (_settleFlushAt is { } settle && settle <= now)
+            {
+                _rejoined.Add(_self.GroupCacheAddr);
+                _settleFlushAt = null;
             }
 
             _lastTick = now;
@@ -576,6 +588,11 @@ public sealed class MemberTable
         _forgottenDead.Add(row.GroupCacheAddr, new ForgottenMember(row.ApiAddr, row.Incarnation, row.Heartbeat, row.StateSince));
     }
 
+    // How long after the last death claim about itself a returning node flushes again: the time a
+    // node that only heard of a suspicion waits for the prober's word, which is what the protocol
+    // allows gossip to reach every member.
+    private TimeSpan SettleTimeLocked() => SuspicionTimeoutLocked() * HeardOfSuspicionFactor;
+
     private TimeSpan SuspicionTimeoutLocked()
     {
         var scaled = _probeInterval * Math.Log10(_live.Count + 2);
@@ -678,6 +695,14 @@ public sealed class MemberTable
             _deathHeardIncarnation = d.Incarnation;
             _deathHeardHeartbeat = d.Heartbeat;
             _rejoined.Add(_self.GroupCacheAddr);
+        }
+
+        if (state is MemberState.Dead or MemberState.Left && d.Incarnation == _self.Incarnation)
+        {
+            // Someone still holds this node dead (or passes on the claim): until they take it back,
+            // what is written through them does not invalidate it here. Flush once more when the
+            // claims have stopped for the time gossip is given to reach every member.
+            _settleFlushAt = now + SettleTimeLocked();
         }
 
         if (d.Incarnation > _self.Incarnation || (d.Incarnation == _self.Incarnation && state == MemberState.Left))

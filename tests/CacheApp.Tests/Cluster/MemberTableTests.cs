@@ -173,6 +173,53 @@ public class MemberTableTests
     }
 
     [Fact]
+    public void TakeRejoined_SelfDeclaredDead_ReportsSelfAgainOnceTheClaimsStopForTheSettleTime()
+    {
+        var table = Table(0, incarnation: 100);
+        table.Merge([Digest(1)]);
+        var settle = table.SuspicionTimeout * MemberTable.HeardOfSuspicionFactor;
+        table.Merge([Digest(0, incarnation: 100, heartbeat: 0, state: "dead")]);
+        Assert.Equal([Gc(0)], table.TakeRejoined());
+
+        // A member that has not taken this node back yet says so again: that claim flushed
+        // already, but what that member writes until it takes the node back misses it here.
+        _time.Advance(settle / 2);
+        table.Merge([Digest(0, incarnation: 100, heartbeat: 0, state: "dead")]);
+        table.Tick();
+        Assert.Empty(table.TakeRejoined());
+        _time.Advance(settle - Round);
+        table.Tick();
+        Assert.Empty(table.TakeRejoined());
+
+        // No claim for the settle time: the refutation has had the time gossip is given to reach
+        // every member. One more flush drops what was cached while they still held it dead; once.
+        _time.Advance(Round);
+        table.Tick();
+        Assert.Equal([Gc(0)], table.TakeRejoined());
+        _time.Advance(settle * 2);
+        table.Tick();
+        Assert.Empty(table.TakeRejoined());
+    }
+
+    [Fact]
+    public void TakeRejoined_SelfNotRunForLongerThanTheForgetTime_ReportsSelfAgainAfterTheSettleTime()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1)]);
+        table.Tick();
+        var settle = table.SuspicionTimeout * MemberTable.HeardOfSuspicionFactor;
+
+        _time.Advance(Forget + TimeSpan.FromSeconds(1));
+        table.Tick();
+        Assert.Equal([Gc(0)], table.TakeRejoined());
+
+        // The others take it back as they hear from it; until then their writes missed it.
+        _time.Advance(settle);
+        table.Tick();
+        Assert.Equal([Gc(0)], table.TakeRejoined());
+    }
+
+    [Fact]
     public void TakeRejoined_SelfOnlySuspected_OrDeclaredDeadInAnEarlierLife_IsNotReported()
     {
         var table = Table(0, incarnation: 100);
