@@ -79,6 +79,9 @@ public sealed class MemberTable
 
     public string SelfApiAddr => _self.ApiAddr;
 
+    /// <summary>The most rows the table holds, this node's included.</summary>
+    public int MaxMembers => _maxMembers;
+
     /// <summary>Rows in the table, this node's included.</summary>
     public int Count
     {
@@ -623,6 +626,13 @@ public sealed class MemberTable
                 return null;
             }
 
+            if (state is MemberState.Dead or MemberState.Left && d.AgeMs >= (long)_forgetAfter.TotalMilliseconds)
+            {
+                // Gone for longer than this node keeps such rows: forgotten at the next round, it
+                // would only be news passed on (and, from a hostile peer, 256 new rows a message).
+                return null;
+            }
+
             row = new Row(d.ApiAddr, d.GroupCacheAddr, d.Incarnation, d.Heartbeat, MemberState.Left, now);
             _members.Add(d.GroupCacheAddr, row);
             _sortedKeys.Insert(~_sortedKeys.BinarySearch(d.GroupCacheAddr, StringComparer.Ordinal), d.GroupCacheAddr);
@@ -634,7 +644,7 @@ public sealed class MemberTable
                 // there. Started afresh, it would outlive the sender's row, and nodes that forget at
                 // different times would hand the row back to each other in their pages and never
                 // be rid of it.
-                var since = now - TimeSpan.FromMilliseconds(Math.Min(d.AgeMs, (long)_forgetAfter.TotalMilliseconds));
+                var since = now - TimeSpan.FromMilliseconds(d.AgeMs);
                 row.StateSince = since;
                 row.LastSeen = since;
             }

@@ -27,7 +27,7 @@ public sealed class SwimProtocol
     private readonly TimeProvider _time;
     private readonly Random _random;
     private readonly MembershipStats _stats;
-    private readonly BroadcastQueue _queue = new();
+    private readonly BroadcastQueue _queue;
     private readonly Seed[] _seeds;
     private readonly Dictionary<long, Relay> _relays = [];
     private readonly TimeSpan _maxBackoff;
@@ -53,6 +53,7 @@ public sealed class SwimProtocol
         _time = time;
         _random = random;
         _stats = stats ?? throw new ArgumentNullException(nameof(stats));
+        _queue = new BroadcastQueue(table.MaxMembers);
         _seeds = [.. seeds.Distinct(StringComparer.Ordinal).Where(s => s != table.SelfApiAddr).Select(s => new Seed(s))];
         _maxBackoff = options.ProbeInterval * 2 > TimeSpan.FromSeconds(2) ? options.ProbeInterval * 2 : TimeSpan.FromSeconds(2);
         _nextRound = _nextGossip = time.GetUtcNow();

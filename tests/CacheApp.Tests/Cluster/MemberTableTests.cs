@@ -277,6 +277,20 @@ public class MemberTableTests
     }
 
     [Fact]
+    public void Merge_UnknownMemberGoneForTheForgetTimeOrLonger_IsIgnored()
+    {
+        var table = Table(0);
+        long forget = (long)Forget.TotalMilliseconds;
+
+        // This node would forget such a row at its next round: it is not news to pass on.
+        Assert.Empty(table.MergeNews([Digest(1, state: "dead", ageMs: forget), Digest(2, left: true, ageMs: forget * 3)]));
+        Assert.Equal(1, table.Count);
+
+        // Just within the forget time it is still taken (and forgotten on time).
+        Assert.Single(table.MergeNews([Digest(3, state: "dead", ageMs: forget - 1)]));
+    }
+
+    [Fact]
     public void TakeRejoined_SuspectMemberBack_IsNotReported()
     {
         var table = Table(0);

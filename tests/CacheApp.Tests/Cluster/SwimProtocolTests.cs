@@ -17,9 +17,9 @@ public class SwimProtocolTests
 
     private static MemberDigest Alive(int n, long heartbeat = 0) => new(Api(n), Gc(n), 1, heartbeat, false, 0, "alive");
 
-    private (SwimProtocol Protocol, MemberTable Table, MembershipStats Stats) Node(int members, int self = 0, IEnumerable<string>? seeds = null)
+    private (SwimProtocol Protocol, MemberTable Table, MembershipStats Stats) Node(int members, int self = 0, IEnumerable<string>? seeds = null, int maxMembers = 4096)
     {
-        var table = new MemberTable(Api(self), Gc(self), 1, _time, Round, TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(10), 4096);
+        var table = new MemberTable(Api(self), Gc(self), 1, _time, Round, TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(10), maxMembers);
         table.Merge([.. Enumerable.Range(1, members - 1).Select(n => Alive(n))]);
         var stats = new MembershipStats();
         return (new SwimProtocol(table, new SwimOptions { ProbeInterval = Round }, _time, new Random(1), seeds ?? [], stats), table, stats);
@@ -220,6 +220,25 @@ public class SwimProtocolTests
         var answer = protocol.Receive("gossip", new ClusterMessage(Gc(1), [], Api(1)), []);
 
         Assert.Equal(ClusterLimits.MaxUpdatesPerMessage, answer.Members.Count);
+    }
+
+    [Fact]
+    public void Gossip_ManyGoneRowsForgottenBeforeTheyAreSent_PendingUpdatesStayWithinTheTablesSize()
+    {
+        const int maxMembers = 256;
+        var (protocol, _, _) = Node(2, maxMembers: maxMembers);
+        long almostForgotten = (long)TimeSpan.FromMinutes(10).TotalMilliseconds - 1000;
+
+        // A peer (hostile, or passing on a stale table) sends 256 new members, each gone for almost
+        // the forget time, every round: the rows are forgotten at the next round, their news is not.
+        for (int round = 0; round < 20; round++)
+        {
+            var rows = Enumerable.Range(1000 + (round * 256), 256).Select(n => new MemberDigest(Api(n), Gc(n), 1, 0, false, almostForgotten, "dead")).ToArray();
+            protocol.Receive("gossip", new ClusterMessage(Gc(1), rows, Api(1)), []);
+            Advance(protocol, Round);
+
+            Assert.InRange(protocol.PendingUpdates, 0, maxMembers);
+        }
     }
 
     [Fact]
