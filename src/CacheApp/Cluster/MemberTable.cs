@@ -621,6 +621,15 @@ public sealed class MemberTable
 
         if (!_members.TryGetValue(d.GroupCacheAddr, out var row))
         {
+            if (state is MemberState.Alive or MemberState.Suspect && _forgottenDead.TryGetValue(d.GroupCacheAddr, out var died)
+                && (d.Incarnation < died.Incarnation || (d.Incarnation == died.Incarnation && d.Heartbeat <= died.Heartbeat)))
+            {
+                // Old news of a member forgotten while dead, from a node that never heard of the
+                // death: as when its dead row was still here, it comes back only by refuting the
+                // death (a higher version, which the pings to it ask for) or as a new process.
+                return null;
+            }
+
             if (_members.Count >= _maxMembers)
             {
                 return null;

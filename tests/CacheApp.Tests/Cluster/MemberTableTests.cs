@@ -345,6 +345,29 @@ public class MemberTableTests
     }
 
     [Fact]
+    public void Merge_MemberForgottenWhileDead_RelayedAliveAtTheVersionItDiedWith_IsNotRevived()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, heartbeat: 5)]);
+        Die(table, 1);
+        _time.Advance(Forget);
+        table.Tick();
+        Assert.DoesNotContain(table.View(), v => v.GroupCacheAddr == Gc(1));
+
+        // Old news from a node that never heard of the death, at the version it died with or older.
+        Assert.Empty(table.MergeNews([Digest(1, heartbeat: 5)]));
+        Assert.Empty(table.MergeNews([Digest(1, heartbeat: 4, state: "suspect")]));
+        Assert.Empty(table.MergeNews([Digest(1, incarnation: 99, heartbeat: 9)]));
+        Assert.DoesNotContain(table.View(), v => v.GroupCacheAddr == Gc(1));
+        Assert.Empty(table.TakeRejoined());
+
+        // Its refutation (a higher version) brings it back, as the same process.
+        Assert.Single(table.MergeNews([Digest(1, heartbeat: 6)]));
+        Assert.Equal(MemberState.Alive, StateOf(table, 1));
+        Assert.Equal([Gc(1)], table.TakeRejoined());
+    }
+
+    [Fact]
     public void Merge_SameHeartbeatAgain_IsNotNews()
     {
         var table = Table(0);
