@@ -104,13 +104,13 @@ choose_cluster_secret() {
     SECRET="$(<"$CLUSTER_SECRET_FILE")"
     SECRET="$(trim "$SECRET")"
     [[ -n "$SECRET" ]] || die "CLUSTER_SECRET_FILE '$CLUSTER_SECRET_FILE' is empty"
-    SECRET_READ="\$(cat $CLUSTER_SECRET_FILE)"
+    SECRET_READ="\$(cat $(printf %q "$CLUSTER_SECRET_FILE"))"
   elif [[ -n "${CLUSTER_SECRET+x}" ]]; then
     SECRET="$(trim "$CLUSTER_SECRET")"
     SECRET_READ="\$CLUSTER_SECRET"
   else
     SECRET="$(generated_secret "$file")"
-    SECRET_READ="\$(cat $file)"
+    SECRET_READ="\$(cat $(printf %q "$file"))"
   fi
 }
 
@@ -124,7 +124,7 @@ choose_source_token() {
     TOKEN_READ="\$SOURCEAPP_TOKEN"
   else
     TOKEN="$(generated_secret "$file")"
-    TOKEN_READ="\$(cat $file)"
+    TOKEN_READ="\$(cat $(printf %q "$file"))"
   fi
 }
 

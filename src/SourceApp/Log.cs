@@ -47,6 +47,9 @@ internal static partial class Log
     [LoggerMessage(14, LogLevel.Warning, "{Method} {Target} answered 503: the database stayed locked by another process ({Reason})")]
     public static partial void DatabaseBusy(ILogger logger, string method, string target, string reason);
 
+    [LoggerMessage(16, LogLevel.Debug, "Invalidation of {Key} given up; the caches may serve its old value until it expires")]
+    public static partial void NotifyDroppedKey(ILogger logger, string key);
+
     [LoggerMessage(15, LogLevel.Warning, "Writes need no token and {Addresses} is reachable beyond this machine: anyone who reaches it can change the data. Set -token or SOURCEAPP_TOKEN, or listen on 127.0.0.1")]
     public static partial void WritesOpen(ILogger logger, string addresses);
 }

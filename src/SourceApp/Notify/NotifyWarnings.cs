@@ -25,27 +25,42 @@ internal sealed class NotifyWarnings(ILogger logger, TimeProvider time)
         }
     }
 
+    /// <summary>A key given up stays stale in the caches until it expires: each one is named at Debug, so that an operator can invalidate them by hand.</summary>
+    public void Dropped(string key, int attempts)
+    {
+        if (logger.IsEnabled(LogLevel.Warning) && _dropped.TryAcquire(out long suppressed))
+        {
+            Log.NotifyDropped(logger, key, attempts, suppressed);
+        }
+        else
+        {
+            Log.NotifyDroppedKey(logger, key);
+        }
+    }
+
+    /// <summary>A key no node's retry queue had room for: named at Debug as <see cref="Dropped"/> keys are.</summary>
     public void RetryQueueFull(Uri node, string key)
     {
         if (logger.IsEnabled(LogLevel.Warning) && _retryQueueFull.TryAcquire(out long suppressed))
         {
             Log.NotifyRetryQueueFull(logger, node.ToString(), key, suppressed);
         }
+        else
+        {
+            Log.NotifyDroppedKey(logger, key);
+        }
     }
 
+    /// <summary>A key the queue had no room for: named at Debug as <see cref="Dropped"/> keys are.</summary>
     public void QueueFull(string key)
     {
         if (logger.IsEnabled(LogLevel.Warning) && _queueFull.TryAcquire(out long suppressed))
         {
             Log.NotifyQueueFull(logger, key, suppressed);
         }
-    }
-
-    public void Dropped(string key, int attempts)
-    {
-        if (logger.IsEnabled(LogLevel.Warning) && _dropped.TryAcquire(out long suppressed))
+        else
         {
-            Log.NotifyDropped(logger, key, attempts, suppressed);
+            Log.NotifyDroppedKey(logger, key);
         }
     }
 }

@@ -69,8 +69,10 @@ public class StartScriptTests
             info.ArgumentList.Add(flag);
         }
 
-        // The test host's MSBuild variables would steer the script's own build.
-        foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToArray())
+        // The test host's MSBuild variables would steer the script's own build, and a developer's
+        // own secrets its choice of secrets: a test sets what it means to.
+        foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)
+            || k is "CLUSTER_SECRET" or "CLUSTER_SECRET_FILE" or "SOURCEAPP_TOKEN").ToArray())
         {
             info.Environment.Remove(key);
         }
@@ -196,11 +198,28 @@ public class StartScriptTests
         }
     }
 
+    private static async Task AssertSourceWritesNeedTheTokenAsync(TempDir dir, ScriptRun start, string sourceUrl, string tokenFile)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(tokenFile));
+        }
+
+        Assert.Contains($"curl -X PUT -H \"Authorization: Bearer $(cat {tokenFile})\"", start.Output);
+        using (var anonymous = await TestHttp.Client.PutAsync($"{sourceUrl}/api/data/newkey", TestHttp.ValueBody("from a stranger")))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        await TestHttp.PutValueAsync(sourceUrl, "newkey", "from the owner", SourceToken(dir));
+    }
+
     /// <summary>The source's write token that the script generated into RUN_DIR.</summary>
     private static string SourceToken(TempDir dir) => File.ReadAllText(Path.Combine(dir.Path, "run", "source-token")).Trim();
 
     /// <param name="gen0">DOTNET_GCgen0size for the script, or null to leave it unset (the script's 64 MiB).</param>
-    private static async Task StartServeStopAsync(int nodes, bool aot = false, string? gen0 = null)
+    /// <param name="openWrites">Start with SOURCEAPP_TOKEN set empty: the source takes writes from anyone, and the summary says so.</param>
+    private static async Task StartServeStopAsync(int nodes, bool aot = false, string? gen0 = null, bool openWrites = false)
     {
         using var dir = new TempDir();
         var (basePort, sourcePort) = FreePorts(2 * nodes);
@@ -209,6 +228,11 @@ public class StartScriptTests
         if (gen0 is not null)
         {
             env["DOTNET_GCgen0size"] = gen0;
+        }
+
+        if (openWrites)
+        {
+            env["SOURCEAPP_TOKEN"] = "";
         }
 
         var pids = new List<int>();
@@ -232,24 +256,23 @@ public class StartScriptTests
             Assert.Contains($"dashboard: http://127.0.0.1:{basePort}/dashboard", start.Output);
 
             // The source's writes are closed to strangers: the script generated a write token, readable
-            // by its owner only, and the summary shows how to send it.
-            string tokenFile = Path.Combine(dir.Path, "run", "source-token");
-            if (!OperatingSystem.IsWindows())
-            {
-                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(tokenFile));
-            }
-
-            Assert.Contains($"curl -X PUT -H \"Authorization: Bearer $(cat {tokenFile})\"", start.Output);
+            // by its owner only, and the summary shows how to send it (unless told to leave it open).
             string sourceUrl = $"http://127.0.0.1:{sourcePort}";
-            using (var anonymous = await TestHttp.Client.PutAsync($"{sourceUrl}/api/data/newkey", TestHttp.ValueBody("from a stranger")))
+            string tokenFile = Path.Combine(dir.Path, "run", "source-token");
+            if (openWrites)
             {
-                Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+                Assert.False(File.Exists(tokenFile));
+                Assert.Contains("source write token: NONE", start.Output);
+                await TestHttp.PutValueAsync(sourceUrl, "newkey", "from anyone");
+            }
+            else
+            {
+                await AssertSourceWritesNeedTheTokenAsync(dir, start, sourceUrl, tokenFile);
             }
 
-            await TestHttp.PutValueAsync(sourceUrl, "newkey", "from the owner", SourceToken(dir));
             var (newStatus, newBody) = await TestHttp.GetJsonAsync($"http://127.0.0.1:{basePort}/api/data/newkey");
             Assert.Equal(HttpStatusCode.OK, newStatus);
-            Assert.Equal("from the owner", newBody.GetProperty("value").GetString());
+            Assert.Equal(openWrites ? "from anyone" : "from the owner", newBody.GetProperty("value").GetString());
 
             for (int i = 0; i < nodes; i++)
             {
@@ -295,7 +318,7 @@ public class StartScriptTests
     public Task StartServices_ThreeNodesOnAlternativePorts_ServeAppleAndStopLeavesNothing() => StartServeStopAsync(3);
 
     [Fact]
-    public Task StartServices_OneNode_EmptyGen0Size_ServesAppleWithTheRuntimesBudgetAndStops() => StartServeStopAsync(1, gen0: "");
+    public Task StartServices_OneNode_EmptyGen0SizeAndSourceToken_ServesAppleWithTheRuntimesBudgetOpenWritesAndStops() => StartServeStopAsync(1, gen0: "", openWrites: true);
 
     [Fact]
     public Task StartServices_AotTwoNodes_NativeExecutablesServeAppleAndStop() => StartServeStopAsync(2, aot: true);
@@ -418,6 +441,7 @@ public class StartScriptTests
         if (bindHost is not null)
         {
             env["BIND_HOST"] = bindHost;
+            env["SOURCEAPP_TOKEN"] = " chosen-token\n"; // chosen, not generated: trimmed as the source trims it
         }
 
         var pids = new List<int>();
@@ -448,7 +472,8 @@ public class StartScriptTests
                 Assert.Equal("A crisp red apple", body.GetProperty("value").GetString());
             }
 
-            await TestHttp.PutValueAsync(source, "apple", "an apple over IPv6", SourceToken(dir));
+            await TestHttp.PutValueAsync(source, "apple", "an apple over IPv6", bindHost is null ? SourceToken(dir) : "chosen-token");
+            Assert.Equal(bindHost is null, File.Exists(Path.Combine(dir.Path, "run", "source-token")));
             foreach (string api in apis)
             {
                 var (_, body) = await TestHttp.GetJsonAsync($"{api}/api/data/apple");
