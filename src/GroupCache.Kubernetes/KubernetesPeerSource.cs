@@ -223,9 +223,16 @@ internal sealed partial class KubernetesPeerSource : IPeerSource, IDiscoveryStat
                 LogRing(_logger, peers.Count, string.Join(", ", peers));
             }
 
+            // An answer without slices, or without the port in any of them, lists nobody: a wrong
+            // name, namespace or port name, which the ring of this node alone must not hide.
+            string? emptyAnswer = current.SliceCount == 0
+                ? $"service {_options.ServiceName} in {Namespace} has no EndpointSlices"
+                : current.PortNotFound is not null && peers.Count <= 1
+                    ? $"no EndpointSlice of service {_options.ServiceName} has port {portChoice.Wanted}"
+                    : null;
             lock (_statusLock)
             {
-                _snapshot = _snapshot with { Peers = peers };
+                _snapshot = _snapshot with { Peers = peers, EmptyAnswer = emptyAnswer };
             }
         }
     }

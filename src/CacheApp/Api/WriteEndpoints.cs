@@ -187,7 +187,7 @@ internal static partial class WriteEndpoints
     /// </summary>
     private static async Task<bool> RefusedBeforeDiscoveryAsync(HttpContext ctx, FirstDiscoveryAnswer discovery)
     {
-        if (discovery.NotYet() is not { } why)
+        if (discovery.NotYet(withCause: false) is not { } why)
         {
             return false;
         }

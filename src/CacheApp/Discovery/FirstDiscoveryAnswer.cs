@@ -23,7 +23,12 @@ internal sealed class FirstDiscoveryAnswer(CacheAppSettings settings, IDiscovery
     /// outage keeps the last good ring, which is a real one); until then, why this node cannot speak
     /// for the cluster.
     /// </summary>
-    public string? NotYet()
+    /// <param name="withCause">
+    /// Whether to name the last error or empty answer: readiness does, for the operator; an API
+    /// client is told only that discovery has not answered (the cause may name the API server's or
+    /// DNS server's answer, and a write-through PUT is refused before any authentication).
+    /// </param>
+    public string? NotYet(bool withCause = true)
     {
         if (!_waits || _answered)
         {
@@ -34,7 +39,9 @@ internal sealed class FirstDiscoveryAnswer(CacheAppSettings settings, IDiscovery
 
         // The source records its answer a moment before the pool takes the set it yields: until the
         // pool has it too, an invalidation would still go to this node alone.
-        if (snapshot.LastRefresh is not null && pool.Peers.SequenceEqual(snapshot.Peers, StringComparer.Ordinal))
+        // Compared as sets of normalized addresses: the pool normalizes what it takes, a source
+        // may not have, and a difference of form alone must not keep the gate shut for good.
+        if (snapshot.LastRefresh is not null && snapshot.EmptyAnswer is null && SamePeers(pool.Peers, snapshot.Peers))
         {
             _answered = true;
             return null;
@@ -43,7 +50,21 @@ internal sealed class FirstDiscoveryAnswer(CacheAppSettings settings, IDiscovery
         string what = settings.Discovery == DiscoveryMode.Dns
             ? $"DNS discovery of {settings.DnsName}"
             : $"Kubernetes discovery of service {settings.KubernetesService}";
-        string why = snapshot.LastError is { } error ? $" (last error: {error})" : snapshot.LastRefresh is null ? "" : " (its answer is not on the ring yet)";
+        string why = !withCause ? ""
+            : snapshot.LastError is { } error ? $" (last error: {error})"
+            : snapshot.EmptyAnswer is { } empty ? $" (its answer lists nobody: {empty})"
+            : snapshot.LastRefresh is null ? "" : " (its answer is not on the ring yet)";
         return $"{what} has not answered yet{why}: this node knows no peers, so it cannot invalidate the cluster";
+    }
+
+    private static bool SamePeers(IReadOnlyList<string> ring, IReadOnlyList<string> answered)
+    {
+        var normalized = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string peer in answered)
+        {
+            normalized.Add(PeerAddress.TryNormalize(peer, out string canonical, out _) ? canonical : peer);
+        }
+
+        return normalized.SetEquals(ring);
     }
 }

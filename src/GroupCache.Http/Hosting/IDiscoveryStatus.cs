@@ -26,4 +26,11 @@ public sealed record DiscoverySnapshot(
     DateTimeOffset? LastErrorAt,
     long Refreshes,
     long Failures,
-    IReadOnlyList<string> Peers);
+    IReadOnlyList<string> Peers)
+{
+    /// <summary>
+    /// Why the last answer, though it came, says nothing about the peers (a Kubernetes Service with
+    /// no EndpointSlices: a wrong name or namespace; no slice with the wanted port); null when it does.
+    /// </summary>
+    public string? EmptyAnswer { get; init; }
+}

@@ -55,9 +55,21 @@ public sealed class DiscoveryNotAnsweredTests(ITestOutputHelper output) : IDispo
         Assert.Contains("403", reason);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await TestHttp.GetJsonAsync(node.ApiUrl + "/health/ready")).Status);
 
-        // RBAC fixed: the list names this node; ready, and invalidations are confirmed again.
-        api.Apply(Of("cache-a", [Endpoint("127.0.0.1")], [("groupcache", node.GcPort)]));
+        // RBAC fixed, but the Service has no EndpointSlices (as with a misspelt K8S_SERVICE or
+        // K8S_NAMESPACE): the list answers and names nobody, so the node still cannot speak for the cluster.
         api.SetForbidden(false);
+        bool listed = await TestHttp.EventuallyAsync(
+            async () => (await node.PeersAsync()).GetProperty("discoveryStatus").GetProperty("refreshes").GetInt64() > 0,
+            Patience,
+            TimeSpan.FromMilliseconds(100));
+        Assert.True(listed, $"the allowed list never answered:\n{node.Process.Output}");
+        await AssertWritesRefusedAsync(node, source, "k8s-empty", "Kubernetes discovery");
+        var empty = await ReadyCheckWhenSourceIsHealthyAsync(node, "discovery");
+        Assert.Equal("unhealthy", empty.GetProperty("status").GetString());
+        Assert.Contains($"has no EndpointSlices", empty.GetProperty("description").GetString());
+
+        // The slice appears and names this node: ready, and invalidations are confirmed again.
+        api.Apply(Of("cache-a", [Endpoint("127.0.0.1")], [("groupcache", node.GcPort)]));
         await AssertAnsweredAsync(node, source, "k8s");
     }
 
@@ -123,6 +135,7 @@ public sealed class DiscoveryNotAnsweredTests(ITestOutputHelper output) : IDispo
         output.WriteLine("DELETE: " + deleteBody);
         Assert.Contains(discovery + " of", deleteBody.GetProperty("error").GetString());
         Assert.Contains("has not answered yet", deleteBody.GetProperty("error").GetString());
+        Assert.DoesNotContain("last error", deleteBody.GetProperty("error").GetString(), StringComparison.Ordinal); // the cause is the operator's, in readiness
 
         var (put, putBody, _) = await DataRequests.SendAsync(HttpMethod.Put, DataRequests.DataUrl(node.ApiUrl, key), DataRequests.ValueJson("written"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, put);
