@@ -172,8 +172,13 @@ public sealed class SwimProtocol
 
                 break;
             case "join":
-                if (_seeds.FirstOrDefault(s => s.ApiAddr == request.ToApi) is { } seed && request.Message.Page is null or 0)
+                // Only the answer to a join sent to the initial peer as such is a join: a catch-up
+                // pull that happens to land on an initial peer only brings its pages. Counted as a
+                // join, it re-armed the catch-up pulls, and a node whose initial peers were all
+                // members pulled a whole table nearly every round for good.
+                if (PendingSeedJoin(request) is { } seed)
                 {
+                    seed.JoinPending = false;
                     seed.Joined = true;
                     seed.Backoff = Seed.FirstBackoff;
                     seed.Failures = 0;
@@ -204,8 +209,9 @@ public sealed class SwimProtocol
             probe.Refused = refused;
             SendIndirect(probe, outgoing);
         }
-        else if (request.Verb == "join" && request.Message.Page is null or 0 && _seeds.FirstOrDefault(s => s.ApiAddr == request.ToApi) is { } seed)
+        else if (PendingSeedJoin(request) is { } seed)
         {
+            seed.JoinPending = false;
             seed.NextTry = _time.GetUtcNow() + seed.Backoff;
             if (seed.Failures++ == 0)
             {
@@ -307,6 +313,7 @@ public sealed class SwimProtocol
             {
                 // Retried on the backoff until it answers; the answer resets it.
                 seed.NextTry = now + seed.Backoff;
+                seed.JoinPending = true;
                 outgoing.Add(new Outgoing(seed.ApiAddr, "join", JoinMessage(page: null)));
             }
         }
@@ -456,6 +463,12 @@ public sealed class SwimProtocol
         return new ClusterMessage(_table.SelfGroupCacheAddr, members, _table.SelfApiAddr, seq, target, targetApi);
     }
 
+    // The initial peer a first-page join went to, when a join to it as an initial peer is awaiting its answer.
+    private Seed? PendingSeedJoin(Outgoing request) =>
+        request.Verb == "join" && request.Message.Page is null or 0
+            ? _seeds.FirstOrDefault(s => s.JoinPending && s.ApiAddr == request.ToApi)
+            : null;
+
     private ClusterMessage JoinMessage(int? page) =>
         new(_table.SelfGroupCacheAddr, [_table.SelfDigest()], _table.SelfApiAddr, Page: page);
 
@@ -496,6 +509,9 @@ public sealed class SwimProtocol
         public string ApiAddr { get; } = apiAddr;
 
         public bool Joined { get; set; }
+
+        /// <summary>A join was sent to it as an initial peer and has had no answer or failure yet.</summary>
+        public bool JoinPending { get; set; }
 
         public DateTimeOffset NextTry { get; set; }
 

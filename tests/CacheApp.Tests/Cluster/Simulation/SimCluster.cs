@@ -54,6 +54,12 @@ internal sealed class SimCluster
     /// <summary>Starts a new node whose INITIAL_PEERS name only <paramref name="seed"/>.</summary>
     public SimNode Join(SimNode seed) => AddNode([seed.ApiAddr]);
 
+    /// <summary>Starts a new node with these INITIAL_PEERS (nodes' addresses, or addresses nobody listens at).</summary>
+    public SimNode Start(IEnumerable<string> initialPeers) => AddNode([.. initialPeers]);
+
+    /// <summary>Told of every request a node sends (not of answers), as it is sent.</summary>
+    public event Action<SimNode, Outgoing>? Sent;
+
     /// <summary>Stops a node at once, as SIGKILL does: it answers nothing from now on, and connections to it are refused.</summary>
     public static void Kill(SimNode node) => node.Running = false;
 
@@ -142,6 +148,7 @@ internal sealed class SimCluster
     {
         var sentAt = _time.Now;
         from.Stats.Sent(Size(request.Message));
+        Sent?.Invoke(from, request);
         bool reachable = _byApi.TryGetValue(request.ToApi, out var to) && to.Running;
         var there = Delay();
         if (!reachable)
