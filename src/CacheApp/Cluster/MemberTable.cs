@@ -404,6 +404,33 @@ public sealed class MemberTable
     }
 
     /// <summary>
+    /// The API addresses of every member this node knows of in any state, the forgotten dead
+    /// included, other than this node: a member at one of them is reached by probes, pings to the
+    /// dead and departed, or their answers, with no join needed.
+    /// </summary>
+    public HashSet<string> KnownApiAddrs()
+    {
+        lock (_lock)
+        {
+            var known = new HashSet<string>(_members.Count + _forgottenDead.Count, StringComparer.Ordinal);
+            foreach (var row in _members.Values)
+            {
+                if (row != _self)
+                {
+                    known.Add(row.ApiAddr);
+                }
+            }
+
+            foreach (var forgotten in _forgottenDead.Values)
+            {
+                known.Add(forgotten.ApiAddr);
+            }
+
+            return known;
+        }
+    }
+
+    /// <summary>
     /// Up to <paramref name="count"/> distinct random members that are alive (or suspect, unless
     /// <paramref name="aliveOnly"/>), other than this node and <paramref name="except"/>, without a scan of the table.
     /// </summary>

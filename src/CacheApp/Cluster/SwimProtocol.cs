@@ -38,6 +38,8 @@ public sealed class SwimProtocol
     private long _round;
     private int _syncPage;
     private int _catchUpPulls;
+    private bool _joined; // an initial peer answered a join since this node was last alone
+    private int _nextSlowSeed;
     private DateTimeOffset _nextRound;
     private DateTimeOffset _nextGossip;
 
@@ -62,7 +64,10 @@ public sealed class SwimProtocol
     /// <summary>Raised when an initial peer answered a join: its address and how many rows its first page held.</summary>
     public event Action<string, int>? Joined;
 
-    /// <summary>Raised the first time an initial peer cannot be reached (then retried with backoff).</summary>
+    /// <summary>
+    /// Raised the first time an initial peer cannot be reached: it is retried with backoff until
+    /// this node joined, then now and then while the table knows no member at its address.
+    /// </summary>
     public event Action<string>? SeedUnreachable;
 
     /// <summary>Raised for each member this node declares dead (its suspicion timed out here).</summary>
@@ -180,6 +185,7 @@ public sealed class SwimProtocol
                 {
                     seed.JoinPending = false;
                     seed.Joined = true;
+                    _joined = true;
                     seed.Backoff = Seed.FirstBackoff;
                     seed.Failures = 0;
                     _catchUpPulls = CatchUpPullsAfterJoin;
@@ -301,22 +307,62 @@ public sealed class SwimProtocol
             }
         }
 
-        bool alone = live == 0;
-        foreach (var seed in _seeds)
+        if (live == 0)
         {
-            if (alone)
+            // Alone (at start, or everyone else dead or gone): join again through any of them.
+            _joined = false;
+            foreach (var seed in _seeds)
             {
                 seed.Joined = false;
             }
+        }
 
-            if (!seed.Joined && seed.NextTry <= now)
+        if (!_joined)
+        {
+            foreach (var seed in _seeds.Where(s => s.NextTry <= now))
             {
-                // Retried on the backoff until it answers; the answer resets it.
+                // Each retried on its backoff until one answers; the answer resets it.
                 seed.NextTry = now + seed.Backoff;
-                seed.JoinPending = true;
-                outgoing.Add(new Outgoing(seed.ApiAddr, "join", JoinMessage(page: null)));
+                SendSeedJoin(seed, outgoing);
             }
         }
+        else if (_round % _options.RetryGoneEvery == 0)
+        {
+            TrySeedNotYetMet(outgoing);
+        }
+    }
+
+    // Joined, the node stops the fast retries: an initial peer that has not answered (down, not
+    // started yet, a stale address) would otherwise be asked every 2 s for good. One that the table
+    // knows is reached as its member (probes, or the pings to the dead and forgotten); one it does
+    // not may be another cluster that never heard of this one (started while this node's join to it
+    // failed), so it is still asked at the pace of those pings: one such join every RetryGoneEvery
+    // rounds, taking the initial peers in turn.
+    private void TrySeedNotYetMet(List<Outgoing> outgoing)
+    {
+        HashSet<string>? known = null;
+        for (int i = 0; i < _seeds.Length; i++)
+        {
+            var seed = _seeds[_nextSlowSeed];
+            _nextSlowSeed = (_nextSlowSeed + 1) % _seeds.Length;
+            if (seed.Joined || seed.JoinPending)
+            {
+                continue;
+            }
+
+            known ??= _table.KnownApiAddrs();
+            if (!known.Contains(seed.ApiAddr))
+            {
+                SendSeedJoin(seed, outgoing);
+                return;
+            }
+        }
+    }
+
+    private void SendSeedJoin(Seed seed, List<Outgoing> outgoing)
+    {
+        seed.JoinPending = true;
+        outgoing.Add(new Outgoing(seed.ApiAddr, "join", JoinMessage(page: null)));
     }
 
     private void StartProbe(DateTimeOffset now, List<Outgoing> outgoing)

@@ -12,8 +12,9 @@ namespace Reliability.Tests.Partitions;
 /// <remarks>
 /// End-to-end cover for real processes; the deterministic proof is the simulator's
 /// <c>PartitionHealTests</c>. Before the fix this could pass too, by luck: a node whose first join
-/// to an initial peer timed out while the cluster formed keeps retrying that peer (every 2 s at
-/// most, even among live members), and after the heal that join brought the sides together.
+/// to an initial peer timed out while the cluster formed kept retrying that peer (every 2 s at
+/// most, even among live members, until 2026-12-04), and after the heal that join brought the
+/// sides together.
 /// </remarks>
 public sealed class LongPartitionTests(ITestOutputHelper output)
 {
