@@ -36,6 +36,9 @@ public sealed class MemberTable
     // back after MEMBER_FORGET_AFTER is still recognised as a returning process and not a new one,
     // and so that they are still pinged now and then: after a partition longer than the forget
     // time each side has forgotten the other, and nothing else would ever bring them together.
+    // Only members this node itself held alive or suspect (not deaths it only heard of: a peer
+    // could fill the list with addresses of its choosing), in the order they were forgotten, each
+    // for ForgottenDeadKeptFactor times the forget time.
     private readonly OrderedDictionary<string, ForgottenMember> _forgottenDead = new(StringComparer.Ordinal);
     private readonly Row _self;
 
@@ -126,6 +129,14 @@ public sealed class MemberTable
     /// <summary>How many suspicion timeouts a node that only heard of a suspicion waits before it declares the death itself.</summary>
     public const int HeardOfSuspicionFactor = 4;
 
+    /// <summary>
+    /// How many times the forget time a member forgotten while dead stays in the forgotten-dead
+    /// list (and is pinged now and then): 4 hours with the default MEMBER_FORGET_AFTER of 10 minutes.
+    /// A partition longer than that does not heal by itself (it takes a restart); pinging
+    /// addresses without end would let them be anyone's after a while (pods get new ones).
+    /// </summary>
+    public const int ForgottenDeadKeptFactor = 24;
+
     /// <summary>Refutations this node made: someone suspected it, or said it was dead, and it answered with a higher version.</summary>
     public long Refutations { get; private set; }
 
@@ -158,6 +169,8 @@ public sealed class MemberTable
                 _settleFlushAt = null;
             }
 
+            DropExpiredForgottenDead(now);
+
             _lastTick = now;
             foreach (var row in _members.Values)
             {
@@ -180,9 +193,9 @@ public sealed class MemberTable
             foreach (string key in forget ?? [])
             {
                 var row = _members[key];
-                if (row.State == MemberState.Dead)
+                if (row.State == MemberState.Dead && row.HeldLiveHere)
                 {
-                    RememberForgottenDead(row);
+                    RememberForgottenDead(row, now);
                 }
 
                 _members.Remove(key);
@@ -393,13 +406,14 @@ public sealed class MemberTable
 
     /// <summary>
     /// The members forgotten while dead that this node still remembers (at most the table's size,
-    /// the latest forgotten): (API address, groupcache address).
+    /// the latest forgotten, none forgotten longer ago than <see cref="ForgottenDeadKeptFactor"/>
+    /// times the forget time), the most recently forgotten first: (API address, groupcache address).
     /// </summary>
     public IReadOnlyList<(string ApiAddr, string GroupCacheAddr)> ForgottenDead()
     {
         lock (_lock)
         {
-            return [.. _forgottenDead.Select(f => (f.Value.ApiAddr, f.Key))];
+            return [.. _forgottenDead.Reverse().Select(f => (f.Value.ApiAddr, f.Key))];
         }
     }
 
@@ -605,7 +619,7 @@ public sealed class MemberTable
     private static bool SuspicionIsOver(Row row, DateTimeOffset now, TimeSpan suspicion) =>
         row.State == MemberState.Suspect && now - row.StateSince >= (row.SuspectedHere ? suspicion : suspicion * HeardOfSuspicionFactor);
 
-    private void RememberForgottenDead(Row row)
+    private void RememberForgottenDead(Row row, DateTimeOffset now)
     {
         // Bounded, oldest out first: the longer ago a member was forgotten, the less likely it is
         // to come back, and a full list must still take the members that die now.
@@ -615,7 +629,18 @@ public sealed class MemberTable
             _forgottenDead.RemoveAt(0);
         }
 
-        _forgottenDead.Add(row.GroupCacheAddr, new ForgottenMember(row.ApiAddr, row.Incarnation, row.Heartbeat, row.StateSince));
+        _forgottenDead.Add(row.GroupCacheAddr, new ForgottenMember(row.ApiAddr, row.Incarnation, row.Heartbeat, row.StateSince, now));
+    }
+
+    // Entries are in the order they were forgotten, so the expired ones are at the front. This also
+    // ends the pings to a member that answers but cannot be taken back while the table is full.
+    private void DropExpiredForgottenDead(DateTimeOffset now)
+    {
+        var kept = _forgetAfter * ForgottenDeadKeptFactor;
+        while (_forgottenDead.Count > 0 && now - _forgottenDead.GetAt(0).Value.ForgottenAt >= kept)
+        {
+            _forgottenDead.RemoveAt(0);
+        }
     }
 
     // How long after the last death claim about itself a returning node flushes again: the time a
@@ -784,6 +809,7 @@ public sealed class MemberTable
     private void SetState(Row row, MemberState state, DateTimeOffset now)
     {
         row.SuspectedHere = false;
+        row.HeldLiveHere |= state is MemberState.Alive or MemberState.Suspect;
         bool wasLive = row.LiveIndex >= 0;
         bool isLive = state is MemberState.Alive or MemberState.Suspect;
         _suspects += (state == MemberState.Suspect ? 1 : 0) - (row.State == MemberState.Suspect ? 1 : 0);
@@ -810,7 +836,7 @@ public sealed class MemberTable
         return new MemberDigest(row.ApiAddr, row.GroupCacheAddr, row.Incarnation, row.Heartbeat, row.State == MemberState.Left, age, NameOf(row.State));
     }
 
-    private sealed record ForgottenMember(string ApiAddr, long Incarnation, long Heartbeat, DateTimeOffset DeadSince);
+    private sealed record ForgottenMember(string ApiAddr, long Incarnation, long Heartbeat, DateTimeOffset DeadSince, DateTimeOffset ForgottenAt);
 
     private sealed class Row(string apiAddr, string groupCacheAddr, long incarnation, long heartbeat, MemberState state, DateTimeOffset now)
     {
@@ -827,5 +853,9 @@ public sealed class MemberTable
         // death after the suspicion timeout; the others wait HeardOfSuspicionFactor times as long
         // for its word, so that a refutation has to reach only the nodes whose probes failed.
         public bool SuspectedHere;
+
+        // This node held the member alive or suspect at some point: only such a member, forgotten
+        // while dead, goes to the forgotten-dead list. One that arrived already dead was hearsay.
+        public bool HeldLiveHere;
     }
 }

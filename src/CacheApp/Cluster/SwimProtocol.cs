@@ -280,14 +280,16 @@ public sealed class SwimProtocol
             // that it refutes it or answers with its new incarnation. Members forgotten while dead
             // are among them: after a partition longer than MEMBER_FORGET_AFTER both sides have
             // forgotten each other and still have live members, so nothing else would bring them
-            // together again. One ping per RetryGoneEvery rounds, whatever the lists hold.
+            // together again. One ping per RetryGoneEvery rounds, whatever the lists hold. Among the
+            // forgotten, the recently forgotten (listed first) are likelier picks: the lesser of two
+            // random positions.
             var gone = _table.Members(MemberState.Dead, MemberState.Left);
             var forgotten = _table.ForgottenDead();
             int candidates = gone.Count + forgotten.Count;
             if (candidates > 0)
             {
                 int pick = _random.Next(candidates);
-                var (api, gc) = pick < gone.Count ? gone[pick] : forgotten[pick - gone.Count];
+                var (api, gc) = pick < gone.Count ? gone[pick] : forgotten[Math.Min(pick - gone.Count, _random.Next(forgotten.Count))];
                 outgoing.Add(new Outgoing(api, "ping", Message([gc], seq: ++_seq)));
             }
         }

@@ -554,6 +554,58 @@ public class MemberTableTests
     }
 
     [Fact]
+    public void Tick_DeadMembersOnlyHeardOf_AreNotRemembered_AndDoNotPushOutAMemberThisNodeHeldAlive()
+    {
+        var table = Table(0, max: 8);
+        table.Merge([Digest(1, heartbeat: 5)]);
+        Die(table, 1);
+
+        // A peer names members this node never held alive, gone for just under the forget time,
+        // three times as many as the list holds: taken as dead rows, forgotten at the next round.
+        long ageMs = (long)Forget.TotalMilliseconds - 1;
+        for (int batch = 0; batch < 4; batch++)
+        {
+            table.Merge([.. Enumerable.Range(10 + (batch * 6), 6).Select(n => Digest(n, state: "dead", ageMs: ageMs))]);
+            _time.Advance(Forget);
+            table.Tick();
+        }
+
+        Assert.Equal([Gc(1)], table.ForgottenDead().Select(f => f.GroupCacheAddr));
+        table.Merge([Digest(1, heartbeat: 90)]);
+        Assert.Equal([Gc(1)], table.TakeRejoined());
+    }
+
+    [Fact]
+    public void ForgottenDead_ListsTheLatestForgottenFirst_AndDropsEachAfterTheKeptTime()
+    {
+        var table = Table(0);
+        for (int n = 1; n <= 2; n++)
+        {
+            table.Merge([Digest(n, heartbeat: 5)]);
+            Die(table, n);
+            _time.Advance(Forget);
+            table.Tick();
+        }
+
+        Assert.Equal([Gc(2), Gc(1)], table.ForgottenDead().Select(f => f.GroupCacheAddr));
+
+        // Member 1 was forgotten a death and a forget time before member 2. The node runs all along
+        // (a gap longer than the forget time would be a flush of its own).
+        for (var left = (Forget * MemberTable.ForgottenDeadKeptFactor) - Forget - Dead; left > TimeSpan.Zero; left -= Forget / 2)
+        {
+            Assert.Contains(Gc(1), table.ForgottenDead().Select(f => f.GroupCacheAddr));
+            _time.Advance(left < Forget / 2 ? left : Forget / 2);
+            table.Tick();
+        }
+
+        Assert.Equal([Gc(2)], table.ForgottenDead().Select(f => f.GroupCacheAddr));
+
+        // No longer recognised: back, it is taken as a new member, with no flush.
+        table.Merge([Digest(1, heartbeat: 90)]);
+        Assert.Empty(table.TakeRejoined());
+    }
+
+    [Fact]
     public void MarkLeaving_MessageSaysLeft()
     {
         var table = Table(0);

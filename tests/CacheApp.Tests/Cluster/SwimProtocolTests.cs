@@ -296,6 +296,44 @@ public class SwimProtocolTests
     }
 
     [Fact]
+    public void MemberForgottenWhileDead_IsStillPinged_WhenAPeerFloodsDeathsOfMembersNeverSeenAlive()
+    {
+        var (protocol, table, _) = Node(4);
+        Assert.NotNull(table.Suspect(Gc(3)));
+        _time.Now += TimeSpan.FromSeconds(3);
+        Assert.Contains(table.Tick(), d => d.GroupCacheAddr == Gc(3));
+
+        // Deaths of members this node never held alive, gone for just under the forget time: only
+        // hearsay, which must not become addresses this node pings for hours.
+        long almostForgotten = (long)TimeSpan.FromMinutes(10).TotalMilliseconds - 1;
+        var rows = Enumerable.Range(1000, 256).Select(n => new MemberDigest(Api(n), Gc(n), 1, 0, false, almostForgotten, "dead")).ToArray();
+        protocol.Receive("gossip", new ClusterMessage(Gc(1), rows, Api(1)), []);
+        _time.Now += TimeSpan.FromMinutes(10);
+        table.Tick();
+        Assert.Null(table.DigestOf(Gc(3)));
+
+        var pings = new List<Outgoing>();
+        for (int tick = 0; tick < 200; tick++)
+        {
+            _time.Now += TimeSpan.FromMilliseconds(100);
+            foreach (var o in protocol.Tick().Where(o => o.Verb == "ping"))
+            {
+                if (table.DigestOf(GcOf(o.ToApi)) is null)
+                {
+                    pings.Add(o);
+                }
+                else
+                {
+                    protocol.Answered(o, new ClusterMessage(GcOf(o.ToApi), [], o.ToApi, o.Message.Seq), []);
+                }
+            }
+        }
+
+        Assert.NotEmpty(pings);
+        Assert.All(pings, p => Assert.Equal(Api(3), p.ToApi));
+    }
+
+    [Fact]
     public void Join_AnswersInPagesAndTheJoinerFetchesEveryPage()
     {
         var (seed, _, _) = Node(150);
