@@ -53,6 +53,12 @@ public sealed class MemberTable
     // dead until its refutation reached them wrote without invalidating it meanwhile, and the flush
     // when it first heard of its death came before those writes. Null when none is due.
     private DateTimeOffset? _settleFlushAt;
+
+    // The latest death claim (incarnation, heartbeat) about this node heard so far, and the one the
+    // last settle flush covered: a claim at or below the latter (a replay, a late answer, a peer
+    // that cannot take this node back and keeps pinging it with the old death) schedules nothing.
+    private (long Incarnation, long Heartbeat) _settleClaim = (-1, -1);
+    private (long Incarnation, long Heartbeat) _settledClaim = (-1, -1);
     private readonly TimeProvider _time;
     private readonly TimeSpan _probeInterval;
     private readonly TimeSpan _minSuspicion;
@@ -167,6 +173,7 @@ public sealed class MemberTable
             {
                 _rejoined.Add(_self.GroupCacheAddr);
                 _settleFlushAt = null;
+                _settledClaim = _settleClaim;
             }
 
             DropExpiredForgottenDead(now);
@@ -768,12 +775,18 @@ public sealed class MemberTable
             _rejoined.Add(_self.GroupCacheAddr);
         }
 
-        if (state is MemberState.Dead or MemberState.Left && d.Incarnation == _self.Incarnation)
+        if (state is MemberState.Dead or MemberState.Left && d.Incarnation == _self.Incarnation
+            && (d.Incarnation, d.Heartbeat).CompareTo(_settledClaim) > 0)
         {
             // Someone still holds this node dead (or passes on the claim): until they take it back,
             // what is written through them does not invalidate it here. Flush once more when the
-            // claims have stopped for the time gossip is given to reach every member.
+            // claims have stopped for the time gossip is given to reach every member. Not again for
+            // a death that flush covered: the same old claim can come back without end.
             _settleFlushAt = now + SettleTimeLocked();
+            if ((d.Incarnation, d.Heartbeat).CompareTo(_settleClaim) > 0)
+            {
+                _settleClaim = (d.Incarnation, d.Heartbeat);
+            }
         }
 
         if (d.Incarnation > _self.Incarnation || (d.Incarnation == _self.Incarnation && state == MemberState.Left))

@@ -606,6 +606,38 @@ public class MemberTableTests
     }
 
     [Fact]
+    public void TakeRejoined_SelfDeclaredDead_TheSameOrAnOlderClaimAfterTheSettleFlush_FlushesNoMore()
+    {
+        var table = Table(0, incarnation: 100);
+        table.Merge([Digest(1)]);
+        var settle = table.SuspicionTimeout * MemberTable.HeardOfSuspicionFactor;
+        table.Merge([Digest(0, incarnation: 100, heartbeat: 3, state: "dead")]);
+        Assert.Equal([Gc(0)], table.TakeRejoined());
+        _time.Advance(settle);
+        table.Tick();
+        Assert.Equal([Gc(0)], table.TakeRejoined());
+
+        // Replays, late answers, a peer that cannot take this node back and pings it with the
+        // death it remembers: the settle flush covered that death.
+        for (int i = 0; i < 3; i++)
+        {
+            table.Merge([Digest(0, incarnation: 100, heartbeat: 3, state: "dead")]);
+            table.Merge([Digest(0, incarnation: 100, heartbeat: 2, state: "dead")]);
+            _time.Advance(settle + Round);
+            table.Tick();
+            Assert.Empty(table.TakeRejoined());
+        }
+
+        // Declared dead again at the refuted version: a new death, flushed for now and once more.
+        long refuted = table.SelfDigest().Heartbeat;
+        table.Merge([Digest(0, incarnation: 100, heartbeat: refuted, state: "dead")]);
+        Assert.Equal([Gc(0)], table.TakeRejoined());
+        _time.Advance(settle);
+        table.Tick();
+        Assert.Equal([Gc(0)], table.TakeRejoined());
+    }
+
+    [Fact]
     public void MarkLeaving_MessageSaysLeft()
     {
         var table = Table(0);
