@@ -15,24 +15,7 @@ public sealed class KubernetesModeTests
         await using var api = await StubKubernetesApi.StartAsync();
         using var dir = new TempDir();
         string kubeconfig = Path.Combine(dir.Path, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-              - name: stub
-                cluster:
-                  server: {api.Url}
-            users:
-              - name: node
-                user:
-                  token: test-token
-            contexts:
-              - name: stub
-                context:
-                  cluster: stub
-                  user: node
-            current-context: stub
-            """);
+        api.WriteKubeconfig(kubeconfig);
         using var source = new SourceNode(dir.Path);
         await source.StartAsync();
         using var node = new CacheNode("k8s-node", source.Url, extraEnv: new Dictionary<string, string>

@@ -30,6 +30,16 @@ public class MemberTableTests
         Assert.Contains(table.Tick(), d => d.GroupCacheAddr == Gc(n));
     }
 
+    /// <summary>Member <paramref name="n"/> joins at heartbeat 5, dies, and is forgotten MEMBER_FORGET_AFTER later.</summary>
+    private void ForgetWhileDead(MemberTable table, int n)
+    {
+        table.Merge([Digest(n, heartbeat: 5)]);
+        Die(table, n);
+        _time.Advance(Forget);
+        table.Tick();
+        Assert.DoesNotContain(table.View(), v => v.GroupCacheAddr == Gc(n));
+    }
+
     private static MemberState StateOf(MemberTable table, int n) => table.View().Single(v => v.GroupCacheAddr == Gc(n)).State;
 
     [Fact]
@@ -333,11 +343,7 @@ public class MemberTableTests
     public void TakeRejoined_MemberForgottenWhileDeadComesBack_IsReported()
     {
         var table = Table(0);
-        table.Merge([Digest(1, heartbeat: 5)]);
-        Die(table, 1);
-        _time.Advance(Forget);
-        table.Tick();
-        Assert.DoesNotContain(table.View(), v => v.GroupCacheAddr == Gc(1));
+        ForgetWhileDead(table, 1);
 
         table.Merge([Digest(1, heartbeat: 90)]);
 
@@ -348,11 +354,7 @@ public class MemberTableTests
     public void Merge_MemberForgottenWhileDead_RelayedAliveAtTheVersionItDiedWith_IsNotRevived()
     {
         var table = Table(0);
-        table.Merge([Digest(1, heartbeat: 5)]);
-        Die(table, 1);
-        _time.Advance(Forget);
-        table.Tick();
-        Assert.DoesNotContain(table.View(), v => v.GroupCacheAddr == Gc(1));
+        ForgetWhileDead(table, 1);
 
         // Old news from a node that never heard of the death, at the version it died with or older.
         Assert.Empty(table.MergeNews([Digest(1, heartbeat: 5)]));
@@ -539,11 +541,7 @@ public class MemberTableTests
         var table = Table(0, max: 4);
         for (int n = 1; n <= 6; n++)
         {
-            table.Merge([Digest(n, heartbeat: 5)]);
-            Die(table, n);
-            _time.Advance(Forget);
-            table.Tick();
-            Assert.DoesNotContain(table.View(), v => v.GroupCacheAddr == Gc(n));
+            ForgetWhileDead(table, n);
         }
 
         // The list holds the last four forgotten (3…6): the oldest made room for them.
