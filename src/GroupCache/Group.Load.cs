@@ -55,7 +55,14 @@ public sealed partial class Group
     {
         // Singleflight only dedups calls that overlap: two callers can miss the cache one after
         // the other, the second starting its flight just after the first one ended and cached.
-        bool hit = TryLookupCache(key, out var cached, out long cachedExpiry);
+        // A hot copy counts only for a load that would ask its owner: a peer's request (or a flight
+        // it joins, for a key owned here) is answered from the main cache or the getter, never from
+        // a mirror, so that a removal's second pass leaves no old value to copy (see RemoveAsync).
+        IPeerClient? peer = null;
+        bool remoteOwner = forward && _peers.TryPickPeer(key, out peer);
+        bool hit = remoteOwner
+            ? TryLookupCache(key, out var cached, out long cachedExpiry)
+            : TryLookupMain(key, out cached, out cachedExpiry);
         if (TestHooks?.AfterFlightCacheCheck is { } afterCacheCheck)
         {
             await afterCacheCheck(key).ConfigureAwait(false);
@@ -71,12 +78,12 @@ public sealed partial class Group
         int stripe = StripeOf(key);
         long generation = Volatile.Read(ref _generations[stripe]);
 
-        if (forward && _peers.TryPickPeer(key, out var peer))
+        if (remoteOwner)
         {
             PeerResponse response;
             try
             {
-                response = await GetFromPeerAsync(peer, key, abandoned).ConfigureAwait(false);
+                response = await GetFromPeerAsync(peer!, key, abandoned).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (abandoned.IsCancellationRequested)
             {

@@ -5,52 +5,57 @@ namespace GroupCache;
 public sealed partial class Group
 {
     /// <summary>
-    /// Makes every ring member forget <paramref name="key"/>: the owner first, then this node and all
-    /// the other peers at once. Peers that fail or time out are listed in the result, not thrown.
+    /// Makes every ring member forget <paramref name="key"/>, in two passes over this node and all
+    /// the peers at once. Peers that fail or time out are listed in the result, not thrown.
     /// </summary>
     /// <remarks>
-    /// The order matters. A node that forgot the key but asked the owner before the owner forgot it
-    /// would get the old value back and could mirror it in its hot cache, where it would outlive the
-    /// removal. With the owner done first, any load a node starts after its own removal reaches an
-    /// owner that has already forgotten the key; loads it started before are discarded by the
-    /// per-key generation (see <see cref="Remove"/>).
+    /// One pass is not enough while the members' rings disagree (a member joined or left and not
+    /// every node has heard yet). A node that has forgotten the key can ask the member its own ring
+    /// names as the owner before that member forgot it, get the old value back and mirror it in its
+    /// hot cache, where it would outlive the removal. Only a getter fills a main cache, so once the
+    /// first pass has been confirmed everywhere no main cache holds the old value any more. The
+    /// second pass then clears the hot copies made meanwhile, and none can come back: a peer is
+    /// answered from the main cache or the getter, never from a hot copy
+    /// (<see cref="GetForPeerAsync"/>), and a load that started before a node's removal is
+    /// discarded by the per-key generation (see <see cref="Remove"/>). A member that did not
+    /// confirm the first pass is not asked again; it is reported as unreached.
     /// </remarks>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; some members may have forgotten the key.</exception>
     /// <exception cref="ArgumentException"><paramref name="key"/> is not well-formed UTF-16 (as for <see cref="GetAsync"/>).</exception>
     public async Task<RemoveResult> RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         ThrowIfNotKey(key);
+
+        // The owner (as this node's ring sees it) leads the list so that it leads the result's.
+        var peers = _peers.GetAllPeers().ToList();
+        if (_peers.TryPickPeer(key, out var owner) && peers.Remove(owner))
+        {
+            peers.Insert(0, owner);
+        }
+
+        var outcomes = await RemoveEverywhereAsync(peers, key, cancellationToken).ConfigureAwait(false);
+        var confirmedOnce = peers.Where((_, i) => outcomes[i] == PeerRemoval.Confirmed).ToArray();
+        var second = await RemoveEverywhereAsync(confirmedOnce, key, cancellationToken).ConfigureAwait(false);
+        for (int i = 0, j = 0; i < peers.Count; i++)
+        {
+            if (outcomes[i] == PeerRemoval.Confirmed)
+            {
+                outcomes[i] = second[j++];
+            }
+        }
+
         var unreached = new List<string>();
         var cannotForget = new List<string>();
-        int asked = 1;
-        int confirmed = 1;
-        void Count(IPeerClient peer, PeerRemoval removal)
+        for (int i = 0; i < peers.Count; i++)
         {
-            asked++;
-            if (removal == PeerRemoval.Confirmed)
+            if (outcomes[i] != PeerRemoval.Confirmed)
             {
-                confirmed++;
-            }
-            else
-            {
-                (removal == PeerRemoval.Unsupported ? cannotForget : unreached).Add(peer.ToString() ?? string.Empty);
+                (outcomes[i] == PeerRemoval.Unsupported ? cannotForget : unreached).Add(peers[i].ToString() ?? string.Empty);
             }
         }
 
-        bool remoteOwner = _peers.TryPickPeer(key, out var owner);
-        if (remoteOwner)
-        {
-            Count(owner!, await RemoveAtAsync(owner!, key, cancellationToken).ConfigureAwait(false));
-        }
-
-        Remove(key);
-        var others = _peers.GetAllPeers().Where(p => !ReferenceEquals(p, owner)).ToArray();
-        var results = await Task.WhenAll(others.Select(p => RemoveAtAsync(p, key, cancellationToken))).ConfigureAwait(false);
-        for (int i = 0; i < others.Length; i++)
-        {
-            Count(others[i], results[i]);
-        }
-
+        int asked = peers.Count + 1;
+        int confirmed = asked - unreached.Count - cannotForget.Count;
         if (unreached.Count > 0)
         {
             _log.RemoveUnreached(Name, key, confirmed, asked, unreached);
@@ -62,6 +67,13 @@ public sealed partial class Group
         }
 
         return new RemoveResult(asked, confirmed, unreached, cannotForget);
+    }
+
+    /// <summary>One pass: this node and <paramref name="peers"/> forget the key, the peers all at once.</summary>
+    private async Task<PeerRemoval[]> RemoveEverywhereAsync(IReadOnlyList<IPeerClient> peers, string key, CancellationToken cancellationToken)
+    {
+        Remove(key);
+        return await Task.WhenAll(peers.Select(p => RemoveAtAsync(p, key, cancellationToken))).ConfigureAwait(false);
     }
 
     private async Task<PeerRemoval> RemoveAtAsync(IPeerClient peer, string key, CancellationToken cancellationToken)

@@ -114,12 +114,14 @@ public sealed partial class Group
 
     /// <summary>
     /// Answers a peer: like <see cref="GetAsync"/>, but never asks a third node, so that two nodes
-    /// whose rings briefly disagree cannot bounce a request between them. Returns the expiry too.
+    /// whose rings briefly disagree cannot bounce a request between them, and never answers from
+    /// the hot cache, so that a copy of an old value cannot spread from mirror to mirror while a
+    /// removal runs (see <see cref="RemoveAsync"/>). Returns the expiry too.
     /// </summary>
     public ValueTask<PeerResponse> GetForPeerAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (TryLookupCache(key, out var value, out long expiresAt))
+        if (TryLookupMain(key, out var value, out long expiresAt))
         {
             Interlocked.Increment(ref Stats._serverRequests);
             Interlocked.Increment(ref Stats._gets);
@@ -177,6 +179,18 @@ public sealed partial class Group
         }
 
         return _main.TryGet(key, out value, out expiresAt) || _hot.TryGet(key, out value, out expiresAt);
+    }
+
+    private bool TryLookupMain(string key, out ByteView value, out long expiresAt)
+    {
+        if (CacheBytes <= 0)
+        {
+            value = default;
+            expiresAt = 0;
+            return false;
+        }
+
+        return _main.TryGet(key, out value, out expiresAt);
     }
 
     private async Task<ByteView> LoadValueAsync(string key, CancellationToken cancellationToken)

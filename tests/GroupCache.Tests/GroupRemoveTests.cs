@@ -7,7 +7,7 @@ public class GroupRemoveTests
         new("g", 1 << 20, new GetterFunc((k, _) => ValueTask.FromResult(ByteView.FromString(k))), picker);
 
     [Fact]
-    public async Task RemoveAsync_PeerOwnsKey_AsksItOnceAndForgetsLocally()
+    public async Task RemoveAsync_PeerOwnsKey_AsksItInBothPassesAndForgetsLocally()
     {
         var picker = new FakePicker(new FakePeer(), _ => false);
         var group = NewGroup(picker);
@@ -16,7 +16,7 @@ public class GroupRemoveTests
 
         var result = await group.RemoveAsync("k");
 
-        Assert.Equal(1, picker.Peer.Removes);
+        Assert.Equal(2, picker.Peer.Removes);
         Assert.Equal(0, group.GetCacheStats(CacheType.Main).Items);
         Assert.Equal(new RemoveResult(2, 2, [], []), result with { Unreached = [], CannotForget = [] });
         Assert.Empty(result.Unreached);

@@ -134,7 +134,7 @@ internal static partial class WriteEndpoints
     }
 
     /// <summary>
-    /// Forgets the key on every ring member, owner first (the source's -notify sends this after
+    /// Forgets the key on every ring member, in two passes (the source's -notify sends this after
     /// each write). Answers once each member confirmed or timed out: 200 {"key", "confirmed",
     /// "ringSize", "unreached": [], "cannotForget"} when no member was unreached, else 502 with the same
     /// fields and "error"; 503 {"error"} before DNS or Kubernetes discovery has answered (the ring

@@ -3,8 +3,8 @@ using GroupCache;
 namespace CacheApp.Freshness;
 
 /// <summary>
-/// Makes every ring member forget a key through the library's <see cref="Group.RemoveAsync"/> (the
-/// owner first, then all the others at once), and counts it for the node's status.
+/// Makes every ring member forget a key through the library's <see cref="Group.RemoveAsync"/> (all at
+/// once, then again once all answered), and counts it for the node's status.
 /// </summary>
 public sealed class ClusterInvalidator(Group group, InvalidationStats stats)
 {

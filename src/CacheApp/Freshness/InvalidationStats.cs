@@ -21,10 +21,13 @@ public sealed class InvalidationStats
     /// <summary>Cluster-wide invalidations this node coordinated (an API DELETE, a PUT, a source notification).</summary>
     public long Requested => Volatile.Read(ref _requested);
 
-    /// <summary>Peer-protocol DELETEs this node sent to other members.</summary>
+    /// <summary>
+    /// Other members this node asked to forget a key: one per member and invalidation, though a
+    /// member that confirmed the first pass is sent a second DELETE (see Group.RemoveAsync).
+    /// </summary>
     public long Sent => Volatile.Read(ref _sent);
 
-    /// <summary>Sent DELETEs that were not confirmed (error status, unreachable, timed out, or a member that cannot forget keys).</summary>
+    /// <summary>Members asked that did not confirm (error status, unreachable, timed out, or a member that cannot forget keys).</summary>
     public long Failed => Volatile.Read(ref _failed);
 
     /// <summary>Peer-protocol DELETEs this node received and applied.</summary>

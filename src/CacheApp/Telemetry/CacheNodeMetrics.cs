@@ -43,8 +43,8 @@ internal sealed class CacheNodeMetrics
             meter.CreateObservableCounter("cacheapp.discovery.failures", () => new Measurement<long>(discovery.Snapshot.Failures, mode), "{attempt}", "Failed discovery attempts since start; each kept the last good ring.");
         }
 
-        meter.CreateObservableCounter("cacheapp.invalidations.sent", () => invalidations.Sent, "{request}", "Peer-protocol DELETEs sent to other members.");
-        meter.CreateObservableCounter("cacheapp.invalidations.failed", () => invalidations.Failed, "{request}", "Sent DELETEs that were not confirmed (unreached, or a member that cannot forget keys).");
+        meter.CreateObservableCounter("cacheapp.invalidations.sent", () => invalidations.Sent, "{member}", "Other members asked to forget a key (one per member and invalidation; each is sent a second DELETE when it confirmed the first).");
+        meter.CreateObservableCounter("cacheapp.invalidations.failed", () => invalidations.Failed, "{member}", "Members asked to forget a key that did not confirm (unreached, or a member that cannot forget keys).");
         meter.CreateObservableCounter("cacheapp.invalidations.received", () => invalidations.Received, "{request}", "Peer-protocol DELETEs received and applied.");
         meter.CreateObservableGauge("cacheapp.source.up", () => source.Last.Healthy == true ? 1 : 0, "1", "1 when the source's last health check succeeded.");
     }
