@@ -112,7 +112,7 @@ public sealed partial class Group
                 // rather than every key this node has ever asked for.
                 if (_options.Random.Next(10) == 0)
                 {
-                    Populate(_hot, key, response.Value, response.ExpiresAtUnixNanos, stripe, generation);
+                    Populate(_hot, key, response.Value, MirrorExpiry(response.ExpiresAtUnixNanos), stripe, generation);
                 }
 
                 return new Loaded(response.Value, response.ExpiresAtUnixNanos);
@@ -144,6 +144,22 @@ public sealed partial class Group
         long expiresAt = _options.Ttl > TimeSpan.Zero ? UnixNanos.From(_options.TimeProvider.GetUtcNow() + _options.Ttl) : 0;
         Populate(_main, key, value, expiresAt, stripe, generation);
         return new Loaded(value, expiresAt);
+    }
+
+    /// <summary>
+    /// When a hot copy expires: with the owner's copy, and never later than this group's own TTL
+    /// from now. An owner that stamps nothing (a golang/groupcache node, or one without a TTL) would
+    /// otherwise leave the copy here for good, past the bound the TTL promises.
+    /// </summary>
+    private long MirrorExpiry(long ownersExpiry)
+    {
+        if (_options.Ttl <= TimeSpan.Zero)
+        {
+            return ownersExpiry;
+        }
+
+        long own = UnixNanos.From(_options.TimeProvider.GetUtcNow() + _options.Ttl);
+        return ownersExpiry == 0 ? own : Math.Min(ownersExpiry, own);
     }
 
     private void Populate(ConcurrentLru cache, string key, ByteView value, long expiresAt, int stripe, long generation)

@@ -14,7 +14,8 @@ public sealed class GroupOptions
 
     /// <summary>
     /// How long a loaded value lives; <see cref="TimeSpan.Zero"/> (the default) is forever, as in
-    /// groupcache. At most <see cref="MaxTtl"/>.
+    /// groupcache. At most <see cref="MaxTtl"/>. A hot copy of a peer's value expires with the
+    /// owner's copy, and never later than this long after it was copied.
     /// </summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.Zero;
 

@@ -321,6 +321,29 @@ public class GroupTests
         Assert.Equal(1, group.GetCacheStats(CacheType.Hot).Expirations);
     }
 
+    [Theory]
+    [InlineData(0L)]         // the owner stamps nothing: a golang/groupcache node, or one without a TTL
+    [InlineData(3_600L)]     // the owner's TTL is an hour
+    public async Task GetAsync_HotCopy_ExpiresNoLaterThanThisGroupsTtl(long ownersTtlSeconds)
+    {
+        var clock = new ManualClock();
+        var peer = new FakePeer { ExpiresAt = ownersTtlSeconds == 0 ? 0 : UnixNanos.From(clock.GetUtcNow() + TimeSpan.FromSeconds(ownersTtlSeconds)) };
+        var options = new GroupOptions { Random = new FixedRandom(0), TimeProvider = clock, Ttl = TimeSpan.FromSeconds(10) };
+        var group = new Group("g", Budget, new CountingGetter(), new FakePicker(peer, _ => true), options);
+
+        await group.GetAsync("k");
+        clock.Advance(TimeSpan.FromSeconds(9));
+        await group.GetAsync("k");
+        Assert.Equal(1, peer.Hits);
+
+        peer.Value = key => "new:" + key;
+        clock.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Equal("new:k", (await group.GetAsync("k")).ToString());
+        Assert.Equal(2, peer.Hits);
+        Assert.Equal(1, group.GetCacheStats(CacheType.Hot).Expirations);
+    }
+
     [Fact]
     public async Task Remove_DuringALoad_TheOldValueIsNeverCachedOrShared()
     {
