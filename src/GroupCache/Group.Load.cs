@@ -55,14 +55,18 @@ public sealed partial class Group
     {
         // Singleflight only dedups calls that overlap: two callers can miss the cache one after
         // the other, the second starting its flight just after the first one ended and cached.
-        // A hot copy counts only for a load that would ask its owner: a peer's request (or a flight
-        // it joins, for a key owned here) is answered from the main cache or the getter, never from
-        // a mirror, so that a removal's second pass leaves no old value to copy (see RemoveAsync).
+        // A hot copy counts only for a load that would ask its owner: a peer's request is answered
+        // from the main cache or the getter, never from a mirror, so that a removal's second pass
+        // leaves no old value to copy (see RemoveAsync).
         IPeerClient? peer = null;
         bool remoteOwner = forward && _peers.TryPickPeer(key, out peer);
-        bool hit = remoteOwner
-            ? TryLookupCache(key, out var cached, out long cachedExpiry)
-            : TryLookupMain(key, out cached, out cachedExpiry);
+        bool relayed = false;
+        bool hit = TryLookupMain(key, out var cached, out long cachedExpiry);
+        if (!hit && remoteOwner && CacheBytes > 0 && _hot.TryGet(key, out cached, out cachedExpiry))
+        {
+            hit = relayed = true;
+        }
+
         if (TestHooks?.AfterFlightCacheCheck is { } afterCacheCheck)
         {
             await afterCacheCheck(key).ConfigureAwait(false);
@@ -71,7 +75,7 @@ public sealed partial class Group
         if (hit)
         {
             Interlocked.Increment(ref Stats._cacheHits);
-            return new Loaded(cached, cachedExpiry);
+            return new Loaded(cached, cachedExpiry, relayed);
         }
 
         Interlocked.Increment(ref Stats._loadsDeduped);
@@ -115,7 +119,7 @@ public sealed partial class Group
                     Populate(_hot, key, response.Value, MirrorExpiry(response.ExpiresAtUnixNanos), stripe, generation);
                 }
 
-                return new Loaded(response.Value, response.ExpiresAtUnixNanos);
+                return new Loaded(response.Value, response.ExpiresAtUnixNanos, Relayed: true);
             }
         }
 
@@ -143,7 +147,7 @@ public sealed partial class Group
         Interlocked.Increment(ref Stats._localLoads);
         long expiresAt = _options.Ttl > TimeSpan.Zero ? UnixNanos.From(_options.TimeProvider.GetUtcNow() + _options.Ttl) : 0;
         Populate(_main, key, value, expiresAt, stripe, generation);
-        return new Loaded(value, expiresAt);
+        return new Loaded(value, expiresAt, Relayed: false);
     }
 
     /// <summary>

@@ -115,8 +115,9 @@ public sealed partial class Group
     /// <summary>
     /// Answers a peer: like <see cref="GetAsync"/>, but never asks a third node, so that two nodes
     /// whose rings briefly disagree cannot bounce a request between them, and never answers from
-    /// the hot cache, so that a copy of an old value cannot spread from mirror to mirror while a
-    /// removal runs (see <see cref="RemoveAsync"/>). Returns the expiry too.
+    /// the hot cache or with another node's answer, so that a copy of an old value cannot spread
+    /// from mirror to mirror while a removal runs (see <see cref="RemoveAsync"/>). Returns the
+    /// expiry too.
     /// </summary>
     public ValueTask<PeerResponse> GetForPeerAsync(string key, CancellationToken cancellationToken = default)
     {
@@ -218,9 +219,20 @@ public sealed partial class Group
         bool ownedHere = !_peers.TryPickPeer(key, out _);
         var flight = ownedHere ? _flight : _servedFlight;
         var loaded = await flight.DoAsync(key, abandoned => LoadOnceAsync(key, forward: false, abandoned), cancellationToken).ConfigureAwait(false);
+        if (loaded.Relayed)
+        {
+            // The flight joined started before this node's ring named it the owner: it asked the
+            // previous owner or found a hot copy, which a peer must never be given (see
+            // GetForPeerAsync). Load it here instead.
+            loaded = await _servedFlight.DoAsync(key, abandoned => LoadOnceAsync(key, forward: false, abandoned), cancellationToken).ConfigureAwait(false);
+        }
+
         return new PeerResponse(loaded.Value, loaded.ExpiresAt);
     }
 
-    /// <summary>A value with the Unix-nanosecond time it expires (0: never).</summary>
-    private readonly record struct Loaded(ByteView Value, long ExpiresAt);
+    /// <summary>
+    /// A value with the Unix-nanosecond time it expires (0: never), and whether it came from another
+    /// node (its answer, or this node's hot copy of one) rather than this node's main cache or getter.
+    /// </summary>
+    private readonly record struct Loaded(ByteView Value, long ExpiresAt, bool Relayed);
 }

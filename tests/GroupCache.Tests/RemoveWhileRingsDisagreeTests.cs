@@ -21,10 +21,23 @@ public class RemoveWhileRingsDisagreeTests
         /// <summary>Holds the removal with this number (1 = the first) until released.</summary>
         public (int Number, TaskCompletionSource Reached, TaskCompletionSource Release)? Gate { get; set; }
 
+        /// <summary>Holds the next answer, once the target has given it, until released: an answer slow on the wire.</summary>
+        public (TaskCompletionSource Reached, TaskCompletionSource Release)? AnswerHold { get; set; }
+
         public int Removals => Volatile.Read(ref _removals);
 
-        public async ValueTask<PeerResponse> GetAsync(string group, string key, CancellationToken cancellationToken) =>
-            await Target!.GetForPeerAsync(key, cancellationToken);
+        public async ValueTask<PeerResponse> GetAsync(string group, string key, CancellationToken cancellationToken)
+        {
+            var answer = await Target!.GetForPeerAsync(key, cancellationToken);
+            if (AnswerHold is { } hold)
+            {
+                AnswerHold = null;
+                hold.Reached.SetResult();
+                await hold.Release.Task;
+            }
+
+            return answer;
+        }
 
         public async Task<bool> RemoveAsync(string group, string key, CancellationToken cancellationToken)
         {
@@ -45,9 +58,11 @@ public class RemoveWhileRingsDisagreeTests
     /// <summary>One node's ring: the owner of <see cref="Key"/> (null: this node) and its peers.</summary>
     private sealed class Ring(IPeerClient? owner, params IPeerClient[] peers) : IPeerPicker
     {
+        public IPeerClient? Owner { get; set; } = owner;
+
         public bool TryPickPeer(string key, [NotNullWhen(true)] out IPeerClient? peer)
         {
-            peer = owner;
+            peer = Owner;
             return peer is not null;
         }
 
@@ -145,6 +160,52 @@ public class RemoveWhileRingsDisagreeTests
 
         Assert.Equal("new:k", await Cluster.Read(cluster.X));
         Assert.Equal("new:k", await Cluster.Read(cluster.A));
+    }
+
+    [Fact]
+    public async Task RemoveAsync_PeerRequestJoinsAFlightStartedBeforeTheRingNamedThisNodeOwner_IsNotGivenWhatThatFlightRelayed()
+    {
+        // Four nodes, each with its own view: X (the caller) says A owns the key, A says B, B says D
+        // (until it hears that it owns the key itself), D owns it and caches the old value.
+        string version = "old";
+        var getter = new CountingGetter { Value = key => ByteView.FromString(version + ":" + key) };
+        Group New(IPeerPicker ring) => new("g", 1 << 20, getter, ring, new GroupOptions { Random = new FixedRandom(0) });
+        InProcessPeer xToA = new("a"), xToB = new("b"), xToD = new("d"), aToB = new("b"), bToD = new("d");
+        var bRing = new Ring(bToD, bToD);
+        var x = New(new Ring(xToA, xToA, xToB, xToD));
+        var a = New(new Ring(aToB, aToB));
+        var b = New(bRing);
+        var d = New(new Ring(null));
+        (xToA.Target, xToB.Target, xToD.Target, aToB.Target, bToD.Target) = (a, b, d, b, d);
+        Assert.Equal("old:k", (await d.GetAsync(Key)).ToString());
+        version = "new";
+        var dFirst = GateOn(1);
+        var bSecond = GateOn(2);
+        xToD.Gate = dFirst;
+        xToB.Gate = bSecond;
+
+        var removal = x.RemoveAsync(Key);
+        await dFirst.Item2.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // B reads through D, which has not forgotten yet; D's answer is slow on the wire.
+        var answerHold = (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        bToD.AnswerHold = answerHold;
+        var bRead = b.GetAsync(Key).AsTask();
+        await answerHold.Item1.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        dFirst.Item3.SetResult();
+        await bSecond.Item2.Task.WaitAsync(TimeSpan.FromSeconds(10)); // the second pass has reached A, not B
+
+        // B now owns the key in its ring too; A asks it, and the request finds B's flight through D.
+        bRing.Owner = null;
+        var aRead = a.GetAsync(Key).AsTask();
+        answerHold.Item2.SetResult();
+        await Task.WhenAll(aRead, bRead).WaitAsync(TimeSpan.FromSeconds(10));
+        bSecond.Item3.SetResult();
+        var result = await removal.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(result.Complete);
+        Assert.Equal("new:k", (await a.GetAsync(Key)).ToString());
+        Assert.Equal("new:k", (await b.GetAsync(Key)).ToString());
     }
 
     [Fact]
