@@ -215,20 +215,22 @@ public class ManifestTests
 
     /// <summary>
     /// The container's environment as the kubelet builds it: values from the downward API stand in
-    /// as a pod's would, and <c>$(NAME)</c> refers to a variable defined above it.
+    /// as a pod's would, a Secret's key as <see cref="SecretStandIn"/> names it, and <c>$(NAME)</c>
+    /// refers to a variable defined above it.
     /// </summary>
     internal static Dictionary<string, string> PodEnvironment(V1Container container)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var variable in container.Env ?? [])
         {
-            string value = variable.ValueFrom?.FieldRef?.FieldPath switch
+            string value = variable.ValueFrom switch
             {
-                "status.podIP" => "10.1.2.3",
-                "metadata.name" => "cacheapp-5d9c7b-abcde",
-                "metadata.namespace" => Manifests.Namespace,
                 null => variable.Value ?? "",
-                string other => throw new InvalidOperationException($"{container.Name}: no stand-in for fieldRef {other}"),
+                { SecretKeyRef: { } secret } => SecretStandIn.For(secret.Name, secret.Key),
+                { FieldRef.FieldPath: "status.podIP" } => "10.1.2.3",
+                { FieldRef.FieldPath: "metadata.name" } => "cacheapp-5d9c7b-abcde",
+                { FieldRef.FieldPath: "metadata.namespace" } => Manifests.Namespace,
+                _ => throw new InvalidOperationException($"{container.Name}: no stand-in for {variable.Name}'s valueFrom"),
             };
             foreach (var (name, earlier) in env)
             {

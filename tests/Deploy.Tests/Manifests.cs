@@ -71,6 +71,38 @@ internal static class Manifests
         from c in d.Spec?.Template?.Spec?.Containers ?? []
         select (m, d, c);
 
+    /// <summary>
+    /// The container named <paramref name="name"/> as a kustomization runs it: the base's, with each
+    /// patch's variables merged in by name (replaced in place, or added), as a strategic merge patch
+    /// does, and a patch's args, when it has them, instead of the base's.
+    /// </summary>
+    public static V1Container Effective(IEnumerable<Manifest> manifests, string name)
+    {
+        var containers = Containers(manifests).Select(c => c.Container).Where(c => c.Name == name).ToList();
+        Assert.True(containers.Count > 0, $"no container {name}");
+        var env = new List<V1EnvVar>();
+        IList<string>? args = null;
+        foreach (var container in containers)
+        {
+            foreach (var variable in container.Env ?? [])
+            {
+                int at = env.FindIndex(e => e.Name == variable.Name);
+                if (at >= 0)
+                {
+                    env[at] = variable;
+                }
+                else
+                {
+                    env.Add(variable);
+                }
+            }
+
+            args = container.Args ?? args;
+        }
+
+        return new V1Container { Name = name, Env = env, Args = args, Ports = containers[0].Ports, VolumeMounts = containers[0].VolumeMounts };
+    }
+
     private static List<Manifest> Load()
     {
         var all = new List<Manifest>();
