@@ -38,6 +38,25 @@ public class ManifestTests
         Assert.All(baseFiles, f => Assert.Contains(f, listed));
     }
 
+    /// <summary>
+    /// kustomize refuses a kustomization that includes a folder above its own ("cycle detected"), so
+    /// an overlay inside the base's folder cannot be applied at all: overlays sit beside the base.
+    /// </summary>
+    [Fact]
+    public void Kustomizations_IncludeNoFolderThatHoldsThemselves()
+    {
+        foreach (string file in Manifests.Kustomizations)
+        {
+            string dir = Path.GetDirectoryName(file)!;
+            foreach (string path in Manifests.ListOf(Manifests.Kustomization(file), "resources"))
+            {
+                string full = Path.GetFullPath(Path.Combine(dir, path));
+                bool holdsItself = Directory.Exists(full) && (dir + Path.DirectorySeparatorChar).StartsWith(full.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+                Assert.False(holdsItself, $"{Repository.Relative(file)} includes {path}, a folder that holds it; kustomize refuses that (cycle detected)");
+            }
+        }
+    }
+
     [Fact]
     public void CacheAppEnv_EveryVariableSet_IsOneCacheAppReads()
     {

@@ -4,26 +4,26 @@ using YamlDotNet.RepresentationModel;
 
 namespace Deploy.Tests;
 
-/// <summary>One Kubernetes object from a file under deploy/kubernetes.</summary>
+/// <summary>One Kubernetes object from a file under deploy/kubernetes or an overlay beside it.</summary>
 internal sealed record Manifest(string File, object Object)
 {
     public override string ToString() => $"{Repository.Relative(File)}: {Object.GetType().Name}";
 }
 
 /// <summary>
-/// deploy/kubernetes read as typed objects (strict: a misspelt field fails), apart from the
-/// kustomization files, which are read as plain YAML. The base is the top folder; overlays are
-/// the folders below it, each a kustomization of the base plus patches.
+/// deploy/kubernetes and its overlays read as typed objects (strict: a misspelt field fails), apart
+/// from the kustomization files, which are read as plain YAML. The base is deploy/kubernetes; overlays
+/// are the folders beside it (deploy/kubernetes-*), each a kustomization of the base plus patches.
 /// </summary>
 internal static class Manifests
 {
-    public static IReadOnlyList<string> Files { get; } = [.. Directory.GetFiles(Repository.KubernetesDir, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+    public static IReadOnlyList<string> Files { get; } = [.. Repository.KustomizeDirs.SelectMany(d => Directory.GetFiles(d, "*.yaml", SearchOption.AllDirectories)).Order(StringComparer.Ordinal)];
 
     public static IReadOnlyList<string> Kustomizations => [.. Files.Where(f => Path.GetFileName(f) == "kustomization.yaml")];
 
     public static IReadOnlyList<Manifest> All { get; } = Load();
 
-    /// <summary>The objects of the base (the top folder), which every overlay starts from.</summary>
+    /// <summary>The objects of the base (deploy/kubernetes), which every overlay starts from.</summary>
     public static IReadOnlyList<Manifest> Base => [.. All.Where(m => Path.GetDirectoryName(m.File) == Repository.KubernetesDir)];
 
     public static IEnumerable<T> OfType<T>(IEnumerable<Manifest> manifests) => manifests.Select(m => m.Object).OfType<T>();
@@ -73,8 +73,9 @@ internal static class Manifests
 
     /// <summary>
     /// The container named <paramref name="name"/> as a kustomization runs it: the base's, with each
-    /// patch's variables merged in by name (replaced in place, or added), as a strategic merge patch
-    /// does, and a patch's args, when it has them, instead of the base's.
+    /// patch's variables merged in by name (replaced, or added), as a strategic merge patch does, and
+    /// a patch's args, when it has them, instead of the base's. (kustomize moves a patch's variables to
+    /// the front; the order matters only to <c>$(NAME)</c> references, which no patch makes.)
     /// </summary>
     public static V1Container Effective(IEnumerable<Manifest> manifests, string name)
     {

@@ -7,6 +7,9 @@ internal static class Repository
 
     public static string KubernetesDir => Path.Combine(Root, "deploy", "kubernetes");
 
+    /// <summary>The base (<see cref="KubernetesDir"/>) and the overlays beside it (deploy/kubernetes-*).</summary>
+    public static IEnumerable<string> KustomizeDirs => Directory.GetDirectories(Path.Combine(Root, "deploy"), "kubernetes*");
+
     public static string DockerDir => Path.Combine(Root, "deploy", "docker");
 
     public static string Relative(string path) => Path.GetRelativePath(Root, path);
