@@ -115,7 +115,7 @@ public sealed partial class Group
     /// <summary>
     /// Answers a peer: like <see cref="GetAsync"/>, but never asks a third node, so that two nodes
     /// whose rings briefly disagree cannot bounce a request between them, and never answers from
-    /// the hot cache or with another node's answer, so that a copy of an old value cannot spread
+    /// the hot cache or with a value another node gave, so that a copy of an old value cannot spread
     /// from mirror to mirror while a removal runs (see <see cref="RemoveAsync"/>). Returns the
     /// expiry too.
     /// </summary>
