@@ -26,4 +26,12 @@ public class GroupBenchmarks
         var task = _group.GetAsync(_keys[_next++ & 1023]);
         return task.Result.Length;
     }
+
+    /// <summary>What a node pays to answer a peer's request for a key it holds.</summary>
+    [Benchmark]
+    public long GetForPeerAsync_Hit()
+    {
+        var task = _group.GetForPeerAsync(_keys[_next++ & 1023]);
+        return task.Result.Value.Length;
+    }
 }
