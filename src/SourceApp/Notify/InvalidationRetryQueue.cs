@@ -5,10 +5,11 @@ namespace SourceApp.Notify;
 
 /// <summary>
 /// Keys that a cache node did not confirm in time, retried in the background until it does: one loop per
-/// node, which sends the node's oldest pending key and moves to the next once the node confirms; on a
-/// failure it waits (backoff doubling up to a cap) and tries the same key again, so a node that is down
-/// costs one request per backoff, not one per key. Each node holds at most a bounded number of distinct
-/// pending keys; past that, new keys are dropped and logged.
+/// node, which sends the key at the front of the node's queue and moves to the next once the node
+/// confirms; on a failure it puts the key at the back and waits (backoff doubling up to a cap), so a node
+/// that is down costs one request per backoff, not one per key, and a key the node keeps refusing does not
+/// hold up the others. Each node holds at most a bounded number of distinct pending keys; past that, new
+/// keys are dropped and logged.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -18,7 +19,9 @@ namespace SourceApp.Notify;
 /// <para>
 /// A key added again while its DELETE is in flight stays queued when that DELETE is confirmed, and is sent
 /// once more: the node may have dropped the key before the newer write committed (and loaded the older
-/// value again since), so that confirmation does not cover the newer write.
+/// value again since), so that confirmation does not cover the newer write. It goes to the back, behind
+/// the keys that waited meanwhile: a key written faster than a slow node answers would otherwise be
+/// resent for ever and the node would never hear of the others.
 /// </para>
 /// </remarks>
 public sealed class InvalidationRetryQueue : BackgroundService
@@ -85,6 +88,7 @@ public sealed class InvalidationRetryQueue : BackgroundService
                     continue;
                 }
 
+                pending.MoveToBack(sent.Key);
                 await Task.Delay(backoff, stoppingToken);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _maxBackoff.Ticks));
             }
@@ -140,11 +144,17 @@ public sealed class InvalidationRetryQueue : BackgroundService
                 _order.AddLast(key);
             }
 
-            _added.Release();
+            // One wake-up is enough: the loop looks at the whole queue once it runs (and a count that
+            // grew with every add while the queue never emptied would one day overflow).
+            if (_added.CurrentCount == 0)
+            {
+                _added.Release();
+            }
+
             return true;
         }
 
-        /// <summary>The oldest pending key, once there is one; it stays queued until <see cref="RemoveUnlessAddedSince"/>.</summary>
+        /// <summary>The key at the front, once there is one; it stays queued until <see cref="RemoveUnlessAddedSince"/>.</summary>
         public async Task<PendingKey> PeekAsync(CancellationToken cancellationToken)
         {
             while (true)
@@ -163,16 +173,38 @@ public sealed class InvalidationRetryQueue : BackgroundService
 
         /// <summary>
         /// Takes the key off the queue, the node having confirmed <paramref name="sent"/>; a key added
-        /// again since it was peeked stays (at the front), because the confirmation may predate that add.
+        /// again since it was peeked stays, at the back, because the confirmation may predate that add.
         /// </summary>
         public void RemoveUnlessAddedSince(PendingKey sent)
         {
             lock (_lock)
             {
-                if (_generations.TryGetValue(sent.Key, out var generation) && generation == sent.Generation)
+                if (!_generations.TryGetValue(sent.Key, out var generation))
+                {
+                    return;
+                }
+
+                _order.Remove(sent.Key);
+                if (generation == sent.Generation)
                 {
                     _generations.Remove(sent.Key);
-                    _order.Remove(sent.Key);
+                }
+                else
+                {
+                    _order.AddLast(sent.Key);
+                }
+            }
+        }
+
+        /// <summary>Puts a key the node did not confirm behind the others.</summary>
+        public void MoveToBack(string key)
+        {
+            lock (_lock)
+            {
+                if (_generations.ContainsKey(key) && _order.Last?.Value != key)
+                {
+                    _order.Remove(key);
+                    _order.AddLast(key);
                 }
             }
         }

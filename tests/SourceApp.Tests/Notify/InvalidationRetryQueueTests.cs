@@ -58,4 +58,62 @@ public class InvalidationRetryQueueTests
             await retries.StopAsync(CancellationToken.None);
         }
     }
+
+    [Fact]
+    public async Task KeyAddedAgainWhileItsRetryIsInFlight_IsSentAgainAfterTheKeysThatWaitedMeanwhile()
+    {
+        // A key written faster than a slow node answers: it used to stay at the front, be resent for
+        // ever, and the keys behind it never went out.
+        var firstAnswer = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var node = await FakeCacheNode.StartAsync();
+        node.Script = index => index == 0 ? firstAnswer.Task : Task.FromResult(200);
+        using var sender = new InvalidationSender(NullLogger.Instance, Patience);
+        using var retries = new InvalidationRetryQueue([node.BaseAddress], sender, NullLogger.Instance,
+            capacityPerNode: 10, firstBackoff: TimeSpan.FromMilliseconds(10), maxBackoff: TimeSpan.FromMilliseconds(10));
+        await retries.StartAsync(CancellationToken.None);
+        try
+        {
+            retries.Add(node.BaseAddress, "hot");
+            Assert.Equal("DELETE /api/data/hot", await node.NextRequestAsync(0));
+            retries.Add(node.BaseAddress, "cold");
+            retries.Add(node.BaseAddress, "hot"); // written again while its DELETE is in flight
+            firstAnswer.SetResult(200);
+
+            Assert.Equal("DELETE /api/data/cold", await node.NextRequestAsync(1));
+            Assert.Equal("DELETE /api/data/hot", await node.NextRequestAsync(2));
+        }
+        finally
+        {
+            firstAnswer.TrySetResult(200);
+            await retries.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task KeyTheNodeRefuses_DoesNotHoldUpTheKeysBehindIt()
+    {
+        // The node refuses every DELETE of "bad" (a proxy in front of it that rejects the key, say)
+        // and confirms the others.
+        await using var node = await FakeCacheNode.StartAsync();
+        node.Script = index => Task.FromResult(node.Requests.ElementAt(index).EndsWith("/bad", StringComparison.Ordinal) ? 500 : 200);
+        using var sender = new InvalidationSender(NullLogger.Instance, Patience);
+        using var retries = new InvalidationRetryQueue([node.BaseAddress], sender, NullLogger.Instance,
+            capacityPerNode: 10, firstBackoff: TimeSpan.FromMilliseconds(10), maxBackoff: TimeSpan.FromMilliseconds(10));
+        using var confirmed = new BlockingCollection<string>();
+        retries.Confirmed = (_, key) => confirmed.Add(key);
+        await retries.StartAsync(CancellationToken.None);
+        try
+        {
+            retries.Add(node.BaseAddress, "bad");
+            retries.Add(node.BaseAddress, "good");
+
+            Assert.True(confirmed.TryTake(out var key, Patience), "no key was ever confirmed");
+            Assert.Equal("good", key);
+            Assert.Equal(1, retries.PendingFor(node.BaseAddress)); // "bad" is still retried
+        }
+        finally
+        {
+            await retries.StopAsync(CancellationToken.None);
+        }
+    }
 }
