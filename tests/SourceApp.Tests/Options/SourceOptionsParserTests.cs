@@ -110,6 +110,18 @@ public class SourceOptionsParserTests
         Assert.StartsWith(expected, result.Error);
     }
 
+    [Theory]
+    [InlineData("http://user:hunter2@127.0.0.1:8080")]
+    [InlineData("http://127.0.0.1:8082,http://hunter2@127.0.0.1:8080")]
+    public void Parse_NotifyUrlWithCredentials_IsRefusedWithoutEchoingThem(string notify)
+    {
+        var result = SourceOptionsParser.Parse(["-notify", notify]);
+
+        Assert.Null(result.Options);
+        Assert.StartsWith("invalid value for flag -notify: a node URL may not hold a user name or password", result.Error);
+        Assert.DoesNotContain("hunter2", result.Error);
+    }
+
     [Fact]
     public void Parse_ValueStartingWithDash_IsTakenAsTheValue()
     {
