@@ -39,8 +39,7 @@ internal static partial class DataEndpoints
         ValueTask<ByteView> pending = group.GetAsync(key, ctx.RequestAborted);
         if (pending.IsCompletedSuccessfully)
         {
-            JsonResponses.WriteValue(ctx.Response, key, pending.Result);
-            return Task.CompletedTask;
+            return JsonResponses.WriteValueAsync(ctx.Response, key, pending.Result, ctx.RequestAborted);
         }
 
         return AwaitAsync(ctx, key, pending, logger);
@@ -78,7 +77,7 @@ internal static partial class DataEndpoints
             return;
         }
 
-        JsonResponses.WriteValue(ctx.Response, key, value);
+        await JsonResponses.WriteValueAsync(ctx.Response, key, value, ctx.RequestAborted);
     }
 
     [LoggerMessage(300, LogLevel.Debug, "Load of {Key} failed: {Error}")]

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -14,8 +15,10 @@ namespace CacheApp.Api;
 /// <remarks>
 /// The body of a small value or an error is written to a per-thread buffer first, so that the
 /// response carries a Content-Length: Kestrel sends its headers on the first write, and without
-/// a length it would frame every small answer as chunked. Longer bodies (big values) stream into the
-/// response pipe as they are written, chunked, instead of being held twice in memory.
+/// a length it would frame every small answer as chunked. Longer bodies go into the response pipe as
+/// they are written, chunked; a value longer than one segment is flushed a segment at a time and waits
+/// for the client, so that a slow reader holds back the writing instead of making the node keep a whole
+/// escaped copy of the value in the pipe.
 /// </remarks>
 internal static class JsonResponses
 {
@@ -40,21 +43,21 @@ internal static class JsonResponses
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? ThreadBuffer;
 
-    /// <summary>200 {"key": key, "value": value}.</summary>
-    public static void WriteValue(HttpResponse response, string key, ByteView value)
+    /// <summary>200 {"key": key, "value": value}; completes at once unless the value is longer than a segment.</summary>
+    public static Task WriteValueAsync(HttpResponse response, string key, ByteView value, CancellationToken cancellationToken)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = ContentType;
+        if (value.Length > Segment)
+        {
+            return WriteLongValueAsync(response.BodyWriter, key, value.AsMemory(), cancellationToken);
+        }
+
         bool buffered = value.Length <= MaxBufferedValueBytes; // keys are at most DataKey.MaxBytes
         var writer = buffered ? RentBuffered() : Rent(response.BodyWriter);
         writer.WriteStartObject();
         writer.WriteString("key"u8, key);
-        if (value.Length > Segment)
-        {
-            writer.WritePropertyName("value"u8);
-            WriteInSegments(writer, value.Span);
-        }
-        else if (Utf8.IsValid(value.Span))
+        if (Utf8.IsValid(value.Span))
         {
             writer.WriteString("value"u8, value.Span);
         }
@@ -66,45 +69,69 @@ internal static class JsonResponses
 
         writer.WriteEndObject();
         Return(writer, buffered ? response : null);
+        return Task.CompletedTask;
     }
 
     /// <summary>
-    /// A long value as a JSON string, escaped a segment at a time. Escaped whole, a value rents a
-    /// buffer of six times its length (a control byte becomes <c>\u00XX</c>), and one longer than
-    /// 166,666,666 bytes (<c>JsonConstants.MaxUnescapedTokenSize</c>) throws: an empty 500 on every
-    /// read of a key the cache holds. Bytes that are not UTF-8 are decoded with replacement
-    /// characters, as <see cref="ByteView.ToString"/> does, a segment at a time too.
+    /// A long value as a JSON string, escaped a segment at a time, each segment flushed to the client
+    /// before the next is written. Escaped whole, a value rents a buffer of six times its length (a
+    /// control byte becomes <c>\u00XX</c>), and one longer than 166,666,666 bytes
+    /// (<c>JsonConstants.MaxUnescapedTokenSize</c>) throws: an empty 500 on every read of a key the
+    /// cache holds. Bytes that are not UTF-8 are decoded with replacement characters, as
+    /// <see cref="ByteView.ToString"/> does, a segment at a time too. Its own writer, not the
+    /// per-thread one: the method resumes on whichever thread the flush completes on.
     /// </summary>
-    private static void WriteInSegments(Utf8JsonWriter writer, ReadOnlySpan<byte> value)
+    private static async Task WriteLongValueAsync(PipeWriter pipe, string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
     {
-        if (Utf8.IsValid(value))
-        {
-            // The writer keeps a code point cut between two segments until the next one.
-            for (int start = 0; start < value.Length; start += Segment)
-            {
-                int length = Math.Min(Segment, value.Length - start);
-                writer.WriteStringValueSegment(value.Slice(start, length), isFinalSegment: start + length == value.Length);
-            }
-
-            return;
-        }
-
-        var decoder = Encoding.UTF8.GetDecoder();
-        char[] chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(Segment));
+        await using var writer = new Utf8JsonWriter(pipe, Options);
+        writer.WriteStartObject();
+        writer.WriteString("key"u8, key);
+        writer.WritePropertyName("value"u8);
+        var decoder = Utf8.IsValid(value.Span) ? null : Encoding.UTF8.GetDecoder();
+        char[]? chars = decoder is null ? null : ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(Segment));
         try
         {
             for (int start = 0; start < value.Length; start += Segment)
             {
                 int length = Math.Min(Segment, value.Length - start);
                 bool last = start + length == value.Length;
-                int count = decoder.GetChars(value.Slice(start, length), chars, flush: last);
-                writer.WriteStringValueSegment(chars.AsSpan(0, count), isFinalSegment: last);
+                WriteSegment(writer, value.Span.Slice(start, length), last, decoder, chars);
+                if (last)
+                {
+                    break;
+                }
+
+                writer.Flush();
+                var flushed = await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flushed.IsCompleted || flushed.IsCanceled)
+                {
+                    return; // the client went away
+                }
             }
         }
         finally
         {
-            ArrayPool<char>.Shared.Return(chars);
+            if (chars is not null)
+            {
+                ArrayPool<char>.Shared.Return(chars);
+            }
         }
+
+        writer.WriteEndObject();
+    }
+
+    // The writer keeps a code point cut between two segments until the next one; the decoder keeps
+    // the bytes of one cut in the same way.
+    private static void WriteSegment(Utf8JsonWriter writer, ReadOnlySpan<byte> segment, bool last, Decoder? decoder, char[]? chars)
+    {
+        if (decoder is null)
+        {
+            writer.WriteStringValueSegment(segment, isFinalSegment: last);
+            return;
+        }
+
+        int count = decoder.GetChars(segment, chars, flush: last);
+        writer.WriteStringValueSegment(chars.AsSpan(0, count), isFinalSegment: last);
     }
 
     /// <summary>{"error": message} with <paramref name="status"/>.</summary>

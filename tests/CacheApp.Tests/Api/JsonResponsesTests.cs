@@ -2,7 +2,9 @@ using System.Text;
 using System.Text.Json;
 using CacheApp.Api;
 using GroupCache;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace CacheApp.Tests.Api;
 
@@ -15,7 +17,7 @@ public class JsonResponsesTests
         using var body = new MemoryStream();
         context.Response.Body = body;
 
-        JsonResponses.WriteValue(context.Response, key, new ByteView(value));
+        await JsonResponses.WriteValueAsync(context.Response, key, new ByteView(value), CancellationToken.None);
         await context.Response.BodyWriter.CompleteAsync();
 
         Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
@@ -81,5 +83,75 @@ public class JsonResponsesTests
         Assert.Equal(head, json[..head.Length]);
         Assert.Equal(tail, json[^tail.Length..]);
         Assert.Equal(value.Length + "{\"key\":\"big\",\"value\":\"\"}".Length + 1, json.Length);
+    }
+
+    /// <summary>A response pipe that records the most bytes written between two flushes: what the node holds for a client that reads slowly.</summary>
+    private sealed class FlushWatchingBody(Stream stream) : PipeWriter, IHttpResponseBodyFeature
+    {
+        private readonly PipeWriter _inner = PipeWriter.Create(stream);
+        private long _sinceFlush;
+
+        public long MostUnflushed { get; private set; }
+
+        public int Flushes { get; private set; }
+
+        public Stream Stream => stream;
+
+        public PipeWriter Writer => this;
+
+        public override void Advance(int bytes)
+        {
+            _sinceFlush += bytes;
+            MostUnflushed = Math.Max(MostUnflushed, _sinceFlush);
+            _inner.Advance(bytes);
+        }
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => _inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => _inner.GetSpan(sizeHint);
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            _sinceFlush = 0;
+            Flushes++;
+            return _inner.FlushAsync(cancellationToken);
+        }
+
+        public override void CancelPendingFlush() => _inner.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null) => _inner.Complete(exception);
+
+        public void DisableBuffering()
+        {
+        }
+
+        public Task StartAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task CompleteAsync() => _inner.CompleteAsync().AsTask();
+    }
+
+    [Theory]
+    [InlineData((byte)'x')]   // plain text
+    [InlineData((byte)1)]     // control bytes: six bytes of JSON each
+    [InlineData((byte)0xFF)]  // not UTF-8
+    public async Task WriteValue_LongValue_IsFlushedASegmentAtATime(byte fill)
+    {
+        // Kestrel holds whatever was written and not flushed; unflushed, a 4 MB value of control bytes
+        // was a 24 MB answer in memory per slow client.
+        var value = new byte[4_000_000];
+        value.AsSpan().Fill(fill);
+        var context = new DefaultHttpContext();
+        using var stream = new MemoryStream();
+        var body = new FlushWatchingBody(stream);
+        context.Features.Set<IHttpResponseBodyFeature>(body);
+
+        await JsonResponses.WriteValueAsync(context.Response, "k", new ByteView(value), CancellationToken.None);
+        await body.FlushAsync();
+
+        Assert.True(body.Flushes >= value.Length / (64 * 1024), $"{body.Flushes} flushes");
+        Assert.True(body.MostUnflushed <= 6 * 64 * 1024 + 64, $"{body.MostUnflushed} bytes written between two flushes");
+        Assert.Equal(Encoding.UTF8.GetString(value), ValueOf(stream.ToArray()));
     }
 }
