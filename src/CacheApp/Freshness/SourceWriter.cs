@@ -9,8 +9,10 @@ public sealed record SourceWriteResult(int Status, string? ContentType, byte[] B
 
 /// <summary>
 /// PUT {source}/api/data/{escaped key} with the client's body as JSON. A slow source is
-/// <see cref="SourceTimeoutException"/>, an unreachable one or a redirect (3xx, not followed)
-/// <see cref="SourceUnavailableException"/>; every other answer (2xx, 4xx, 5xx) is returned as it came.
+/// <see cref="SourceTimeoutException"/>; an unreachable one, a redirect (3xx, not followed) or an
+/// answer longer than a record holding a value of MAX_VALUE_BYTES can be (read no further; without
+/// a bound a broken source could make a write buffer up to 2 GB) <see cref="SourceUnavailableException"/>;
+/// every other answer (2xx, 4xx, 5xx) is returned as it came.
 /// </summary>
 internal sealed class SourceWriter(SourceHttp http, CacheAppSettings settings)
 {
@@ -42,7 +44,7 @@ internal sealed class SourceWriter(SourceHttp http, CacheAppSettings settings)
 
         try
         {
-            using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+            using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             if ((int)response.StatusCode is >= 300 and < 400)
             {
                 // Passed on, it would be a redirect without its Location (the client cannot follow it)
@@ -50,7 +52,9 @@ internal sealed class SourceWriter(SourceHttp http, CacheAppSettings settings)
                 throw new SourceUnavailableException($"source answered HTTP {(int)response.StatusCode}, a redirect (not followed)");
             }
 
-            byte[] answer = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+            var (buffer, length) = await SourceRecordReader.ReadAsync(response.Content, settings.MaxValueBytes, timeout.Token).ConfigureAwait(false);
+            byte[] answer = buffer.AsSpan(0, length).ToArray();
+            SourceRecordReader.Release(buffer);
             return new SourceWriteResult((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), answer);
         }
         catch (OperationCanceledException ex)
@@ -61,6 +65,11 @@ internal sealed class SourceWriter(SourceHttp http, CacheAppSettings settings)
         {
             // Not ex.Message: it names the source's address, which API clients have no business seeing.
             throw new SourceUnavailableException($"source unreachable ({ex.HttpRequestError})", ex);
+        }
+        catch (IOException ex)
+        {
+            // The answer was cut off after its headers.
+            throw new SourceUnavailableException("source's answer was cut off", ex);
         }
     }
 }
