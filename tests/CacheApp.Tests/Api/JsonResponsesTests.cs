@@ -1,8 +1,8 @@
+using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using CacheApp.Api;
 using GroupCache;
-using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
