@@ -7,10 +7,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Reliability.Tests.Faults;
+namespace ServiceTesting;
 
 /// <summary>A Kestrel server inside the test process on 127.0.0.1 (a free port), answering with <c>handler</c>.</summary>
-internal sealed class FakeServer : IAsyncDisposable
+public sealed class FakeServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
