@@ -28,7 +28,10 @@ public sealed partial class Dnsmasq : IDisposable
     /// <param name="extraArgs">More records, like <c>--srv-host=_groupcache._tcp.g.test,n1.g.test,7001</c>.</param>
     public Dnsmasq(string domain, TimeSpan ttl, IEnumerable<string>? extraArgs = null)
     {
-        Port = FreeUdpPort();
+        // dnsmasq binds TCP as well as UDP: a port from the kernel's ephemeral range, free for UDP,
+        // could be held for TCP by one of the tests' outgoing connections ("Address already in use").
+        // FreePort checks both, below that range.
+        Port = FreePort.Next();
 
         // dnsmasq started as root reads its files as "nobody" after a SIGHUP: the folder must be open to it.
         SetMode(_dir.Path, (UnixFileMode)0b111_101_101);
@@ -122,13 +125,6 @@ public sealed partial class Dnsmasq : IDisposable
         {
             File.SetUnixFileMode(path, mode);
         }
-    }
-
-    private static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     private bool PortTaken()
