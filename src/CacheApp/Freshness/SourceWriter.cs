@@ -52,7 +52,10 @@ internal sealed class SourceWriter(SourceHttp http, CacheAppSettings settings)
                 throw new SourceUnavailableException($"source answered HTTP {(int)response.StatusCode}, a redirect (not followed)");
             }
 
-            var (buffer, length) = await SourceRecordReader.ReadAsync(response.Content, settings.MaxValueBytes, timeout.Token).ConfigureAwait(false);
+            // The source echoes the record it stored, whose value is no longer than the body sent
+            // (JSON's escapes only shorten it), even when that is over MAX_VALUE_BYTES.
+            long echoedValueBytes = Math.Max(settings.MaxValueBytes, body.Length);
+            var (buffer, length) = await SourceRecordReader.ReadAsync(response.Content, echoedValueBytes, timeout.Token).ConfigureAwait(false);
             byte[] answer = buffer.AsSpan(0, length).ToArray();
             SourceRecordReader.Release(buffer);
             return new SourceWriteResult((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), answer);

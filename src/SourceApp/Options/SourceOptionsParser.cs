@@ -178,6 +178,13 @@ public static class SourceOptionsParser
                 options.MaxBodyBytes = bytes;
                 return null;
             case "notify":
+                // Node URLs are named in answers to writers (X-Notify-Unreached) and in logs, so a
+                // password in one would reach every writer; and no error below may echo one either.
+                if (value.Contains('@', StringComparison.Ordinal))
+                {
+                    return "invalid value for flag -notify: a node URL may not hold a user name or password (it would be shown to writers and in logs); the nodes' secret goes in -notify-secret";
+                }
+
                 var urls = new List<Uri>();
                 foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
@@ -185,13 +192,6 @@ public static class SourceOptionsParser
                         || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
                     {
                         return $"invalid value \"{value}\" for flag -notify: \"{part}\" is not an http(s) base URL";
-                    }
-
-                    // Node URLs are named in answers to writers (X-Notify-Unreached) and in logs, so
-                    // a password in one would reach every writer. The nodes take -notify-secret.
-                    if (!string.IsNullOrEmpty(uri.UserInfo))
-                    {
-                        return "invalid value for flag -notify: a node URL may not hold a user name or password (it would be shown to writers and in logs); the nodes' secret goes in -notify-secret";
                     }
 
                     urls.Add(uri);

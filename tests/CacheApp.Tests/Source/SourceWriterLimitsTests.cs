@@ -1,3 +1,4 @@
+using System.Text;
 using CacheApp.Configuration;
 using CacheApp.Freshness;
 using CacheApp.Source;
@@ -14,14 +15,14 @@ public sealed class SourceWriterLimitsTests
     private const long MaxValueBytes = 1000; // a record may then have 6 * 1000 + 64 KiB bytes
 
     /// <summary>Writes through to a source that answers with <paramref name="answer"/>; what the writer returned or threw.</summary>
-    private static async Task<(SourceWriteResult? Result, Exception? Error)> PutAsync(RequestDelegate answer)
+    private static async Task<(SourceWriteResult? Result, Exception? Error)> PutAsync(RequestDelegate answer, byte[]? body = null)
     {
         await using var source = await FakeServer.StartAsync(answer);
         using var http = SourceHttp.For(Settings(source.Url));
         var writer = new SourceWriter(http, Settings(source.Url));
         try
         {
-            return (await writer.PutAsync("k", """{"value":"v"}"""u8.ToArray(), null), null);
+            return (await writer.PutAsync("k", body ?? """{"value":"v"}"""u8.ToArray(), null), null);
         }
         catch (Exception ex)
         {
@@ -85,5 +86,18 @@ public sealed class SourceWriterLimitsTests
         Assert.Null(error);
         Assert.Equal(201, result!.Status);
         Assert.Equal(record, result.Body);
+    }
+
+    [Fact]
+    public async Task Put_ValueOverMaxValueBytes_TheSourcesEchoOfItIsPassedOn()
+    {
+        // The source stores what it is given; its answer echoes the value, longer than any record
+        // the node would load, but no longer than the body that was sent.
+        byte[] body = Encoding.UTF8.GetBytes("{\"value\":\"" + new string('x', 80_000) + "\"}");
+        byte[] record = Encoding.UTF8.GetBytes("{\"key\":\"k\",\"value\":\"" + new string('x', 80_000) + "\",\"version\":1}");
+        var (result, error) = await PutAsync(async context => await context.Response.Body.WriteAsync(record), body);
+
+        Assert.Null(error);
+        Assert.Equal(record, result!.Body);
     }
 }

@@ -113,6 +113,8 @@ public class SourceOptionsParserTests
     [Theory]
     [InlineData("http://user:hunter2@127.0.0.1:8080")]
     [InlineData("http://127.0.0.1:8082,http://hunter2@127.0.0.1:8080")]
+    [InlineData("http://admin:hunter2@127.0.0.1:8080,127.0.0.1:8082")] // the other URL is malformed too
+    [InlineData("http://admin:hunter2@127.0.0.1:8080/?x")]
     public void Parse_NotifyUrlWithCredentials_IsRefusedWithoutEchoingThem(string notify)
     {
         var result = SourceOptionsParser.Parse(["-notify", notify]);
