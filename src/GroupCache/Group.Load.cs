@@ -62,7 +62,7 @@ public sealed partial class Group
         bool remoteOwner = forward && _peers.TryPickPeer(key, out peer);
         bool relayed = false;
         bool hit = TryLookupMain(key, out var cached, out long cachedExpiry);
-        if (!hit && remoteOwner && CacheBytes > 0 && _hot.TryGet(key, out cached, out cachedExpiry))
+        if (!hit && remoteOwner && TryLookupHot(key, out cached, out cachedExpiry))
         {
             hit = relayed = true;
         }

@@ -170,7 +170,14 @@ public sealed partial class Group
         }
     }
 
-    private bool TryLookupCache(string key, out ByteView value, out long expiresAt)
+    private bool TryLookupCache(string key, out ByteView value, out long expiresAt) =>
+        TryLookupMain(key, out value, out expiresAt) || TryLookupHot(key, out value, out expiresAt);
+
+    private bool TryLookupMain(string key, out ByteView value, out long expiresAt) => TryLookup(_main, key, out value, out expiresAt);
+
+    private bool TryLookupHot(string key, out ByteView value, out long expiresAt) => TryLookup(_hot, key, out value, out expiresAt);
+
+    private bool TryLookup(ConcurrentLru cache, string key, out ByteView value, out long expiresAt)
     {
         if (CacheBytes <= 0)
         {
@@ -179,19 +186,7 @@ public sealed partial class Group
             return false;
         }
 
-        return _main.TryGet(key, out value, out expiresAt) || _hot.TryGet(key, out value, out expiresAt);
-    }
-
-    private bool TryLookupMain(string key, out ByteView value, out long expiresAt)
-    {
-        if (CacheBytes <= 0)
-        {
-            value = default;
-            expiresAt = 0;
-            return false;
-        }
-
-        return _main.TryGet(key, out value, out expiresAt);
+        return cache.TryGet(key, out value, out expiresAt);
     }
 
     private async Task<ByteView> LoadValueAsync(string key, CancellationToken cancellationToken)
