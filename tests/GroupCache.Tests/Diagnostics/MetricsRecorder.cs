@@ -73,6 +73,27 @@ internal sealed class MetricsRecorder : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits, without holding a thread, until what was recorded satisfies <paramref name="condition"/>;
+    /// false after <paramref name="timeout"/>. Measurements made as a load unwinds run on the thread
+    /// pool, which a blocking wait would starve when many tests run at once.
+    /// </summary>
+    public async Task<bool> WaitUntilAsync(Func<IReadOnlyList<Recorded>, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition(All()))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(10);
+        }
+
+        return true;
+    }
+
     public void Clear()
     {
         lock (_recorded)
