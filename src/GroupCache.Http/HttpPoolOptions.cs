@@ -22,8 +22,11 @@ public sealed class HttpPoolOptions
     /// <summary>Where peer requests are served; must start and end with '/'.</summary>
     public string BasePath { get; set; } = DefaultBasePath;
 
-    /// <summary>The largest <see cref="MaxValueBytes"/>: one array must hold a value and its framing.</summary>
-    public const long MaxValueBytesLimit = 0x7FFFFFC7 - 64;
+    /// <summary>
+    /// The largest <see cref="MaxValueBytes"/>: one array must hold a value, its framing and the
+    /// byte more that a body's buffer takes, so that the read that finds the end needs no larger one.
+    /// </summary>
+    public const long MaxValueBytesLimit = 0x7FFFFFC7 - 64 - 1;
 
     /// <summary>Points per peer on the consistent-hash ring, 1 to <see cref="MaxReplicas"/>; every node must use the same number.</summary>
     public int Replicas { get; set; } = DefaultReplicas;

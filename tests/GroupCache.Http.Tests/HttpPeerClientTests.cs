@@ -65,6 +65,37 @@ public class HttpPeerClientTests
     }
 
     [Fact]
+    public async Task GetAsync_LargestAllowedValueAnnounced_TakesABufferForIt()
+    {
+        // At the largest MaxValueBytes the limit with framing is one array's worth; the body's
+        // buffer takes a byte more than announced, which must still fit in one array. The peer
+        // announces that much, sends a few bytes and stalls: the fetch times out reading the body
+        // (the buffer was allocated, uninitialised), rather than failing to allocate it.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var rogue = await RoguePeer.StartAsync(
+            async context =>
+            {
+                context.Response.ContentType = PeerProtocolHeaders.ProtobufContentType;
+                context.Response.ContentLength = HttpPoolOptions.MaxValueBytesLimit + 64;
+                await context.Response.Body.WriteAsync(new byte[] { 0x0a, 0x05, 1, 2, 3 });
+                await context.Response.Body.FlushAsync();
+                await release.Task.WaitAsync(context.RequestAborted);
+            },
+            new HttpPoolOptions { MaxValueBytes = HttpPoolOptions.MaxValueBytesLimit, PeerTimeout = TimeSpan.FromSeconds(1) });
+
+        try
+        {
+            var failure = await Record.ExceptionAsync(async () => await rogue.Node.Pool.ClientFor(rogue.Url).GetAsync("data", "k", CancellationToken.None));
+
+            Assert.IsType<TimeoutException>(failure);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+    }
+
+    [Fact]
     public async Task GetAsync_BodyStallsAfterHeaders_TimesOut()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
