@@ -121,8 +121,9 @@ public sealed class HttpPeerClient : IPeerClient
     /// </summary>
     /// <returns>True when the peer answered 200 or 204; false on any other answer, an answer whose framing is in doubt, a transport error or a timeout.</returns>
     /// <exception cref="NotSupportedException">
-    /// The peer answered with a value (200 and a <c>GetResponse</c>): golang/groupcache serves every
-    /// method as a get, so it forgot nothing, and never will.
+    /// The peer answered with a value (200 and a <c>GetResponse</c>), or with a plain-text 500 (a get
+    /// it could not load): golang/groupcache serves every method as a get, so it forgot nothing, and
+    /// never will.
     /// </exception>
     public async Task<bool> RemoveAsync(string group, string key, CancellationToken cancellationToken)
     {
@@ -139,6 +140,13 @@ public sealed class HttpPeerClient : IPeerClient
             if (response.StatusCode == HttpStatusCode.OK && IsGetResponse(response.Content.Headers))
             {
                 throw new NotSupportedException($"Peer {Peer} answered a removal with a value: it serves DELETE as a get (golang/groupcache) and cannot forget keys.");
+            }
+
+            if (IsFailedGoGet(response))
+            {
+                // The same get, for a key it could not load (gone from the source, or the source
+                // down): it holds nothing to forget now, but asking again is no removal either.
+                throw new NotSupportedException($"Peer {Peer} answered a removal with a failed get (golang/groupcache's plain-text 500): it serves DELETE as a get and cannot forget keys.");
             }
 
             return response.StatusCode is HttpStatusCode.OK or HttpStatusCode.NoContent;
@@ -232,6 +240,14 @@ public sealed class HttpPeerClient : IPeerClient
     }
 
     private static bool IsDotSegment(string segment) => segment is "." or "..";
+
+    /// <summary>
+    /// golang/groupcache answers a get it could not load with <c>http.Error</c>: a 500 in plain
+    /// text. Our nodes answer every error in JSON, so the text tells the two apart.
+    /// </summary>
+    private static bool IsFailedGoGet(HttpResponseMessage response) =>
+        response.StatusCode == HttpStatusCode.InternalServerError
+        && string.Equals(response.Content.Headers.ContentType?.MediaType, "text/plain", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether the answer says it is a <c>GetResponse</c>; parameters (a charset) do not matter.</summary>
     private static bool IsGetResponse(System.Net.Http.Headers.HttpContentHeaders headers) =>

@@ -29,6 +29,24 @@ public sealed class MixedRingTests(MixedRing ring) : IClassFixture<MixedRing>
     }
 
     [Fact]
+    public async Task Remove_OfAKeyTheGoNodeCannotLoad_NamesItAsUnableToForget_NotAsUnreached()
+    {
+        // The -notify case: the record is gone from the source, so Go's get fails and it answers
+        // the DELETE with a plain-text 500. A retry would get the same; it must not count as a
+        // member that may still hold the key and could be reached later.
+        string goPeer = ring.Go.Self;
+        string key = Enumerable.Range(0, 1000).Select(i => "missing:delete" + i).First(k => ring.A.Pool.OwnerOf(k) == goPeer);
+
+        var direct = await Record.ExceptionAsync(() => ring.A.Pool.ClientFor(goPeer).RemoveAsync(TestNode.GroupName, key, CancellationToken.None));
+        var result = await ring.A.Group.RemoveAsync(key);
+
+        Assert.IsType<NotSupportedException>(direct);
+        Assert.Equal([goPeer], result.CannotForget);
+        Assert.Empty(result.Unreached);
+        Assert.Equal(result.Asked - 1, result.Confirmed);
+    }
+
+    [Fact]
     public async Task OwnerOf_EveryKey_AgreesOnEveryNode()
     {
         var keys = InteropKeys.All();
