@@ -55,6 +55,17 @@ internal static partial class WriteEndpoints
             return;
         }
 
+        // The two headers passed on to the source travel as ASCII: anything else would fail the
+        // source request before it is sent, which this node could not tell from a write that failed
+        // under way, so it would answer 502 and make every member forget the key for nothing.
+        string authorization = ctx.Request.Headers.Authorization.ToString();
+        string contentType = ctx.Request.Headers.ContentType.ToString();
+        if ((ForwardedHeader.Refusal("Authorization", authorization) ?? ForwardedHeader.Refusal("Content-Type", contentType)) is { } refusal)
+        {
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, refusal);
+            return;
+        }
+
         byte[]? body = await ReadBodyAsync(ctx.Request, MaxWriteBodyBytes, ctx.RequestAborted);
         if (body is null)
         {
@@ -66,7 +77,7 @@ internal static partial class WriteEndpoints
         try
         {
             stats.OnWrite();
-            result = await writer.PutAsync(key, body, ctx.Request.Headers.Authorization.ToString());
+            result = await writer.PutAsync(key, body, authorization, contentType);
         }
         catch (SourceTimeoutException ex)
         {
