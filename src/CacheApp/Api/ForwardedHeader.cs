@@ -1,7 +1,7 @@
 namespace CacheApp.Api;
 
 /// <summary>
-/// Checks a client's header that a node passes on to the source. .NET's HTTP client sends header
+/// Checks a client's header that a node passes on to the source (the Authorization of a write). .NET's HTTP client sends header
 /// values as ASCII and refuses anything else before a byte goes out, so a value outside printable
 /// ASCII is the client's mistake, told as such, not a source failure.
 /// </summary>

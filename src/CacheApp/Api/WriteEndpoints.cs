@@ -55,12 +55,19 @@ internal static partial class WriteEndpoints
             return;
         }
 
-        // The two headers passed on to the source travel as ASCII: anything else would fail the
-        // source request before it is sent, which this node could not tell from a write that failed
-        // under way, so it would answer 502 and make every member forget the key for nothing.
+        // Refused here as the source would refuse it; the body goes to the source as JSON, whatever
+        // accepted type it came with (curl -d sends JSON as a form).
+        if (!JsonBodyType.IsAccepted(ctx.Request.ContentType))
+        {
+            await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status415UnsupportedMediaType, JsonBodyType.Refusal);
+            return;
+        }
+
+        // The client's token is passed on, as ASCII: anything else would fail the source request
+        // before it is sent, which this node could not tell from a write that failed under way, so it
+        // would answer 502 and make every member forget the key for nothing.
         string authorization = ctx.Request.Headers.Authorization.ToString();
-        string contentType = ctx.Request.Headers.ContentType.ToString();
-        if ((ForwardedHeader.Refusal("Authorization", authorization) ?? ForwardedHeader.Refusal("Content-Type", contentType)) is { } refusal)
+        if (ForwardedHeader.Refusal("Authorization", authorization) is { } refusal)
         {
             await JsonResponses.WriteErrorAsync(ctx.Response, StatusCodes.Status400BadRequest, refusal);
             return;
@@ -77,7 +84,7 @@ internal static partial class WriteEndpoints
         try
         {
             stats.OnWrite();
-            result = await writer.PutAsync(key, body, authorization, contentType);
+            result = await writer.PutAsync(key, body, authorization);
         }
         catch (SourceTimeoutException ex)
         {

@@ -19,8 +19,7 @@ internal sealed class SourceWriter(SourceHttp http, CacheAppSettings settings)
     /// <summary>Bodies larger than this ask the source to accept them first (Expect: 100-continue).</summary>
     internal const int ExpectContinueAbove = 64 * 1024;
 
-    /// <param name="contentType">The client's, passed on so that the source judges it (415); empty for JSON.</param>
-    public async Task<SourceWriteResult> PutAsync(string key, ReadOnlyMemory<byte> body, string? authorization, string? contentType = null)
+    public async Task<SourceWriteResult> PutAsync(string key, ReadOnlyMemory<byte> body, string? authorization)
     {
         // Not the client's token: a write that was started is seen through (bounded by
         // SOURCE_TIMEOUT), so that a client hanging up cannot leave a committed write uninvalidated.
@@ -29,14 +28,7 @@ internal sealed class SourceWriter(SourceHttp http, CacheAppSettings settings)
         {
             Content = new ReadOnlyMemoryContent(body),
         };
-        if (string.IsNullOrEmpty(contentType))
-        {
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        }
-        else
-        {
-            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-        }
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         if (body.Length > ExpectContinueAbove)
         {
             // A source that refuses the body by its length (413 over -max-body) answers before it

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Net.Http.Headers;
+using ServiceCommon;
 using SourceApp.Options;
 
 namespace SourceApp.Api;
@@ -21,30 +21,6 @@ public static class PutBody
         public static Result Fail(int statusCode, string error) => new(null, statusCode, error);
     }
 
-    /// <summary>
-    /// Content types read as JSON. Missing, form and text types are accepted because the seed's example
-    /// <c>curl -X PUT -d '{"value":"…"}'</c> sends its JSON as application/x-www-form-urlencoded.
-    /// </summary>
-    public static bool IsAcceptedContentType(string? contentType)
-    {
-        if (string.IsNullOrWhiteSpace(contentType))
-        {
-            return true;
-        }
-
-        if (!MediaTypeHeaderValue.TryParse(contentType, out var media))
-        {
-            return false;
-        }
-
-        var type = media.MediaType.Value ?? "";
-        return type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-            || type.Equals("text/json", StringComparison.OrdinalIgnoreCase)
-            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
-            || type.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
-            || type.Equals("text/plain", StringComparison.OrdinalIgnoreCase);
-    }
-
     /// <param name="maxBytes">The largest body accepted; a limit past <see cref="SourceOptions.LargestMaxBodyBytes"/> is held to it.</param>
     public static async Task<Result> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
@@ -52,9 +28,9 @@ public static class PutBody
         // array can hold (and the buffer arithmetic below stays far from int overflow).
         maxBytes = Math.Min(maxBytes, SourceOptions.LargestMaxBodyBytes);
 
-        if (!IsAcceptedContentType(request.ContentType))
+        if (!JsonBodyType.IsAccepted(request.ContentType))
         {
-            return Result.Fail(StatusCodes.Status415UnsupportedMediaType, "the body must be JSON (Content-Type application/json)");
+            return Result.Fail(StatusCodes.Status415UnsupportedMediaType, JsonBodyType.Refusal);
         }
 
         if (request.ContentLength > maxBytes)

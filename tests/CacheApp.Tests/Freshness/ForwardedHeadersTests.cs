@@ -7,9 +7,9 @@ using CacheApp.Tests.Support;
 namespace CacheApp.Tests.Freshness;
 
 /// <summary>
-/// A write-through PUT passes the client's Authorization and Content-Type on to the source. What the
-/// source would refuse is refused, and what cannot be passed on is the client's mistake: neither is
-/// written, and neither makes the ring forget the key.
+/// A write-through PUT passes the client's Authorization on to the source, and its body as JSON. A
+/// Content-Type the source would refuse is refused by the node, and a token that cannot be passed
+/// on is the client's mistake: neither is written, and neither makes the ring forget the key.
 /// </summary>
 public class ForwardedHeadersTests
 {
@@ -39,7 +39,7 @@ public class ForwardedHeadersTests
     }
 
     [Fact]
-    public async Task Put_ContentTypeTheSourceRefuses_IsTheSources415AndNothingIsWrittenOrForgotten()
+    public async Task Put_ContentTypeTheSourceRefuses_Is415AndNothingIsWrittenOrForgotten()
     {
         using var cluster = await StartWithCachedValueAsync();
         var counters = await CountersAsync(cluster);

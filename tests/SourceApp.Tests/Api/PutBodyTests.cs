@@ -114,8 +114,8 @@ public class PutBodyTests
     [InlineData("application/octet-stream", false)]
     [InlineData("text/html", false)]
     [InlineData("not a media type", false)]
-    public void IsAcceptedContentType_Checks(string? contentType, bool accepted)
+    public void JsonBodyType_IsAccepted_Checks(string? contentType, bool accepted)
     {
-        Assert.Equal(accepted, PutBody.IsAcceptedContentType(contentType));
+        Assert.Equal(accepted, ServiceCommon.JsonBodyType.IsAccepted(contentType));
     }
 }
