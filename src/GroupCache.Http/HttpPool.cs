@@ -66,6 +66,14 @@ public sealed partial class HttpPool : IPeerPicker, IDisposable
     /// <summary>Bytes of peer bodies being read right now, by all clients of the pool.</summary>
     internal long BodyBytesInFlight => _budget.InUse;
 
+    /// <summary>
+    /// Raised by <see cref="SetPeers"/> before it swaps in a ring that adds members, with the members
+    /// it adds; until the handlers return, the ring in place is the old one, so nothing is routed to
+    /// the new members yet. Handlers run on the caller's thread under the pool's ring lock and must
+    /// be quick; an exception from one leaves the ring as it was and reaches the caller.
+    /// </summary>
+    public event EventHandler<PeersAddingEventArgs>? PeersAdding;
+
     /// <summary>Replaces the ring with one of <paramref name="peers"/> (normalised, de-duplicated, sorted).</summary>
     /// <exception cref="FormatException">A peer is not an http(s) base URL; the ring is left as it was.</exception>
     public void SetPeers(IEnumerable<string> peers)
@@ -77,6 +85,11 @@ public sealed partial class HttpPool : IPeerPicker, IDisposable
         lock (_setLock)
         {
             var old = _ring;
+            if (PeersAdding is { } adding && sorted.Except(old.Peers, StringComparer.Ordinal).ToArray() is { Length: > 0 } added)
+            {
+                adding(this, new PeersAddingEventArgs(added));
+            }
+
             var others = sorted.Where(p => p != Self).ToArray();
             var clients = others.ToFrozenDictionary(p => p, ClientFor, StringComparer.Ordinal);
             Volatile.Write(ref _ring, new Ring(hashRing, sorted, clients, [.. others.Select(p => (IPeerClient)clients[p])]));

@@ -113,8 +113,10 @@ public sealed partial class Group
                 Interlocked.Increment(ref Stats._peerLoads);
 
                 // Only mirror a fraction of peer loads, so that the hot cache holds the popular keys
-                // rather than every key this node has ever asked for.
-                if (_options.Random.Next(10) == 0)
+                // rather than every key this node has ever asked for; none while copies are held
+                // (HoldHotCopies). Checked after the answer came: a hold set while it was on its
+                // way still stops the copy.
+                if (_options.Random.Next(10) == 0 && !HotCopiesHeld())
                 {
                     Populate(_hot, key, response.Value, MirrorExpiry(response.ExpiresAtUnixNanos), stripe, generation);
                 }

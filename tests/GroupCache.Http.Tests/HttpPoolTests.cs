@@ -30,6 +30,37 @@ public class HttpPoolTests
     }
 
     [Fact]
+    public void SetPeers_ARingThatAddsMembers_TellsThemBeforeItIsInPlace()
+    {
+        using var pool = new HttpPool(Self);
+        var seen = new List<(string[] Added, string[] RingThen)>();
+        pool.PeersAdding += (_, e) => seen.Add(([.. e.Added], [.. pool.Peers]));
+
+        pool.SetPeers([Self, "http://127.0.0.1:8082"]);
+        pool.SetPeers([Self, "HTTP://127.0.0.1:8082/"]); // the same ring
+        pool.SetPeers([Self]); // only a departure
+        pool.SetPeers([Self, "http://127.0.0.1:8083", "http://127.0.0.1:8082"]);
+
+        Assert.Equal(2, seen.Count);
+        Assert.Equal([Self, "http://127.0.0.1:8082"], seen[0].Added);
+        Assert.Empty(seen[0].RingThen);
+        Assert.Equal(["http://127.0.0.1:8082", "http://127.0.0.1:8083"], seen[1].Added);
+        Assert.Equal([Self], seen[1].RingThen);
+    }
+
+    [Fact]
+    public void SetPeers_AHandlerThrows_LeavesTheRingAsItWas()
+    {
+        using var pool = new HttpPool(Self);
+        pool.SetPeers([Self]);
+        pool.PeersAdding += (_, _) => throw new InvalidOperationException("refused");
+
+        Assert.Throws<InvalidOperationException>(() => pool.SetPeers([Self, "http://127.0.0.1:8082"]));
+
+        Assert.Equal([Self], pool.Peers);
+    }
+
+    [Fact]
     public void SetPeers_Spellings_NormalisesDeduplicatesAndSorts()
     {
         using var pool = new HttpPool(Self);
