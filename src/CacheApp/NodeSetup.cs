@@ -173,6 +173,12 @@ internal static class NodeSetup
         // DNS or Kubernetes discovery listing this node again after leaving it out: the other nodes'
         // invalidations missed it meanwhile, so it empties its caches (as gossip does on a rejoin).
         app.Services.UseFlushOnRelisting(settings.SelfGroupCacheAddr);
+        if (settings.Discovery is DiscoveryMode.Dns or DiscoveryMode.Kubernetes)
+        {
+            // A member listed again may not have flushed yet (above); with gossip a member that
+            // comes back with its old life makes every node that had dropped it flush and hold.
+            app.Services.UseHotCopyHoldOnRingGains();
+        }
 
         // The groupcache port serves the peer protocol and nothing else; the API port never serves
         // it. The counter wraps the peer protocol, to count the removals peers asked for.

@@ -50,7 +50,8 @@ public sealed record FreshnessStatus(
     long InvalidationsFailed,
     long InvalidationsReceived,
     long RejoinFlushes,
-    long RejoinFlushedEntries);
+    long RejoinFlushedEntries,
+    long HotCopyHolds);
 
 public sealed record GroupStatus(string Name, long CacheBytes, double TtlSeconds, StatsDto Stats, CacheDto MainCache, CacheDto HotCache);
 

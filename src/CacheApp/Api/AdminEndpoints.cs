@@ -76,7 +76,8 @@ internal static class AdminEndpoints
                 invalidations.Failed,
                 invalidations.Received,
                 invalidations.RejoinFlushes,
-                invalidations.RejoinFlushedEntries),
+                invalidations.RejoinFlushedEntries,
+                invalidations.HotCopyHolds),
             new SecurityStatus(!string.IsNullOrEmpty(s.ClusterSecret)),
             membership is null ? null : new MembershipStatus(
                 membership.MessagesSent,

@@ -103,6 +103,22 @@ public sealed class MemberTable
         }
     }
 
+    /// <summary>
+    /// How long news takes to reach every member, by the protocol's own allowance (four suspicion
+    /// timeouts, which grow with the cluster): the wait before a node that was declared dead
+    /// flushes a second time, and how long a node holds hot copies after a ring change.
+    /// </summary>
+    public TimeSpan SettleTime
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return SettleTimeLocked();
+            }
+        }
+    }
+
     /// <summary>Members other than this node that are alive or suspect.</summary>
     public int LiveCount
     {

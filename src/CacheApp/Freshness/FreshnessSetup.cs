@@ -10,6 +10,7 @@ internal static class FreshnessSetup
         services.AddSingleton<InvalidationStats>();
         services.AddSingleton<ClusterInvalidator>();
         services.AddSingleton<SourceWriter>();
+        services.AddSingleton<HotCopyHold>();
         services.AddSingleton<RejoinFlush>();
         services.AddSingleton<Cluster.IRejoinListener>(sp => sp.GetRequiredService<RejoinFlush>());
         return services;
@@ -27,6 +28,17 @@ internal static class FreshnessSetup
             var flush = services.GetRequiredService<RejoinFlush>();
             source.SelfRelisted += (_, _) => flush.OnSelfRelisted(self);
         }
+    }
+
+    /// <summary>
+    /// DISCOVERY=dns or kubernetes: holds hot copies (<see cref="HotCopyHold"/>) whenever the pool is
+    /// about to take a ring that adds members, before anything is routed to them: such a member may
+    /// have been listed again and not have flushed yet. Called before the host starts.
+    /// </summary>
+    public static void UseHotCopyHoldOnRingGains(this IServiceProvider services)
+    {
+        var hold = services.GetRequiredService<HotCopyHold>();
+        services.GetRequiredService<HttpPool>().PeersAdding += (_, _) => hold.Hold();
     }
 
     /// <summary>

@@ -14,6 +14,7 @@ public sealed class InvalidationStats
     private long _received;
     private long _rejoinFlushes;
     private long _rejoinFlushedEntries;
+    private long _hotCopyHolds;
 
     /// <summary>PUTs this node passed on to the source.</summary>
     public long Writes => Volatile.Read(ref _writes);
@@ -38,6 +39,11 @@ public sealed class InvalidationStats
 
     /// <summary>Entries those flushes dropped.</summary>
     public long RejoinFlushedEntries => Volatile.Read(ref _rejoinFlushedEntries);
+
+    /// <summary>Times this node stopped copying peers' answers for a while (see <see cref="HotCopyHold"/>).</summary>
+    public long HotCopyHolds => Volatile.Read(ref _hotCopyHolds);
+
+    internal void OnHotCopyHold() => Interlocked.Increment(ref _hotCopyHolds);
 
     internal void OnRejoinFlush(int entries)
     {

@@ -23,7 +23,7 @@ namespace CacheApp.Freshness;
 /// it empties its caches the same way: <see cref="OnSelfRelisted"/>.
 /// </para>
 /// </remarks>
-public sealed partial class RejoinFlush(Group group, InvalidationStats stats, ILogger<RejoinFlush> logger) : IRejoinListener
+public sealed partial class RejoinFlush(Group group, InvalidationStats stats, HotCopyHold hotCopies, ILogger<RejoinFlush> logger) : IRejoinListener
 {
     public void OnRejoined(IReadOnlyList<string> members)
     {
@@ -36,6 +36,9 @@ public sealed partial class RejoinFlush(Group group, InvalidationStats stats, IL
 
     private void Flush(string members, string reason)
     {
+        // First: the peers may not have flushed yet, and a copy of their answer made after this
+        // flush would outlive theirs (docs/RELIABILITY.md).
+        hotCopies.Hold();
         int dropped = group.Clear();
         stats.OnRejoinFlush(dropped);
         LogFlushed(logger, dropped, members, reason);

@@ -116,19 +116,25 @@ public sealed class DnsDiscoveryTests(ITestOutputHelper output) : IDisposable
 
         output.WriteLine($"key loaded once after {phase.Elapsed.TotalSeconds:F1}s");
 
-        // A fourth node: up first (alone on its ring), then listed by DNS.
+        // A fourth node: up first (alone on its ring), then listed by DNS. The others stop copying
+        // peers' answers for a while before their rings take it (docs/RELIABILITY.md).
         var fourth = Node(hosts[3], apiPort, gcPort);
         await fourth.StartAsync();
         var all = first.Append(fourth).ToList();
+        long[] holds = await HotCopyHoldsAsync(first);
         _dns.SetHosts(hosts.Select(h => (h, Name)));
         var took = await WaitRingsAsync(all, all, FollowTimeout);
         output.WriteLine($"a fourth record: every ring followed in {took.TotalSeconds:F1}s (DNS_INTERVAL {Interval.TotalSeconds}s)");
+        long[] holdsAfterGain = await HotCopyHoldsAsync(first);
+        Assert.All(holds.Zip(holdsAfterGain), h => Assert.Equal(h.First + 1, h.Second));
 
-        // One record removed: the others' rings drop it.
+        // One record removed: the others' rings drop it, and nobody holds copies for a departure.
         var remaining = all.Where(n => n.Host != hosts[1]).ToList();
+        long[] holdsBeforeRemoval = await HotCopyHoldsAsync(remaining);
         _dns.SetHosts(remaining.Select(n => (n.Host, Name)));
         took = await WaitRingsAsync(remaining, remaining, FollowTimeout);
         output.WriteLine($"a record removed: every ring followed in {took.TotalSeconds:F1}s");
+        Assert.Equal(holdsBeforeRemoval, await HotCopyHoldsAsync(remaining));
 
         output.WriteLine($"changes followed after {phase.Elapsed.TotalSeconds:F1}s");
 
@@ -321,5 +327,17 @@ public sealed class DnsDiscoveryTests(ITestOutputHelper output) : IDisposable
         {
             return false;
         }
+    }
+
+    /// <summary>Each node's freshness.hotCopyHolds.</summary>
+    private static async Task<long[]> HotCopyHoldsAsync(IEnumerable<CacheNode> nodes)
+    {
+        var holds = new List<long>();
+        foreach (var node in nodes)
+        {
+            holds.Add((await node.StatusAsync()).GetProperty("freshness").GetProperty("hotCopyHolds").GetInt64());
+        }
+
+        return [.. holds];
     }
 }

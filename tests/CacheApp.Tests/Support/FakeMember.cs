@@ -50,7 +50,7 @@ internal sealed class FakeMember(string groupcacheAddr)
             new RingStatus("static", 1, [GroupcacheAddr]),
             new SourceStatus("http://127.0.0.1:3", true, DateTimeOffset.UtcNow, null),
             new ProcessStatus(1, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0, false, false),
-            new FreshnessStatus(0, 0, 0, 0, 0, 0, 0, 0, 0),
+            new FreshnessStatus(0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
             new SecurityStatus(false),
             null);
         return new ClusterMemberDto(GroupcacheAddr, GroupcacheAddr, "static", false, true, 0, true, null, 1, status);
