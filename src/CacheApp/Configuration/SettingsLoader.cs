@@ -99,7 +99,7 @@ public static class SettingsLoader
         }
 
         long maxValueBytes = CacheAppSettings.DefaultMaxValueBytes;
-        if (Get("MAX_VALUE_BYTES") is { } maxText && (!ValueParsers.TryParseByteSize(maxText, out maxValueBytes) || maxValueBytes <= 0 || maxValueBytes > Array.MaxLength - 64))
+        if (Get("MAX_VALUE_BYTES") is { } maxText && (!ValueParsers.TryParseByteSize(maxText, out maxValueBytes) || maxValueBytes <= 0 || maxValueBytes > GroupCache.Http.HttpPoolOptions.MaxValueBytesLimit))
         {
             errors.Add($"MAX_VALUE_BYTES '{maxText}' is not a positive size below 2GiB (like 1048576, 512KB or 64MB).");
             maxValueBytes = CacheAppSettings.DefaultMaxValueBytes;

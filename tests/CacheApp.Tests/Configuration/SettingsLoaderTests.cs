@@ -115,6 +115,7 @@ public class SettingsLoaderTests
     [InlineData("SELF_HOST", "[::]")]
     [InlineData("MAX_VALUE_BYTES", "0")]
     [InlineData("MAX_VALUE_BYTES", "3GiB")]
+    [InlineData("MAX_VALUE_BYTES", "2147483527")] // a byte over what the peer client can take (HttpPoolOptions.MaxValueBytesLimit)
     [InlineData("MAX_VALUE_BYTES", "big")]
     [InlineData("CACHE_TTL", "900000h")] // over the library's 100 years
     [InlineData("SOURCE_HEALTH_INTERVAL", "0.5ms")] // timers count whole milliseconds
