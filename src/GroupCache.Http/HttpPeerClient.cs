@@ -101,7 +101,14 @@ public sealed class HttpPeerClient : IPeerClient
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"Peer {Peer} did not answer within {_options.PeerTimeout}.", ex);
+            // Not the timeout: the client it went through was closed under it (every connection to
+            // the peer after a doubtful answer, or the peer left the ring).
+            if (!timeout.Token.IsCancellationRequested)
+            {
+                throw new HttpRequestException($"Peer {Peer}: the request was cut off, its connections to the peer closed.", ex);
+            }
+
+            throw TimedOut(ex);
         }
         catch (HttpRequestException ex) when (ex.StatusCode is null && !ex.Message.StartsWith("Peer ", StringComparison.Ordinal))
         {
@@ -241,6 +248,8 @@ public sealed class HttpPeerClient : IPeerClient
 
     private static bool IsDotSegment(string segment) => segment is "." or "..";
 
+    private TimeoutException TimedOut(Exception? inner) => new($"Peer {Peer} did not answer within {_options.PeerTimeout}.", inner);
+
     /// <summary>
     /// golang/groupcache answers a get it could not load with <c>http.Error</c>: a 500 in plain
     /// text. Our nodes answer every error in JSON, so the text tells the two apart.
@@ -352,7 +361,7 @@ public sealed class HttpPeerClient : IPeerClient
                 // and now and then the loop yields.
                 if (Stopwatch.GetTimestamp() > deadline)
                 {
-                    throw new OperationCanceledException();
+                    throw TimedOut(null);
                 }
 
                 if (reads % YieldEveryReads == 0)

@@ -49,6 +49,41 @@ public sealed class HostilePeerTests
         }
     }
 
+    [Fact]
+    public async Task GetAsync_ConnectionsClosedAfterADoubtfulAnswer_FailsAnotherRequestAsCutOffNotAsATimeout()
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var peer = ScriptedPeer.Start(async exchange =>
+        {
+            if (exchange.Key == "held")
+            {
+                await held.Task.WaitAsync(exchange.Stopping); // answers nothing until the test ends
+                return true;
+            }
+
+            await exchange.SendAsync(HostileAnswer("two-content-lengths", exchange.Key).Answer);
+            return true;
+        });
+        using var pool = new HttpPool("http://127.0.0.1:1", new HttpPoolOptions { PeerTimeout = TimeSpan.FromSeconds(30) });
+        var client = pool.ClientFor(peer.Url);
+        try
+        {
+            var pending = client.GetAsync("data", "held", CancellationToken.None).AsTask();
+            Assert.True(SpinWait.SpinUntil(() => peer.RequestCount == 1, TimeSpan.FromSeconds(10)), "the first request did not arrive");
+
+            await Assert.ThrowsAsync<HttpRequestException>(async () => await client.GetAsync("data", "bad", CancellationToken.None));
+            var cutOff = await Record.ExceptionAsync(() => pending.WaitAsync(TimeSpan.FromSeconds(10)));
+
+            // Closed with the others, long before the timeout, and said so: a peer error, not a slow peer.
+            Assert.IsType<HttpRequestException>(cutOff);
+            Assert.Contains("cut off", cutOff.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            held.TrySetResult();
+        }
+    }
+
     [Theory]
     [InlineData("two-content-lengths")]
     [InlineData("content-length-and-chunked")]
