@@ -70,7 +70,8 @@ public sealed partial class HttpPool : IPeerPicker, IDisposable
     /// Raised by <see cref="SetPeers"/> before it swaps in a ring that adds members, with the members
     /// it adds; until the handlers return, the ring in place is the old one, so nothing is routed to
     /// the new members yet. Handlers run on the caller's thread under the pool's ring lock and must
-    /// be quick; an exception from one leaves the ring as it was and reaches the caller.
+    /// be quick and should not throw: an exception leaves the ring as it was and reaches the caller,
+    /// and a peer source (DNS, Kubernetes) does not offer the same set again until it changes.
     /// </summary>
     public event EventHandler<PeersAddingEventArgs>? PeersAdding;
 

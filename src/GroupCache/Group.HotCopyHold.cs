@@ -2,8 +2,10 @@ namespace GroupCache;
 
 public sealed partial class Group
 {
-    // When the hold on hot copies ends, in TimeProvider UTC ticks (the clock TTLs use); 0: none.
-    private long _hotCopiesHeldUntil;
+    // When the hold on hot copies ends, as a TimeProvider timestamp (elapsed time, not the wall
+    // clock: a clock stepped forward as a VM resumes, the moment a rejoin flush is likely, must not
+    // end the hold at once); long.MinValue: none.
+    private long _hotCopiesHeldUntil = long.MinValue;
 
     /// <summary>
     /// Copies no peer's answer into the hot cache for <paramref name="duration"/> from now (a hold
@@ -19,8 +21,10 @@ public sealed partial class Group
     public void HoldHotCopies(TimeSpan duration)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
-        long now = _options.TimeProvider.GetUtcNow().UtcTicks;
-        long until = duration.Ticks > long.MaxValue - now ? long.MaxValue : now + duration.Ticks;
+        var time = _options.TimeProvider;
+        long now = time.GetTimestamp();
+        double ticks = duration.TotalSeconds * time.TimestampFrequency;
+        long until = ticks >= long.MaxValue - (double)now ? long.MaxValue : now + (long)ticks;
         long held = Volatile.Read(ref _hotCopiesHeldUntil);
         while (until > held)
         {
@@ -38,6 +42,6 @@ public sealed partial class Group
     private bool HotCopiesHeld()
     {
         long until = Volatile.Read(ref _hotCopiesHeldUntil);
-        return until != 0 && _options.TimeProvider.GetUtcNow().UtcTicks < until;
+        return until != long.MinValue && _options.TimeProvider.GetTimestamp() < until;
     }
 }

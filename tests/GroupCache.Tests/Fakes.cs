@@ -101,14 +101,26 @@ internal sealed class FixedRandom(int value) : Random
     public override int Next(int maxValue) => value;
 }
 
-/// <summary>A clock that moves only when told.</summary>
+/// <summary>A clock that moves only when told; its wall clock can also be set apart (<see cref="StepWallClock"/>).</summary>
 internal sealed class ManualClock : TimeProvider
 {
     private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private long _elapsedTicks;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
     public override DateTimeOffset GetUtcNow() => _now;
 
-    public void Advance(TimeSpan by) => _now += by;
+    public override long GetTimestamp() => _elapsedTicks;
+
+    public void Advance(TimeSpan by)
+    {
+        _now += by;
+        _elapsedTicks += by.Ticks;
+    }
+
+    /// <summary>The wall clock jumps (an NTP step after a resume); elapsed time does not move.</summary>
+    public void StepWallClock(TimeSpan by) => _now += by;
 }
 
 /// <summary>

@@ -60,6 +60,21 @@ public class HotCopyHoldTests
     }
 
     [Fact]
+    public async Task Get_WallClockSteppedPastTheHold_StillHeld()
+    {
+        var (group, peer, clock) = NewNode();
+        group.HoldHotCopies(TimeSpan.FromSeconds(10));
+        clock.StepWallClock(TimeSpan.FromHours(1));
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        await group.GetAsync(Key);
+        await group.GetAsync(Key);
+
+        Assert.Equal(2, peer.Hits);
+        Assert.Equal(0, group.GetCacheStats(CacheType.Hot).Items);
+    }
+
+    [Fact]
     public void HoldHotCopies_NegativeOrEndless_IsRefusedOrHeldForGood()
     {
         var (group, _, _) = NewNode();
