@@ -37,11 +37,7 @@ public class HotCopyHoldTests
         group.HoldHotCopies(TimeSpan.FromSeconds(10));
         clock.Advance(TimeSpan.FromSeconds(10));
 
-        await group.GetAsync(Key);
-        await group.GetAsync(Key);
-
-        Assert.Equal(1, peer.Hits);
-        Assert.Equal(1, group.GetCacheStats(CacheType.Hot).Items);
+        Assert.Equal((1, 1), await TwoGetsAsync(group, peer));
     }
 
     [Fact]
@@ -52,11 +48,7 @@ public class HotCopyHoldTests
         group.HoldHotCopies(TimeSpan.FromSeconds(1));
         clock.Advance(TimeSpan.FromSeconds(5));
 
-        await group.GetAsync(Key);
-        await group.GetAsync(Key);
-
-        Assert.Equal(2, peer.Hits);
-        Assert.Equal(0, group.GetCacheStats(CacheType.Hot).Items);
+        Assert.Equal((2, 0), await TwoGetsAsync(group, peer));
     }
 
     [Fact]
@@ -67,20 +59,19 @@ public class HotCopyHoldTests
         clock.StepWallClock(TimeSpan.FromHours(1));
         clock.Advance(TimeSpan.FromSeconds(1));
 
-        await group.GetAsync(Key);
-        await group.GetAsync(Key);
-
-        Assert.Equal(2, peer.Hits);
-        Assert.Equal(0, group.GetCacheStats(CacheType.Hot).Items);
+        Assert.Equal((2, 0), await TwoGetsAsync(group, peer));
     }
 
     [Fact]
-    public void HoldHotCopies_NegativeOrEndless_IsRefusedOrHeldForGood()
+    public async Task HoldHotCopies_NegativeOrEndless_IsRefusedOrHeldForGood()
     {
-        var (group, _, _) = NewNode();
+        var (group, peer, clock) = NewNode();
 
         Assert.Throws<ArgumentOutOfRangeException>(() => group.HoldHotCopies(TimeSpan.FromTicks(-1)));
         group.HoldHotCopies(TimeSpan.MaxValue); // no overflow into the past
+        clock.Advance(TimeSpan.FromDays(10_000));
+
+        Assert.Equal((2, 0), await TwoGetsAsync(group, peer));
     }
 
     [Fact]
@@ -98,5 +89,13 @@ public class HotCopyHoldTests
         peer.Value = _ => "new";
 
         Assert.Equal("new", (await group.GetAsync(Key)).ToString());
+    }
+
+    /// <summary>Gets <see cref="Key"/> twice: how often the peer was asked, and what the hot cache holds after.</summary>
+    private static async Task<(int PeerAsks, long HotItems)> TwoGetsAsync(Group group, FakePeer peer)
+    {
+        await group.GetAsync(Key);
+        await group.GetAsync(Key);
+        return (peer.Hits, group.GetCacheStats(CacheType.Hot).Items);
     }
 }
