@@ -101,9 +101,10 @@ public sealed class HttpPeerClient : IPeerClient
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            // Not the timeout: the client it went through was closed under it (every connection to
-            // the peer after a doubtful answer, or the peer left the ring).
-            if (!timeout.Token.IsCancellationRequested)
+            // Not the timeout, nor the handler's own (ConnectTimeout, which cancels with a
+            // TimeoutException inside): the client it went through was closed under it (every
+            // connection to the peer after a doubtful answer, or the peer left the ring).
+            if (!timeout.Token.IsCancellationRequested && ex.InnerException is not TimeoutException)
             {
                 throw new HttpRequestException($"Peer {Peer}: the request was cut off, its connections to the peer closed.", ex);
             }
@@ -361,6 +362,7 @@ public sealed class HttpPeerClient : IPeerClient
                 // and now and then the loop yields.
                 if (Stopwatch.GetTimestamp() > deadline)
                 {
+                    cancellationToken.ThrowIfCancellationRequested(); // a cancellation that came too (the caller's) wins, as elsewhere
                     throw TimedOut(null);
                 }
 

@@ -84,6 +84,26 @@ public sealed class HostilePeerTests
         }
     }
 
+    [Fact]
+    public async Task GetAsync_TheHandlersConnectTimeout_IsATimeoutNotACutOff()
+    {
+        // No timeout of the pool's own (infinite): the handler's ConnectTimeout is what ends it.
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromMilliseconds(200),
+            ConnectCallback = async (_, ct) =>
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+                throw new InvalidOperationException("never connects");
+            },
+        };
+        using var pool = new HttpPool("http://127.0.0.1:1", new HttpPoolOptions { PeerTimeout = Timeout.InfiniteTimeSpan }, handler);
+
+        var failure = await Record.ExceptionAsync(async () => await pool.ClientFor("http://127.0.0.1:2").GetAsync("data", "k", CancellationToken.None));
+
+        Assert.IsType<TimeoutException>(failure);
+    }
+
     [Theory]
     [InlineData("two-content-lengths")]
     [InlineData("content-length-and-chunked")]
