@@ -36,9 +36,6 @@ public sealed class HotCopyHold
         _settle = settle;
     }
 
-    /// <summary>How long a hold lasts now.</summary>
-    public TimeSpan Duration => _settle();
-
     public void Hold()
     {
         _group.HoldHotCopies(_settle());
