@@ -406,6 +406,46 @@ public sealed class MemberTable
         }
     }
 
+    /// <summary>
+    /// The member to probe in round <paramref name="slot"/> (the round's start on the shared clock,
+    /// in rounds): of this node and the alive and suspect members in address order, the one
+    /// 1 + slot mod (n − 1) places after this node. Every node that holds the same members picks
+    /// with the same offset in the same slot, so in each round every member is probed by exactly
+    /// one node, and each node still probes every other member once in n − 1 rounds. Null when
+    /// there is no other member.
+    /// </summary>
+    public (string ApiAddr, string GroupCacheAddr)? ProbeTarget(long slot)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        lock (_lock)
+        {
+            var ring = new List<Row>(_live.Count + 1);
+            int self = -1;
+            foreach (string key in _sortedKeys)
+            {
+                var row = _members[key];
+                if (row == _self)
+                {
+                    self = ring.Count;
+                    ring.Add(row);
+                }
+                else if (row.State is MemberState.Alive or MemberState.Suspect)
+                {
+                    ring.Add(row);
+                }
+            }
+
+            if (ring.Count < 2)
+            {
+                return null;
+            }
+
+            int offset = 1 + (int)(slot % (ring.Count - 1));
+            var target = ring[(self + offset) % ring.Count];
+            return (target.ApiAddr, target.GroupCacheAddr);
+        }
+    }
+
     /// <summary>Pages the table needs at <paramref name="pageSize"/> rows a page.</summary>
     public int PageCount(int pageSize) => Math.Max(1, (Count + pageSize - 1) / pageSize);
 

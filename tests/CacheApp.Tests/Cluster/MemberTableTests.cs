@@ -43,6 +43,43 @@ public class MemberTableTests
     private static MemberState StateOf(MemberTable table, int n) => table.View().Single(v => v.GroupCacheAddr == Gc(n)).State;
 
     [Fact]
+    public void ProbeTarget_NodesThatAgree_ProbeEveryMemberOnceASlot_AndEachProbesEveryOtherInNMinusOneSlots()
+    {
+        const int Members = 7;
+        var tables = Enumerable.Range(0, Members).Select(n => Table(n)).ToArray();
+        foreach (var table in tables)
+        {
+            table.Merge([.. Enumerable.Range(0, Members).Select(n => Digest(n))]);
+        }
+
+        var probedByEach = tables.Select(_ => new HashSet<string>()).ToArray();
+        for (long slot = 1_000_000; slot < 1_000_000 + Members - 1; slot++)
+        {
+            var targets = tables.Select(t => t.ProbeTarget(slot)!.Value.GroupCacheAddr).ToArray();
+
+            Assert.Equal(Members, targets.Distinct().Count());
+            for (int n = 0; n < Members; n++)
+            {
+                Assert.NotEqual(Gc(n), targets[n]);
+                Assert.True(probedByEach[n].Add(targets[n]), $"node {n} probed {targets[n]} twice in {Members - 1} slots");
+            }
+        }
+    }
+
+    [Fact]
+    public void ProbeTarget_SkipsDeadMembers_AndIsNullWhenAlone()
+    {
+        var table = Table(0);
+        Assert.Null(table.ProbeTarget(5));
+
+        table.Merge([Digest(1), Digest(2)]);
+        Die(table, 1);
+
+        Assert.Equal((Api(2), Gc(2)), table.ProbeTarget(5));
+        Assert.Equal((Api(2), Gc(2)), table.ProbeTarget(6));
+    }
+
+    [Fact]
     public void New_Table_RingIsSelfOnly()
     {
         Assert.Equal([Gc(0)], Table(0).RingMembers());

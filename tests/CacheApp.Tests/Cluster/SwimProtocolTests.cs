@@ -382,9 +382,28 @@ public class SwimProtocolTests
         var round = Advance(joiner, Round);
         Assert.DoesNotContain(round, o => o.Verb == "join" && o.ToApi != Api(0));
 
-        // A member refutes: the pull it was owed follows in the next round.
-        joiner.Receive("gossip", new ClusterMessage(Gc(1), [new MemberDigest(Api(1), Gc(1), 1, 1, false, 0, "alive")]), []);
-        var next = Advance(joiner, Round);
+        // A member refutes: the pull it was owed follows in the next round. The member answers the
+        // pings it got and gets (unanswered, this node's own probe of it would make it suspect again).
+        var refuted = new MemberDigest(Api(1), Gc(1), 1, 1, false, 0, "alive");
+        joiner.Receive("gossip", new ClusterMessage(Gc(1), [refuted]), []);
+        void Answer(IEnumerable<Outgoing> sent)
+        {
+            foreach (var ping in sent.Where(o => o.Verb == "ping" && o.ToApi == Api(1)).ToArray())
+            {
+                joiner.Answered(ping, new ClusterMessage(Gc(1), [refuted], Api(1), Seq: ping.Message.Seq), []);
+            }
+        }
+
+        Answer(round);
+        var next = new List<Outgoing>();
+        for (int tick = 0; tick < 10; tick++)
+        {
+            _time.Now += TimeSpan.FromMilliseconds(100);
+            var sent = joiner.Tick();
+            next.AddRange(sent);
+            Answer(sent);
+        }
+
         Assert.Contains(next, o => o.Verb == "join" && o.ToApi == Api(1) && o.Message.Page is null);
     }
 

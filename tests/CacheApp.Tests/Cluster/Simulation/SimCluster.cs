@@ -154,7 +154,7 @@ internal sealed class SimCluster
         if (!reachable)
         {
             // Nobody listens there: the connection is refused after a round trip.
-            Schedule(sentAt + there + Delay(), () => Fail(from, request));
+            Schedule(sentAt + there + Delay(), () => Fail(from, request, refused: true));
             return;
         }
 
@@ -171,7 +171,7 @@ internal sealed class SimCluster
     {
         if (!to.Running)
         {
-            Schedule(_time.Now + Delay(), () => Fail(from, request));
+            Schedule(_time.Now + Delay(), () => Fail(from, request, refused: true));
             return;
         }
 
@@ -204,7 +204,7 @@ internal sealed class SimCluster
         });
     }
 
-    private void Fail(SimNode from, Outgoing request)
+    private void Fail(SimNode from, Outgoing request, bool refused = false)
     {
         if (!from.Running)
         {
@@ -212,7 +212,7 @@ internal sealed class SimCluster
         }
 
         var next = new List<Outgoing>();
-        from.Protocol.Failed(request, next);
+        from.Protocol.Failed(request, next, refused);
         Send(from, next);
     }
 
