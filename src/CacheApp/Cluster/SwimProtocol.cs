@@ -90,7 +90,10 @@ public sealed class SwimProtocol
             Declare(death);
         }
 
-        if (now >= _nextRound)
+        // A round waits for the last one's probe to be answered or to have made its member suspect:
+        // a round that ran late, followed by one on time, would otherwise cut that probe short and
+        // suspect a live member before its indirect pings went out.
+        if (now >= _nextRound && _probe is null or { Acked: true })
         {
             // One round per ProbeInterval at a steady pace (not a round after each late tick), so
             // that each round falls in its own slot of the shared clock; a node that stalled for a
@@ -251,11 +254,6 @@ public sealed class SwimProtocol
         foreach (var death in _table.Tick())
         {
             Declare(death);
-        }
-
-        if (_probe is { Acked: false } unfinished)
-        {
-            Suspect(unfinished, outgoing);
         }
 
         _probe = null;

@@ -67,16 +67,18 @@ public class MemberTableTests
     }
 
     [Fact]
-    public void ProbeTarget_SkipsDeadMembers_AndIsNullWhenAlone()
+    public void ProbeTarget_SkipsDeadMembers_ProbesSuspects_AndIsNullWhenAlone()
     {
         var table = Table(0);
         Assert.Null(table.ProbeTarget(5));
 
-        table.Merge([Digest(1), Digest(2)]);
+        table.Merge([Digest(1), Digest(2), Digest(3)]);
         Die(table, 1);
+        Assert.NotNull(table.Suspect(Gc(3)));
 
-        Assert.Equal((Api(2), Gc(2)), table.ProbeTarget(5));
-        Assert.Equal((Api(2), Gc(2)), table.ProbeTarget(6));
+        // Dead 1 is left out; suspect 3 is still probed: the ring is 0, 2, 3.
+        Assert.Equal((Api(2), Gc(2)), table.ProbeTarget(4));
+        Assert.Equal((Api(3), Gc(3)), table.ProbeTarget(5));
     }
 
     [Fact]

@@ -51,6 +51,54 @@ public class SwimProtocolTests
     }
 
     [Fact]
+    public void Round_RunLateThenOnTime_DoesNotCutTheLateRoundsProbeShort()
+    {
+        var (protocol, table, stats) = Node(10);
+        var first = Assert.Single(protocol.Tick(), o => o.Verb == "ping");
+        protocol.Answered(first, new ClusterMessage(GcOf(first.ToApi), [], first.ToApi, Seq: first.Message.Seq), []);
+
+        // The round due at 1 s runs at 1.95 s; the next tick, at 2.05 s, is when the round due at
+        // 2 s would run. The late round's ping is 100 ms old and unanswered so far.
+        _time.Now += TimeSpan.FromMilliseconds(1950);
+        var late = Assert.Single(protocol.Tick(), o => o.Verb == "ping");
+        _time.Now += TimeSpan.FromMilliseconds(100);
+        var onTime = protocol.Tick();
+
+        Assert.DoesNotContain(onTime, o => o.Verb == "ping");
+        Assert.Equal(MemberState.Alive, table.View().Single(v => v.ApiAddr == late.ToApi).State);
+        Assert.Equal(0, stats.Suspicions);
+
+        // Answered, the next round starts at the next tick, still as the round due at 2 s.
+        protocol.Answered(late, new ClusterMessage(GcOf(late.ToApi), [], late.ToApi, Seq: late.Message.Seq), []);
+        _time.Now += TimeSpan.FromMilliseconds(100);
+        Assert.Single(protocol.Tick(), o => o.Verb == "ping");
+    }
+
+    [Fact]
+    public void Rounds_WithLateTicks_KeepOneRoundASlot_SoEveryOtherMemberIsProbedOnceInNMinusOneRounds()
+    {
+        const int Members = 8;
+        var (protocol, _, _) = Node(Members);
+        var jitter = new Random(3);
+        var probed = new List<string>();
+        while (probed.Count < 5 * (Members - 1))
+        {
+            // Ticks 100 ms apart, some of them up to 80 ms late; every ping answered at once.
+            _time.Now += TimeSpan.FromMilliseconds(100 + (jitter.Next(4) == 0 ? jitter.Next(80) : 0));
+            foreach (var ping in protocol.Tick().Where(o => o.Verb == "ping"))
+            {
+                probed.Add(ping.ToApi);
+                protocol.Answered(ping, new ClusterMessage(GcOf(ping.ToApi), [], ping.ToApi, Seq: ping.Message.Seq), []);
+            }
+        }
+
+        foreach (var pass in probed.Chunk(Members - 1))
+        {
+            Assert.Equal(Members - 1, pass.Distinct().Count());
+        }
+    }
+
+    [Fact]
     public void Probe_Unanswered_AsksThreeOthersThenSuspectsAndGossipsTheSuspicion()
     {
         var (protocol, table, stats) = Node(10);
