@@ -1,6 +1,7 @@
 using CacheApp;
 using CacheApp.Configuration;
 using CacheApp.Telemetry;
+using ServiceCommon;
 
 // A groupcache node: configuration from the environment (a bad value stops the process here),
 // the API on API_PORT, the peer protocol on GROUPCACHE_PORT, the ring from DISCOVERY.
@@ -45,6 +46,7 @@ catch (SettingsException ex)
 }
 
 builder.Services.AddCacheNodeTelemetry(settings);
+builder.Services.AddStartupMemoryRelease();
 
 var app = builder.Build();
 app.UseCacheNode(settings);

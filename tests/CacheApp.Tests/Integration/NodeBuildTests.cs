@@ -43,6 +43,22 @@ public class NodeBuildTests
     }
 
     [Fact]
+    public async Task Start_TheBuildUnderTest_ReleasesStartUpMemoryOnceASecondAfterItStarted()
+    {
+        // As the launchers ship it: with a 64 MiB young generation no collection would come until traffic does.
+        using var node = new CacheNode("release", "http://127.0.0.1:1", extraEnv: new Dictionary<string, string> { ["DOTNET_GCgen0size"] = "4000000" });
+        await node.StartAsync();
+        const string Released = "Released start-up memory: resident ";
+        Assert.True(
+            await TestHttp.EventuallyAsync(() => Task.FromResult(node.Process.Output.Contains(Released, StringComparison.Ordinal)), TimeSpan.FromSeconds(15)),
+            "no release logged: " + node.Process.Output);
+        Assert.Matches(@"Released start-up memory: resident \d+\.\d MB before, \d+\.\d MB after one full collection \(\d+\.\d ms\)", node.Process.Output);
+        var gen2 = (await node.StatusAsync()).GetProperty("process").GetProperty("gen2Collections").GetInt32();
+        Assert.True(gen2 >= 1, $"{gen2} full collections after the release");
+        Assert.Equal(2, node.Process.Output.Split(Released).Length); // once
+    }
+
+    [Fact]
     public async Task KubernetesDiscovery_InTheBuildUnderTest_IsBuiltInOrRefusedAtStartWithTheReason()
     {
         using var dir = new TempDir();
