@@ -10,7 +10,7 @@ namespace ServiceCommon;
 /// operating system. Start-up (configuration, dependency injection, routing, OpenTelemetry)
 /// allocates several megabytes that are garbage a second later, and with the young-generation
 /// budget our launchers set (64 MiB) no collection comes to free it until traffic arrives: an idle
-/// Native AOT node kept 18 MB of anonymous memory where 12 suffice (docs/BENCHMARKS.md, 37.5 → 31 MB
+/// Native AOT node kept 18 MiB of anonymous memory where 12 suffice (docs/BENCHMARKS.md, 37.5 → 31.7 MiB
 /// RSS). The price is one blocking collection of a heap of a few megabytes (about 10 ms) before the
 /// node has much to do.
 /// </summary>
@@ -61,14 +61,14 @@ public sealed partial class StartupMemoryRelease : BackgroundService
         long startedAt = TimeProvider.System.GetTimestamp();
         _collect();
         var took = TimeProvider.System.GetElapsedTime(startedAt);
-        LogReleased(before / 1e6, _residentBytes() / 1e6, took.TotalMilliseconds);
+        LogReleased(before / (double)(1 << 20), _residentBytes() / (double)(1 << 20), took.TotalMilliseconds);
     }
 
     private static void CollectAggressively() =>
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
-    [LoggerMessage(300, LogLevel.Information, "Released start-up memory: resident {BeforeMB:F1} MB before, {AfterMB:F1} MB after one full collection ({Milliseconds:F1} ms)")]
-    private partial void LogReleased(double beforeMB, double afterMB, double milliseconds);
+    [LoggerMessage(300, LogLevel.Information, "Released start-up memory: resident {BeforeMiB:F1} MiB before, {AfterMiB:F1} MiB after one full collection ({Milliseconds:F1} ms)")]
+    private partial void LogReleased(double beforeMiB, double afterMiB, double milliseconds);
 }
 
 public static class StartupMemoryReleaseExtensions

@@ -11,7 +11,7 @@ public class StartupMemoryReleaseTests
         var lifetime = new Lifetime();
         var logger = new ListLogger();
         int collections = 0;
-        var resident = new Queue<long>([40_000_000, 31_200_000]);
+        var resident = new Queue<long>([40L << 20, 31_457_280]); // 40 and 30 MiB
         using var release = new StartupMemoryRelease(lifetime, logger, TimeSpan.FromMilliseconds(50), () => collections++, resident.Dequeue);
 
         await release.StartAsync(CancellationToken.None);
@@ -23,7 +23,7 @@ public class StartupMemoryReleaseTests
 
         Assert.Equal(1, collections);
         var line = Assert.Single(logger.Lines);
-        Assert.StartsWith("Released start-up memory: resident 40.0 MB before, 31.2 MB after one full collection (", line, StringComparison.Ordinal);
+        Assert.StartsWith("Released start-up memory: resident 40.0 MiB before, 30.0 MiB after one full collection (", line, StringComparison.Ordinal);
         await release.StopAsync(CancellationToken.None);
         Assert.Equal(1, collections);
     }
@@ -55,7 +55,9 @@ public class StartupMemoryReleaseTests
         using var release = new StartupMemoryRelease(lifetime, new ListLogger(), TimeSpan.Zero, () => collections++, () => 1);
 
         await release.StartAsync(CancellationToken.None);
+        await lifetime.Watched.Task.WaitAsync(TimeSpan.FromSeconds(10)); // it waits for the start
         await release.StopAsync(CancellationToken.None);
+        lifetime.Started.Cancel(); // too late
 
         Assert.True(release.ExecuteTask!.IsCompleted);
         Assert.False(release.ExecuteTask.IsFaulted, release.ExecuteTask.Exception?.ToString());
@@ -66,7 +68,16 @@ public class StartupMemoryReleaseTests
     {
         public CancellationTokenSource Started { get; } = new();
 
-        public CancellationToken ApplicationStarted => Started.Token;
+        public TaskCompletionSource Watched { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationToken ApplicationStarted
+        {
+            get
+            {
+                Watched.TrySetResult();
+                return Started.Token;
+            }
+        }
 
         public CancellationToken ApplicationStopping => CancellationToken.None;
 

@@ -52,9 +52,10 @@ public class NodeBuildTests
         Assert.True(
             await TestHttp.EventuallyAsync(() => Task.FromResult(node.Process.Output.Contains(Released, StringComparison.Ordinal)), TimeSpan.FromSeconds(15)),
             "no release logged: " + node.Process.Output);
-        Assert.Matches(@"Released start-up memory: resident \d+\.\d MB before, \d+\.\d MB after one full collection \(\d+\.\d ms\)", node.Process.Output);
+        Assert.Matches(@"Released start-up memory: resident \d+\.\d MiB before, \d+\.\d MiB after one full collection \(\d+\.\d ms\)", node.Process.Output);
         var gen2 = (await node.StatusAsync()).GetProperty("process").GetProperty("gen2Collections").GetInt32();
         Assert.True(gen2 >= 1, $"{gen2} full collections after the release");
+        await Task.Delay(3 * ServiceCommon.StartupMemoryRelease.DefaultDelay); // long enough for a second one
         Assert.Equal(2, node.Process.Output.Split(Released).Length); // once
     }
 
