@@ -19,6 +19,8 @@ public sealed partial class StartupMemoryRelease : BackgroundService
     /// <summary>How long after the host started: past the first health checks and membership rounds, whose garbage goes too.</summary>
     public static readonly TimeSpan DefaultDelay = TimeSpan.FromSeconds(1);
 
+    private const double BytesPerMiB = 1 << 20;
+
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<StartupMemoryRelease> _logger;
     private readonly TimeSpan _delay;
@@ -61,7 +63,7 @@ public sealed partial class StartupMemoryRelease : BackgroundService
         long startedAt = TimeProvider.System.GetTimestamp();
         _collect();
         var took = TimeProvider.System.GetElapsedTime(startedAt);
-        LogReleased(before / (double)(1 << 20), _residentBytes() / (double)(1 << 20), took.TotalMilliseconds);
+        LogReleased(before / BytesPerMiB, _residentBytes() / BytesPerMiB, took.TotalMilliseconds);
     }
 
     private static void CollectAggressively() =>
