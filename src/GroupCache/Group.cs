@@ -105,8 +105,8 @@ public sealed partial class Group
         }
 
         // On a miss only: a key that is not one is refused before any load, so it is never cached,
-        // and hits do not pay for the scan. (Such a key could hit only its U+FFFD twin, whose UTF-8
-        // is the same, and only if their randomised 32-bit hashes collided.)
+        // and hits do not pay for the scan. (Such a key never hits: the caches compare keys by their
+        // strict UTF-8, which it has not, so it cannot hit its U+FFFD twin either.)
         ThrowIfNotKey(key);
         Interlocked.Increment(ref Stats._gets);
         return new ValueTask<ByteView>(LoadValueAsync(key, cancellationToken));

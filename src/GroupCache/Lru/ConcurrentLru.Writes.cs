@@ -9,6 +9,7 @@ public sealed partial class ConcurrentLru
 
     /// <summary>Adds or replaces <paramref name="key"/> as the newest entry. The owner evicts (see <see cref="RemoveOldest"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The key and value weigh more than <see cref="MaxEntryBytes"/>; the cache is left as it was.</exception>
+    /// <exception cref="ArgumentException">The key holds a lone surrogate (it has no UTF-8 form); the cache is left as it was.</exception>
     /// <exception cref="OutOfMemoryException">No slab could be allocated: for the record (the key is then not cached, a value it had is gone, and the rest of the cache is as it was), or for the compaction that follows an add (the add is done).</exception>
     public void Add(string key, ByteView value, long expiresAt = 0)
     {
@@ -25,6 +26,7 @@ public sealed partial class ConcurrentLru
     /// (and removes it).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The key and value weigh more than <see cref="MaxEntryBytes"/>; the cache is left as it was.</exception>
+    /// <exception cref="ArgumentException">The key holds a lone surrogate (it has no UTF-8 form); the cache is left as it was.</exception>
     /// <exception cref="OutOfMemoryException">No slab could be allocated: for the record (the key is then not cached, a value it had is gone, and the rest of the cache is as it was), or for the compaction that follows an add (the add is done).</exception>
     public bool AddIf(string key, ByteView value, long expiresAt, Func<bool> stillValid)
     {
@@ -172,6 +174,7 @@ public sealed partial class ConcurrentLru
         int keyBytes = KeyWeight.Of(key);
 
         // Before anything changes: past this point the old entry is gone and a slot is taken.
+        ThrowIfNoUtf8Form(key, keyBytes);
         ThrowIfTooLarge(keyBytes, value.Length);
         int old = IndexOfLocked(key, hash, keyBytes);
         if (old >= 0)

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 
 namespace GroupCache.Lru;
 
@@ -301,16 +303,40 @@ public sealed partial class ConcurrentLru
             return false;
         }
 
+        // Encoded strictly: a key with a lone surrogate has no UTF-8 form (Encoding.UTF8 would
+        // write U+FFFD, the bytes of another key), is never stored (see ThrowIfNoUtf8Form), and
+        // equals no stored key. Replacing it here made two such keys with equal hashes one key:
+        // a lookup of one returned the other's value.
         const int StackLimit = 256;
-        if (keyBytes <= StackLimit)
+        Span<byte> encoded = keyBytes <= StackLimit ? stackalloc byte[StackLimit] : new byte[keyBytes];
+
+        // The string may encode to more than the stored length (another key, same hash): then it
+        // does not fit, and is not equal.
+        return Utf8.FromUtf16(key, encoded, out _, out int n, replaceInvalidSequences: false) == OperationStatus.Done
+            && stored.SequenceEqual(encoded[..n]);
+    }
+
+    /// <summary>
+    /// Throws, before anything changes, when <paramref name="key"/> holds a lone surrogate: its UTF-8
+    /// (with U+FFFD in its place) would be another key's, so it could not be stored as itself.
+    /// </summary>
+    private static void ThrowIfNoUtf8Form(string key, int keyBytes)
+    {
+        if (keyBytes == key.Length)
         {
-            // The string may encode to more than the stored length (another key, same hash): then
-            // it does not fit, and is not equal.
-            Span<byte> encoded = stackalloc byte[StackLimit];
-            return Encoding.UTF8.TryGetBytes(key, encoded, out int n) && stored.SequenceEqual(encoded[..n]);
+            return; // ASCII: no surrogates
         }
 
-        return stored.SequenceEqual(Encoding.UTF8.GetBytes(key));
+        var rest = key.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(rest, out _, out int used) != OperationStatus.Done)
+            {
+                throw new ArgumentException("The key holds a lone surrogate: it has no UTF-8 form, which is how the cache stores and compares keys.", nameof(key));
+            }
+
+            rest = rest[used..];
+        }
     }
 
     /// <summary>An entry as a read found it: where (its chunk and slot, for the reference bit), at which version, and what it held.</summary>
