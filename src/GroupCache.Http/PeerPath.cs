@@ -84,15 +84,20 @@ internal static class PeerPath
     {
         if (target.Length > 0 && target[0] != '/')
         {
-            // Absolute form, "http://host:port/path": the path starts at the first '/' after "//".
+            // Absolute form, "http://host:port/path": the authority after "//" ends at the first
+            // '/', '?' or '#' (RFC 3986 3.2). When a '?' or '#' ends it, the path is empty — Kestrel
+            // gives the pipeline "/" — and a '/' further on lies in the query or fragment: read
+            // as the path, "http://host?/_groupcache/g/k" was served to a request that every
+            // middleware before this one saw as a request for "/".
             int scheme = target.IndexOf("://", StringComparison.Ordinal);
             if (scheme < 0)
             {
                 return [];
             }
 
-            int slash = target[(scheme + 3)..].IndexOf('/');
-            target = slash < 0 ? [] : target[(scheme + 3 + slash)..];
+            var afterScheme = target[(scheme + 3)..];
+            int authorityEnd = afterScheme.IndexOfAny('/', '?', '#');
+            target = authorityEnd < 0 || afterScheme[authorityEnd] != '/' ? [] : afterScheme[authorityEnd..];
         }
 
         int end = target.IndexOfAny('?', '#');
