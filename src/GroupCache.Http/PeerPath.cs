@@ -108,14 +108,60 @@ internal static class PeerPath
     /// Splits the raw path after the base path at its first '/' — before unescaping, so that an
     /// escaped '/' (%2F) belongs to the group or key it is in — and unescapes both halves.
     /// </summary>
-    /// <returns>False when the path has no '/' after the group or does not unescape to UTF-8.</returns>
+    /// <returns>
+    /// False when the path has no '/' after the group, does not unescape to UTF-8, or has a key
+    /// of several raw segments with a dot segment among them (see <see cref="HasDotSegment"/>).
+    /// </returns>
     public static bool TrySplit(ReadOnlySpan<char> rawRest, out string group, out string key)
     {
         group = key = string.Empty;
         int slash = rawRest.IndexOf('/');
         return slash >= 0
+            && !(rawRest[(slash + 1)..].Contains('/') && HasDotSegment(rawRest))
             && TryUnescape(rawRest[..slash], out group)
             && TryUnescape(rawRest[(slash + 1)..], out key);
+    }
+
+    /// <summary>
+    /// Whether a '/'-separated segment of <paramref name="rawPath"/> is "." or "..", escaped
+    /// (%2E) or not. The server removes such segments from the path it gives the pipeline, so
+    /// with a key of several raw segments (no client sends one: Go's and ours escape '/') the
+    /// middleware before the endpoint and the endpoint would read different resources:
+    /// "/_groupcache/data/x/../../../other" is "/other" to the one and key "x/../../../other" of
+    /// group "data" to the other. A lone "." or ".." group or key (which clients do send, and
+    /// which stays in its place) is not looked at.
+    /// </summary>
+    private static bool HasDotSegment(ReadOnlySpan<char> rawPath)
+    {
+        foreach (var range in rawPath.Split('/'))
+        {
+            var segment = rawPath[range];
+            int dots = 0;
+            while (!segment.IsEmpty && dots <= 2)
+            {
+                if (segment[0] == '.')
+                {
+                    segment = segment[1..];
+                }
+                else if (segment.StartsWith("%2E", StringComparison.OrdinalIgnoreCase))
+                {
+                    segment = segment[3..];
+                }
+                else
+                {
+                    break;
+                }
+
+                dots++;
+            }
+
+            if (segment.IsEmpty && dots is 1 or 2)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

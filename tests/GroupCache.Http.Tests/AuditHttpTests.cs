@@ -55,6 +55,48 @@ public sealed class AuditHttpTests
         Assert.Equal(0, getter.Total);
     }
 
+    /// <summary>
+    /// Kestrel removes dot segments ("..", escaped or not) from the path it gives the pipeline,
+    /// while the endpoint reads the raw target, where a key's unescaped '/' splits it into
+    /// segments. A key of several raw segments with a dot segment among them names one resource to
+    /// the middleware before the endpoint (a path outside the base path here) and another to the
+    /// endpoint. No client sends one (Go's and ours escape '/' in keys), so it is refused.
+    /// </summary>
+    [Theory]
+    [InlineData("GET /_groupcache/data/x/../../../other HTTP/1.1")]
+    [InlineData("GET /_groupcache/data/x/%2E%2E/%2e%2e/../other HTTP/1.1")]
+    [InlineData("GET /_groupcache/data/x/.%2E/.%2e/%2E./other HTTP/1.1")]
+    [InlineData("DELETE /_groupcache/data/x/../../../other HTTP/1.1")]
+    public async Task RawKeyWithDotSegments_OutsideTheBasePathForThePipeline_IsNotServed(string requestLine)
+    {
+        var registry = new GroupRegistry();
+        var getter = new CountingGetter();
+        var seenPaths = new List<string>();
+        await using var host = await TestServerHost.StartAsync(app =>
+        {
+            app.Use((context, next) =>
+            {
+                lock (seenPaths)
+                {
+                    seenPaths.Add(context.Request.Path.Value ?? string.Empty);
+                }
+
+                return context.Request.Path.StartsWithSegments("/_groupcache", StringComparison.Ordinal)
+                    ? Results.StatusCode(StatusCodes.Status403Forbidden).ExecuteAsync(context)
+                    : next(context);
+            });
+            app.UseGroupCachePeerProtocol(registry, new HttpPoolOptions());
+        });
+        using var pool = new HttpPool(host.Url);
+        registry.NewGroup("data", 1 << 20, getter, pool);
+
+        string answer = await SendRawAsync(host.Url, requestLine);
+
+        Assert.Equal(["/other"], seenPaths);
+        Assert.DoesNotContain("HTTP/1.1 200", answer, StringComparison.Ordinal);
+        Assert.Equal(0, getter.Total);
+    }
+
     private static async Task<string> SendRawAsync(string url, string requestLine)
     {
         int port = new Uri(url).Port;
