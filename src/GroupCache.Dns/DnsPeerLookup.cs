@@ -51,11 +51,13 @@ internal sealed class DnsPeerLookup
         var srvRecords = srv.Response?.Answers.SrvRecords().ToList() ?? [];
         if (srvRecords.Count > 0)
         {
-            // Port 0 is no port a peer can listen on; such a record names nobody to ask.
-            var usable = srvRecords.Where(r => r.Port != 0).ToList();
+            // Port 0 is no port a peer can listen on, and a target of "." says the service is not
+            // available there (RFC 2782); such a record names nobody to ask. Looked up, "." became
+            // the empty name, a query that servers may refuse, failing the whole lookup.
+            var usable = srvRecords.Where(r => r.Port != 0 && !IsRoot(r.Target.Value)).ToList();
             if (usable.Count == 0)
             {
-                throw new DnsLookupException($"every SRV record of {_srvName} gives port 0");
+                throw new DnsLookupException($"no SRV record of {_srvName} names a target and a port (each gives port 0 or the target \".\")");
             }
 
             return await FromSrvAsync(srv.Response!, usable, cancellationToken).ConfigureAwait(false);
@@ -164,6 +166,8 @@ internal sealed class DnsPeerLookup
         string host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         return $"{_scheme}://{host}:{port}";
     }
+
+    private static bool IsRoot(string name) => name.TrimEnd('.').Length == 0;
 
     private static TimeSpan Seconds(int seconds) => TimeSpan.FromSeconds(Math.Max(0, seconds));
 

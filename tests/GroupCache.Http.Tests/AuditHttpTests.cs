@@ -2,9 +2,12 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using GroupCache.Dns;
 using GroupCache.Http.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using ServiceTesting;
 
 namespace GroupCache.Http.Tests;
 
@@ -95,6 +98,34 @@ public sealed class AuditHttpTests
         Assert.Equal(["/other"], seenPaths);
         Assert.DoesNotContain("HTTP/1.1 200", answer, StringComparison.Ordinal);
         Assert.Equal(0, getter.Total);
+    }
+
+    /// <summary>
+    /// An SRV record whose target is "." says the service is not available there (RFC 2782): it
+    /// names no host. Looked up as the empty name (the root), it failed the whole lookup wherever the
+    /// server refuses that query (an authoritative-only server, like dnsmasq or a cluster's DNS),
+    /// so one such record beside good ones kept every later change of the ring out for as long
+    /// as it stayed.
+    /// </summary>
+    [Fact]
+    public async Task DnsSrvRecordWithRootTarget_IsLeftOut_AndTheOtherRecordsMakeTheRing()
+    {
+        using var dns = new Dnsmasq(
+            "g.test",
+            TimeSpan.FromSeconds(30),
+            ["--srv-host=_groupcache._tcp.ring.g.test,n1.g.test,7101", "--srv-host=_groupcache._tcp.ring.g.test,.,7102"]);
+        await dns.StartAsync();
+        dns.SetHosts([("127.0.0.2", "n1.g.test")]);
+        var source = new DnsPeerSource(
+            new DnsDiscoveryOptions { Name = "ring.g.test", Server = dns.EndPoint, QueryTimeout = TimeSpan.FromMilliseconds(500) },
+            "http://127.0.0.9:7000",
+            TimeProvider.System,
+            NullLogger.Instance);
+
+        var refresh = await source.RefreshAsync(CancellationToken.None);
+
+        Assert.Null(source.Snapshot.LastError);
+        Assert.Equal(["http://127.0.0.2:7101", "http://127.0.0.9:7000"], refresh.Peers);
     }
 
     private static async Task<string> SendRawAsync(string url, string requestLine)
