@@ -163,6 +163,14 @@ internal sealed class DnsPeerLookup
 
     private string Url(IPAddress address, int port)
     {
+        // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 host a.b.c.d: spelled as an
+        // IPv6 URL it would be a second ring member for the same node (this node itself, for its
+        // own address), beside the one its A record names.
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
         string host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         return $"{_scheme}://{host}:{port}";
     }

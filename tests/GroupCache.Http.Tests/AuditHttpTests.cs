@@ -128,6 +128,29 @@ public sealed class AuditHttpTests
         Assert.Equal(["http://127.0.0.2:7101", "http://127.0.0.9:7000"], refresh.Peers);
     }
 
+    /// <summary>
+    /// An AAAA record holding an IPv4-mapped address (::ffff:a.b.c.d) names the host of the A
+    /// record a.b.c.d: connections to either reach the same node. Spelled as an IPv6 URL it was a
+    /// second member, one that is this node itself when the address is this node's: a share of the
+    /// keys went to it over HTTP, and another node's double share went to one node.
+    /// </summary>
+    [Fact]
+    public async Task DnsIpv4MappedAaaaRecord_IsTheSamePeerAsItsARecord()
+    {
+        using var dns = new Dnsmasq("g.test", TimeSpan.FromSeconds(30), []);
+        await dns.StartAsync();
+        dns.SetHosts([("127.0.0.2", "ring.g.test"), ("::ffff:127.0.0.2", "ring.g.test"), ("::ffff:127.0.0.9", "ring.g.test")]);
+        var source = new DnsPeerSource(
+            new DnsDiscoveryOptions { Name = "ring.g.test", Server = dns.EndPoint, QueryTimeout = TimeSpan.FromMilliseconds(500) },
+            "http://127.0.0.9:7000",
+            TimeProvider.System,
+            NullLogger.Instance);
+
+        var refresh = await source.RefreshAsync(CancellationToken.None);
+
+        Assert.Equal(["http://127.0.0.2:7000", "http://127.0.0.9:7000"], refresh.Peers);
+    }
+
     private static async Task<string> SendRawAsync(string url, string requestLine)
     {
         int port = new Uri(url).Port;
