@@ -71,13 +71,14 @@ public sealed class MemberTable
     /// <param name="maxMembers">The most rows the table holds: news of more members is dropped.</param>
     public MemberTable(string selfApiAddr, string selfGroupCacheAddr, long incarnation, TimeProvider time, TimeSpan probeInterval, TimeSpan minSuspicion, TimeSpan forgetAfter, int maxMembers)
     {
-        ArgumentNullException.ThrowIfNull(time);
-        _time = time;
+        // Never backwards: a wall clock stepped back would hold every suspicion and forget timer
+        // for as long as the step (SteadyClock).
+        _time = SteadyClock.Over(time);
         _probeInterval = probeInterval;
         _minSuspicion = minSuspicion;
         _forgetAfter = forgetAfter;
         _maxMembers = maxMembers;
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         _lastTick = now;
         _self = new Row(selfApiAddr, selfGroupCacheAddr, incarnation, 0, MemberState.Alive, now);
         _members.Add(selfGroupCacheAddr, _self);

@@ -51,13 +51,13 @@ public sealed class SwimProtocol
         ArgumentNullException.ThrowIfNull(seeds);
         _table = table;
         _options = options;
-        _time = time;
+        _time = SteadyClock.Over(time); // never backwards: a step back would stop the rounds for as long as the step
         _random = random;
         _stats = stats ?? throw new ArgumentNullException(nameof(stats));
         _queue = new BroadcastQueue(table.MaxMembers);
         _seeds = [.. seeds.Distinct(StringComparer.Ordinal).Where(s => s != table.SelfApiAddr).Select(s => new Seed(s))];
         _maxBackoff = options.ProbeInterval * 2 > TimeSpan.FromSeconds(2) ? options.ProbeInterval * 2 : TimeSpan.FromSeconds(2);
-        _nextRound = _nextGossip = time.GetUtcNow();
+        _nextRound = _nextGossip = _time.GetUtcNow();
     }
 
     /// <summary>Raised when an initial peer answered a join: its address and how many rows its first page held.</summary>

@@ -1,0 +1,71 @@
+using CacheApp.Cluster;
+
+namespace CacheApp.Tests;
+
+/// <summary>Defects found by the audit of the cache service, each shown by a test that failed before its fix.</summary>
+public class AuditAppTests
+{
+    private static readonly TimeSpan Round = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan DeadAfter = TimeSpan.FromSeconds(3);
+
+    private static string Api(int n) => $"http://127.0.0.1:{9000 + (2 * n)}";
+
+    private static string Gc(int n) => $"http://127.0.0.1:{9001 + (2 * n)}";
+
+    private static MemberDigest Alive(int n) => new(Api(n), Gc(n), 1, 0, false, 0, "alive");
+
+    private static MemberTable Table(SteppingClock time) =>
+        new(Api(0), Gc(0), 1, time, Round, DeadAfter, TimeSpan.FromMinutes(10), 256);
+
+    private static MemberState StateOf(MemberTable table, int n) => table.View().Single(v => v.GroupCacheAddr == Gc(n)).State;
+
+    // The wall clock stepped back an hour (NTP, an operator, a VM resynchronised) while member 1
+    // was suspected: its suspicion must still end after the suspicion timeout, not an hour later.
+    [Fact]
+    public void MemberTable_WallClockSteppedBack_SuspicionStillEndsOnTime()
+    {
+        var time = new SteppingClock();
+        var table = Table(time);
+        table.Merge([Alive(1), Alive(2)]);
+        Assert.NotNull(table.Suspect(Gc(1)));
+
+        time.Now -= TimeSpan.FromHours(1);
+        Assert.Empty(table.Tick()); // the node's rounds go on through the step
+        time.Now += DeadAfter + Round;
+        var deaths = table.Tick();
+
+        Assert.Contains(deaths, d => d.GroupCacheAddr == Gc(1));
+        Assert.Equal(MemberState.Dead, StateOf(table, 1));
+    }
+
+    // The same step back while a probe is under way: the node must go on probing, and a member
+    // that answers nothing must be declared dead within seconds, not once the clock caught up.
+    [Fact]
+    public void SwimProtocol_WallClockSteppedBack_KeepsProbingAndDeclaresTheSilentMemberDead()
+    {
+        var time = new SteppingClock();
+        var table = Table(time);
+        table.Merge([Alive(1)]);
+        var protocol = new SwimProtocol(table, new SwimOptions { ProbeInterval = Round }, time, new Random(1), [], new MembershipStats());
+        Assert.Contains(protocol.Tick(), o => o.Verb == "ping");
+
+        time.Now -= TimeSpan.FromHours(1);
+        int pings = 0;
+        for (int i = 0; i < 100; i++) // 10 s in ticks of 100 ms; member 1 never answers
+        {
+            time.Now += TimeSpan.FromMilliseconds(100);
+            pings += protocol.Tick().Count(o => o.Verb == "ping");
+        }
+
+        Assert.True(pings >= 3, $"{pings} pings in 10 s after the step back");
+        Assert.Equal(MemberState.Dead, StateOf(table, 1));
+    }
+
+    /// <summary>A wall clock a test can step either way.</summary>
+    private sealed class SteppingClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+}
