@@ -61,6 +61,26 @@ public class AuditAppTests
         Assert.Equal(MemberState.Dead, StateOf(table, 1));
     }
 
+    // A node that joined during a partition longer than MEMBER_FORGET_AFTER learnt of member 1 only
+    // as dead (from a page), and forgot it. Member 1 was alive on the other side all along, and what
+    // was written through it there did not invalidate this node. When it comes back with the same
+    // life, this node must flush, as the nodes that held it alive do (docs/RELIABILITY.md, (f)).
+    [Fact]
+    public void MemberTable_MemberOnlyHeardOfAsDead_ForgottenThenBackWithTheSameLife_IsReportedAsRejoined()
+    {
+        var time = new SteppingClock();
+        var table = Table(time);
+        table.Merge([new MemberDigest(Api(1), Gc(1), 1, 5, false, 0, "dead")]);
+        time.Now += TimeSpan.FromMinutes(10);
+        table.Tick();
+        Assert.DoesNotContain(table.View(), v => v.GroupCacheAddr == Gc(1));
+
+        table.Merge([new MemberDigest(Api(1), Gc(1), 1, 6, false, 0, "alive")]);
+
+        Assert.Equal([Gc(1)], table.TakeRejoined());
+        Assert.Empty(table.ForgottenDead()); // still never pinged: this node did not hold it alive
+    }
+
     /// <summary>A wall clock a test can step either way.</summary>
     private sealed class SteppingClock : TimeProvider
     {

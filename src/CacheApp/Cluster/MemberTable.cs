@@ -18,7 +18,7 @@ namespace CacheApp.Cluster;
 /// </remarks>
 public sealed class MemberTable
 {
-    private readonly Lock _lock = new(); // guards _members, the rows in it, _rejoined and _forgottenDead
+    private readonly Lock _lock = new(); // guards _members, the rows in it, _rejoined and the forgotten lists
     private readonly Dictionary<string, Row> _members = new(StringComparer.Ordinal);
 
     // The other members that are alive or suspect, for picking random ones without a scan, and
@@ -40,6 +40,14 @@ public sealed class MemberTable
     // could fill the list with addresses of its choosing), in the order they were forgotten, each
     // for ForgottenDeadKeptFactor times the forget time.
     private readonly OrderedDictionary<string, ForgottenMember> _forgottenDead = new(StringComparer.Ordinal);
+
+    // Members forgotten while dead that this node only heard of as dead (a node that joined during
+    // a partition learns the other side that way): never pinged, and kept apart so that they cannot
+    // push out the members above, but still recognised when they come back with the same life. Such
+    // a member lived on, and what was written through it did not invalidate this node: without
+    // this, after a partition longer than MEMBER_FORGET_AFTER every node flushed but the ones that
+    // joined during it, which kept the other side's old values for good. Same bound and time.
+    private readonly OrderedDictionary<string, ForgottenMember> _forgottenHeard = new(StringComparer.Ordinal);
     private readonly Row _self;
 
     // When Tick last ran: a gap longer than the forget time means this node was not running.
@@ -217,9 +225,9 @@ public sealed class MemberTable
             foreach (string key in forget ?? [])
             {
                 var row = _members[key];
-                if (row.State == MemberState.Dead && row.HeldLiveHere)
+                if (row.State == MemberState.Dead)
                 {
-                    RememberForgottenDead(row, now);
+                    Remember(row.HeldLiveHere ? _forgottenDead : _forgottenHeard, row, now);
                 }
 
                 _members.Remove(key);
@@ -683,17 +691,17 @@ public sealed class MemberTable
     private static bool SuspicionIsOver(Row row, DateTimeOffset now, TimeSpan suspicion) =>
         row.State == MemberState.Suspect && now - row.StateSince >= (row.SuspectedHere ? suspicion : suspicion * HeardOfSuspicionFactor);
 
-    private void RememberForgottenDead(Row row, DateTimeOffset now)
+    private void Remember(OrderedDictionary<string, ForgottenMember> list, Row row, DateTimeOffset now)
     {
         // Bounded, oldest out first: the longer ago a member was forgotten, the less likely it is
         // to come back, and a full list must still take the members that die now.
-        _forgottenDead.Remove(row.GroupCacheAddr);
-        if (_forgottenDead.Count >= _maxMembers)
+        list.Remove(row.GroupCacheAddr);
+        if (list.Count >= _maxMembers)
         {
-            _forgottenDead.RemoveAt(0);
+            list.RemoveAt(0);
         }
 
-        _forgottenDead.Add(row.GroupCacheAddr, new ForgottenMember(row.ApiAddr, row.Incarnation, row.Heartbeat, row.StateSince, now));
+        list.Add(row.GroupCacheAddr, new ForgottenMember(row.ApiAddr, row.Incarnation, row.Heartbeat, row.StateSince, now));
     }
 
     // Entries are in the order they were forgotten, so the expired ones are at the front. This also
@@ -701,9 +709,12 @@ public sealed class MemberTable
     private void DropExpiredForgottenDead(DateTimeOffset now)
     {
         var kept = _forgetAfter * ForgottenDeadKeptFactor;
-        while (_forgottenDead.Count > 0 && now - _forgottenDead.GetAt(0).Value.ForgottenAt >= kept)
+        foreach (var list in (ReadOnlySpan<OrderedDictionary<string, ForgottenMember>>)[_forgottenDead, _forgottenHeard])
         {
-            _forgottenDead.RemoveAt(0);
+            while (list.Count > 0 && now - list.GetAt(0).Value.ForgottenAt >= kept)
+            {
+                list.RemoveAt(0);
+            }
         }
     }
 
@@ -774,7 +785,9 @@ public sealed class MemberTable
                 row.LastSeen = since;
             }
 
-            if (_forgottenDead.Remove(d.GroupCacheAddr, out var forgotten) && forgotten.Incarnation == d.Incarnation && state is MemberState.Alive or MemberState.Suspect)
+            _forgottenDead.Remove(d.GroupCacheAddr, out var forgotten);
+            _forgottenHeard.Remove(d.GroupCacheAddr, out var heard);
+            if ((forgotten ?? heard) is { } gone && gone.Incarnation == d.Incarnation && state is MemberState.Alive or MemberState.Suspect)
             {
                 _rejoined.Add(d.GroupCacheAddr);
             }
