@@ -81,6 +81,32 @@ public class AuditAppTests
         Assert.Empty(table.ForgottenDead()); // still never pinged: this node did not hold it alive
     }
 
+    // Member 1 stopped, and another node (groupcache address Gc(5)) now listens at its API address
+    // (a port reused on the host, a pod's IP given to another pod). Its answers to the pings meant
+    // for member 1 are its own, not member 1's: member 1 must still be found dead.
+    [Fact]
+    public void SwimProtocol_AnotherNodeAnswersAtADeadMembersApiAddress_TheMemberIsStillDeclaredDead()
+    {
+        var time = new SteppingClock();
+        var table = Table(time);
+        table.Merge([Alive(1)]);
+        var protocol = new SwimProtocol(table, new SwimOptions { ProbeInterval = Round }, time, new Random(1), [], new MembershipStats());
+        var stranger = new MemberDigest(Api(1), Gc(5), 1, 0, false, 0, "alive");
+
+        for (int i = 0; i < 100; i++) // 10 s in ticks of 100 ms
+        {
+            foreach (var request in protocol.Tick().Where(o => o.Verb == "ping" && o.ToApi == Api(1)))
+            {
+                var answer = new ClusterMessage(Gc(5), [stranger], Api(1), Seq: request.Message.Seq);
+                protocol.Answered(request, answer, []);
+            }
+
+            time.Now += TimeSpan.FromMilliseconds(100);
+        }
+
+        Assert.Equal(MemberState.Dead, StateOf(table, 1));
+    }
+
     /// <summary>A wall clock a test can step either way.</summary>
     private sealed class SteppingClock : TimeProvider
     {

@@ -177,12 +177,18 @@ public sealed class SwimProtocol
         Spread(news, request.Verb is "join" or "sync" ? answer.From : null);
         switch (request.Verb)
         {
+            // Only the member itself answers for itself: another node now listening at its API
+            // address (a port reused, a pod's IP given to another pod) answers as itself, and taken
+            // as an ack it kept a dead member alive, and on every ring, for as long as it listened.
             case "ping" when request.Message.Seq is { } seq:
                 if (_probe is { } probe && probe.Seq == seq)
                 {
-                    Acked(probe);
+                    if (answer.From == probe.Target)
+                    {
+                        Acked(probe);
+                    }
                 }
-                else if (_relays.Remove(seq, out var relay))
+                else if (_relays.Remove(seq, out var relay) && answer.From == relay.Target)
                 {
                     outgoing.Add(new Outgoing(relay.OriginApi, "ack", Message([], seq: relay.OriginSeq, target: relay.Target)));
                 }
