@@ -31,7 +31,9 @@ public sealed partial class SourceHealth(HttpClient http, Configuration.CacheApp
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             cts.CancelAfter(settings.SourceTimeout);
-            using var response = await http.GetAsync(SourceUrls.Health(settings.SourceUrl), cts.Token);
+            // The status is the answer; the body is not read. Read whole (the default), a broken
+            // source's endless /health answer was buffered up to 2 GB every SOURCE_HEALTH_INTERVAL.
+            using var response = await http.GetAsync(SourceUrls.Health(settings.SourceUrl), HttpCompletionOption.ResponseHeadersRead, cts.Token);
             if (!response.IsSuccessStatusCode)
             {
                 error = $"answered {(int)response.StatusCode}";
