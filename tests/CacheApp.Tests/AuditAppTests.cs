@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using CacheApp.Cluster;
 using CacheApp.Configuration;
+using CacheApp.Dashboard;
 using CacheApp.Source;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CacheApp.Tests;
@@ -168,6 +170,36 @@ public class AuditAppTests
 
         Assert.True(health.Last.Healthy, health.Last.Error);
         Assert.True(sent < 64L << 20, $"{sent >> 20} MiB of the health answer's body were read");
+    }
+
+    // The cluster view is shared for half a second. After the wall clock stepped back an hour it
+    // must still be collected afresh once that half second is over, not an hour later.
+    [Fact]
+    public async Task ClusterView_WallClockSteppedBack_IsStillCollectedAfresh()
+    {
+        var time = new SteppingClock();
+        var settings = new CacheAppSettings
+        {
+            SelfHost = "127.0.0.1",
+            NodeName = "audit",
+            SelfApiAddr = "http://127.0.0.1:1",
+            SelfGroupCacheAddr = "http://127.0.0.1:2",
+            SourceUrl = "http://127.0.0.1:3",
+            StaticPeers = ["http://127.0.0.1:2"],
+            GroupName = "audit-view-" + Guid.NewGuid().ToString("N"),
+        };
+        var services = new ServiceCollection().AddLogging();
+        services.AddCacheNode(settings);
+        services.AddSingleton<TimeProvider>(time);
+        await using var provider = services.BuildServiceProvider();
+        var view = provider.GetRequiredService<ClusterView>();
+
+        var first = await view.GetAsync();
+        time.Now -= TimeSpan.FromHours(1);
+        time.Now += TimeSpan.FromSeconds(2);
+        var second = await view.GetAsync();
+
+        Assert.NotSame(first, second);
     }
 
     /// <summary>A wall clock a test can step either way.</summary>

@@ -38,8 +38,11 @@ internal sealed class ClusterView(
     {
         lock (_lock)
         {
+            // A negative age is a wall clock stepped back: shared until it caught up, the view
+            // stood still for as long as the step.
             var now = time.GetUtcNow();
-            if (_latest is not null && (!_latest.IsCompleted || now - _latestAt < ShareFor))
+            var age = now - _latestAt;
+            if (_latest is not null && (!_latest.IsCompleted || (age >= TimeSpan.Zero && age < ShareFor)))
             {
                 return _latest;
             }
