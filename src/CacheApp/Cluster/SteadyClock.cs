@@ -7,7 +7,9 @@ namespace CacheApp.Cluster;
 /// lay in the future, and for as long as the step the node started no round, suspected and declared
 /// no one: a dead member stayed on its ring. A step back is absorbed instead: from then on this
 /// clock runs that much ahead of the wall clock, at its pace. (A step forward is taken as it comes:
-/// it cannot be told from a process that was frozen, which the table handles.)
+/// it cannot be told from a process that was frozen, which the table handles.) Durations are
+/// measured on this clock; the rounds are still numbered by the wall clock (<see cref="OnTheWall"/>),
+/// which a step back usually corrects to agree with the other nodes' again.
 /// </summary>
 internal sealed class SteadyClock : TimeProvider
 {
@@ -43,6 +45,18 @@ internal sealed class SteadyClock : TimeProvider
 
             _last = now;
             return now;
+        }
+    }
+
+    /// <summary>
+    /// What the wall clock called <paramref name="steady"/>, a time this clock gave, given the steps
+    /// back absorbed so far: the time the other nodes' clocks agree on (they number the rounds by it).
+    /// </summary>
+    public DateTimeOffset OnTheWall(DateTimeOffset steady)
+    {
+        lock (_lock)
+        {
+            return steady - _absorbed;
         }
     }
 

@@ -25,7 +25,7 @@ public sealed class SwimProtocol
     private const int CatchUpPullsAfterJoin = 2;
     private readonly MemberTable _table;
     private readonly SwimOptions _options;
-    private readonly TimeProvider _time;
+    private readonly SteadyClock _time;
     private readonly Random _random;
     private readonly MembershipStats _stats;
     private readonly BroadcastQueue _queue;
@@ -106,7 +106,10 @@ public sealed class SwimProtocol
                 _nextRound = now + _options.ProbeInterval;
             }
 
-            Round(now, due.UtcTicks / _options.ProbeInterval.Ticks, outgoing);
+            // Numbered by the wall clock, which the nodes share out the members by: after a step
+            // back (often NTP correcting a clock that ran ahead) the steady clock stays ahead, and
+            // its numbers would stay off the other nodes' for good.
+            Round(now, _time.OnTheWall(due).UtcTicks / _options.ProbeInterval.Ticks, outgoing);
         }
 
         if (now >= _nextGossip)

@@ -99,6 +99,37 @@ public class SwimProtocolTests
     }
 
     [Fact]
+    public void Rounds_AfterTheWallClockSteppedBack_AreStillNumberedByTheWallClock()
+    {
+        // A step back is often NTP correcting a clock that ran ahead: from then on the wall clock
+        // agrees with the other nodes', and so must the slot each round probes for, or this node's
+        // probes would overlap theirs for good. Three rounds back, with seven others, moves every
+        // target if the rounds were numbered by the (steady) clock that absorbed the step.
+        const int Members = 8;
+        var (protocol, table, _) = Node(Members);
+        var probed = new List<(string Target, string Expected)>();
+        for (int tick = 0; tick < 200; tick++)
+        {
+            if (tick == 60)
+            {
+                _time.Now -= Round * 3;
+            }
+
+            _time.Now += TimeSpan.FromMilliseconds(100);
+            foreach (var ping in protocol.Tick().Where(o => o.Verb == "ping"))
+            {
+                // Ticks fall on the rounds' scheduled starts, so the wall clock now is the round's slot.
+                var expected = table.ProbeTarget(_time.Now.UtcTicks / Round.Ticks)!.Value.ApiAddr;
+                probed.Add((ping.ToApi, expected));
+                protocol.Answered(ping, new ClusterMessage(GcOf(ping.ToApi), [], ping.ToApi, Seq: ping.Message.Seq), []);
+            }
+        }
+
+        Assert.InRange(probed.Count, 18, 22);
+        Assert.All(probed, p => Assert.Equal(p.Expected, p.Target));
+    }
+
+    [Fact]
     public void Probe_Unanswered_AsksThreeOthersThenSuspectsAndGossipsTheSuspicion()
     {
         var (protocol, table, stats) = Node(10);
