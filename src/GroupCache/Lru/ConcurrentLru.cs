@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
 
@@ -298,11 +299,14 @@ public sealed partial class ConcurrentLru
         }
 
         // Every char takes at least one byte and at most three.
-        if (keyBytes < key.Length || keyBytes > 3L * key.Length)
-        {
-            return false;
-        }
+        return keyBytes >= key.Length && keyBytes <= 3L * key.Length && NonAsciiKeyEquals(stored, key, keyBytes);
+    }
 
+    // Apart, so that the hit path's ASCII comparison does not carry this method's stack buffer
+    // (a method with one is not inlined); docs/BENCHMARKS.md has the hit before and after.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool NonAsciiKeyEquals(ReadOnlySpan<byte> stored, string key, int keyBytes)
+    {
         // Encoded strictly: a key with a lone surrogate has no UTF-8 form (Encoding.UTF8 would
         // write U+FFFD, the bytes of another key), is never stored (see ThrowIfNoUtf8Form), and
         // equals no stored key. Replacing it here made two such keys with equal hashes one key:
