@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using GroupCache.Http.Protocol;
 using GroupCache.Http.Tests.Support;
@@ -218,6 +221,92 @@ public sealed class PeerProtocolServerTests : IAsyncLifetime
     public void UseGroupCachePeerProtocol_BadBasePath_Throws(string basePath) =>
         Assert.Throws<ArgumentException>(() => new HttpPool("http://127.0.0.1:1", new HttpPoolOptions { BasePath = basePath }));
 
+    /// <summary>
+    /// An absolute-form request target whose authority is followed by a query or fragment has the
+    /// path "/" (RFC 3986: the authority ends at the first '/', '?' or '#'), and that is the path
+    /// Kestrel gives the pipeline. The endpoint must not read a path out of the query: it would
+    /// serve a request that every middleware before it saw as one for "/", past a path-based rule
+    /// that keeps the peer protocol from the outside.
+    /// </summary>
+    [Theory]
+    [InlineData("GET http://127.0.0.1:{0}?x=/_groupcache/data/k HTTP/1.1")]
+    [InlineData("GET http://127.0.0.1:{0}#/_groupcache/data/k HTTP/1.1")]
+    [InlineData("DELETE http://127.0.0.1:{0}?/_groupcache/data/k HTTP/1.1")]
+    public async Task AbsoluteFormTarget_PathOnlyInTheQueryOrFragment_IsNotServedAsAPeerRequest(string requestLine)
+    {
+        var registry = new GroupRegistry();
+        var getter = new CountingGetter();
+        var seenPaths = new List<string>();
+        await using var host = await TestServerHost.StartAsync(app =>
+        {
+            // A rule of the app's, before the peer protocol, by the path the pipeline sees.
+            app.Use((context, next) =>
+            {
+                lock (seenPaths)
+                {
+                    seenPaths.Add(context.Request.Path.Value ?? string.Empty);
+                }
+
+                return context.Request.Path.StartsWithSegments("/_groupcache", StringComparison.Ordinal)
+                    ? Results.StatusCode(StatusCodes.Status403Forbidden).ExecuteAsync(context)
+                    : next(context);
+            });
+            app.UseGroupCachePeerProtocol(registry, new HttpPoolOptions());
+        });
+        using var pool = new HttpPool(host.Url);
+        var group = registry.NewGroup("data", 1 << 20, getter, pool);
+        group.Remove("k"); // nothing cached; a DELETE that got through would leave no trace otherwise
+        string line = string.Format(CultureInfo.InvariantCulture, requestLine, new Uri(host.Url).Port);
+
+        string answer = await SendRawAsync(host.Url, line);
+
+        Assert.Equal(["/"], seenPaths);
+        Assert.DoesNotContain("HTTP/1.1 200", answer, StringComparison.Ordinal);
+        Assert.Equal(0, getter.Total);
+    }
+
+    /// <summary>
+    /// Kestrel removes dot segments ("..", escaped or not) from the path it gives the pipeline,
+    /// while the endpoint reads the raw target, where a key's unescaped '/' splits it into
+    /// segments. A key of several raw segments with a dot segment among them names one resource to
+    /// the middleware before the endpoint (a path outside the base path here) and another to the
+    /// endpoint. No client sends one (Go's and ours escape '/' in keys), so it is refused.
+    /// </summary>
+    [Theory]
+    [InlineData("GET /_groupcache/data/x/../../../other HTTP/1.1")]
+    [InlineData("GET /_groupcache/data/x/%2E%2E/%2e%2e/../other HTTP/1.1")]
+    [InlineData("GET /_groupcache/data/x/.%2E/.%2e/%2E./other HTTP/1.1")]
+    [InlineData("DELETE /_groupcache/data/x/../../../other HTTP/1.1")]
+    public async Task RawKeyWithDotSegments_OutsideTheBasePathForThePipeline_IsNotServed(string requestLine)
+    {
+        var registry = new GroupRegistry();
+        var getter = new CountingGetter();
+        var seenPaths = new List<string>();
+        await using var host = await TestServerHost.StartAsync(app =>
+        {
+            app.Use((context, next) =>
+            {
+                lock (seenPaths)
+                {
+                    seenPaths.Add(context.Request.Path.Value ?? string.Empty);
+                }
+
+                return context.Request.Path.StartsWithSegments("/_groupcache", StringComparison.Ordinal)
+                    ? Results.StatusCode(StatusCodes.Status403Forbidden).ExecuteAsync(context)
+                    : next(context);
+            });
+            app.UseGroupCachePeerProtocol(registry, new HttpPoolOptions());
+        });
+        using var pool = new HttpPool(host.Url);
+        registry.NewGroup("data", 1 << 20, getter, pool);
+
+        string answer = await SendRawAsync(host.Url, requestLine);
+
+        Assert.Equal(["/other"], seenPaths);
+        Assert.DoesNotContain("HTTP/1.1 200", answer, StringComparison.Ordinal);
+        Assert.Equal(0, getter.Total);
+    }
+
     private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path) =>
         _http.SendAsync(RawHttp.Request(method, _node.Url, path));
 
@@ -226,5 +315,28 @@ public sealed class PeerProtocolServerTests : IAsyncLifetime
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return doc.RootElement.GetProperty("error").GetString()!;
+    }
+
+    private static async Task<string> SendRawAsync(string url, string requestLine)
+    {
+        int port = new Uri(url).Port;
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, port);
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"{requestLine}\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"));
+        var buffer = new byte[16 * 1024];
+        int have = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (have < buffer.Length)
+        {
+            int n = await socket.ReceiveAsync(buffer.AsMemory(have), timeout.Token);
+            if (n == 0)
+            {
+                break;
+            }
+
+            have += n;
+        }
+
+        return Encoding.Latin1.GetString(buffer, 0, have);
     }
 }

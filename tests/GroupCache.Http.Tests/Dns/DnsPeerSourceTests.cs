@@ -1,4 +1,5 @@
 using GroupCache.Dns;
+using Microsoft.Extensions.Logging.Abstractions;
 using ServiceTesting;
 
 namespace GroupCache.Http.Tests.Dns;
@@ -251,6 +252,57 @@ public sealed class DnsPeerSourceTests : IDisposable
         await cts.CancelAsync();
         Assert.False(await pending.WaitAsync(TimeSpan.FromSeconds(30)));
         await sets.DisposeAsync();
+    }
+
+    /// <summary>
+    /// An SRV record whose target is "." says the service is not available there (RFC 2782): it
+    /// names no host. Looked up as the empty name (the root), it failed the whole lookup wherever the
+    /// server refuses that query (an authoritative-only server, like dnsmasq or a cluster's DNS),
+    /// so one such record beside good ones kept every later change of the ring out for as long
+    /// as it stayed.
+    /// </summary>
+    [Fact]
+    public async Task DnsSrvRecordWithRootTarget_IsLeftOut_AndTheOtherRecordsMakeTheRing()
+    {
+        using var dns = new Dnsmasq(
+            "g.test",
+            TimeSpan.FromSeconds(30),
+            ["--srv-host=_groupcache._tcp.ring.g.test,n1.g.test,7101", "--srv-host=_groupcache._tcp.ring.g.test,.,7102"]);
+        await dns.StartAsync();
+        dns.SetHosts([("127.0.0.2", "n1.g.test")]);
+        var source = new DnsPeerSource(
+            new DnsDiscoveryOptions { Name = "ring.g.test", Server = dns.EndPoint, QueryTimeout = TimeSpan.FromMilliseconds(500) },
+            "http://127.0.0.9:7000",
+            TimeProvider.System,
+            NullLogger.Instance);
+
+        var refresh = await source.RefreshAsync(CancellationToken.None);
+
+        Assert.Null(source.Snapshot.LastError);
+        Assert.Equal(["http://127.0.0.2:7101", "http://127.0.0.9:7000"], refresh.Peers);
+    }
+
+    /// <summary>
+    /// An AAAA record holding an IPv4-mapped address (::ffff:a.b.c.d) names the host of the A
+    /// record a.b.c.d: connections to either reach the same node. Spelled as an IPv6 URL it was a
+    /// second member, one that is this node itself when the address is this node's: a share of the
+    /// keys went to it over HTTP, and another node's double share went to one node.
+    /// </summary>
+    [Fact]
+    public async Task DnsIpv4MappedAaaaRecord_IsTheSamePeerAsItsARecord()
+    {
+        using var dns = new Dnsmasq("g.test", TimeSpan.FromSeconds(30), []);
+        await dns.StartAsync();
+        dns.SetHosts([("127.0.0.2", "ring.g.test"), ("::ffff:127.0.0.2", "ring.g.test"), ("::ffff:127.0.0.9", "ring.g.test")]);
+        var source = new DnsPeerSource(
+            new DnsDiscoveryOptions { Name = "ring.g.test", Server = dns.EndPoint, QueryTimeout = TimeSpan.FromMilliseconds(500) },
+            "http://127.0.0.9:7000",
+            TimeProvider.System,
+            NullLogger.Instance);
+
+        var refresh = await source.RefreshAsync(CancellationToken.None);
+
+        Assert.Equal(["http://127.0.0.2:7000", "http://127.0.0.9:7000"], refresh.Peers);
     }
 
     private async Task<Dnsmasq> StartAsync(TimeSpan ttl, params string[] extraArgs)
