@@ -1,5 +1,4 @@
 using GroupCache.Dns;
-using Microsoft.Extensions.Logging.Abstractions;
 using ServiceTesting;
 
 namespace GroupCache.Http.Tests.Dns;
@@ -262,24 +261,19 @@ public sealed class DnsPeerSourceTests : IDisposable
     /// as it stayed.
     /// </summary>
     [Fact]
-    public async Task DnsSrvRecordWithRootTarget_IsLeftOut_AndTheOtherRecordsMakeTheRing()
+    public async Task SrvRecordWithRootTarget_IsLeftOut_AndTheOtherRecordsMakeTheRing()
     {
-        using var dns = new Dnsmasq(
-            "g.test",
-            TimeSpan.FromSeconds(30),
-            ["--srv-host=_groupcache._tcp.ring.g.test,n1.g.test,7101", "--srv-host=_groupcache._tcp.ring.g.test,.,7102"]);
-        await dns.StartAsync();
-        dns.SetHosts([("127.0.0.2", "n1.g.test")]);
-        var source = new DnsPeerSource(
-            new DnsDiscoveryOptions { Name = "ring.g.test", Server = dns.EndPoint, QueryTimeout = TimeSpan.FromMilliseconds(500) },
-            "http://127.0.0.9:7000",
-            TimeProvider.System,
-            NullLogger.Instance);
+        var dns = await StartAsync(
+            ttl: TimeSpan.FromSeconds(30),
+            $"--srv-host=_groupcache._tcp.{Name},n1.{Domain},7101",
+            $"--srv-host=_groupcache._tcp.{Name},.,7102");
+        dns.SetHosts([("127.0.0.2", $"n1.{Domain}")]);
+        var source = Source(dns);
 
         var refresh = await source.RefreshAsync(CancellationToken.None);
 
         Assert.Null(source.Snapshot.LastError);
-        Assert.Equal(["http://127.0.0.2:7101", "http://127.0.0.9:7000"], refresh.Peers);
+        Assert.Equal(["http://127.0.0.2:7101", Self], refresh.Peers);
     }
 
     /// <summary>
@@ -289,20 +283,14 @@ public sealed class DnsPeerSourceTests : IDisposable
     /// keys went to it over HTTP, and another node's double share went to one node.
     /// </summary>
     [Fact]
-    public async Task DnsIpv4MappedAaaaRecord_IsTheSamePeerAsItsARecord()
+    public async Task Ipv4MappedAaaaRecord_IsTheSamePeerAsItsARecord()
     {
-        using var dns = new Dnsmasq("g.test", TimeSpan.FromSeconds(30), []);
-        await dns.StartAsync();
-        dns.SetHosts([("127.0.0.2", "ring.g.test"), ("::ffff:127.0.0.2", "ring.g.test"), ("::ffff:127.0.0.9", "ring.g.test")]);
-        var source = new DnsPeerSource(
-            new DnsDiscoveryOptions { Name = "ring.g.test", Server = dns.EndPoint, QueryTimeout = TimeSpan.FromMilliseconds(500) },
-            "http://127.0.0.9:7000",
-            TimeProvider.System,
-            NullLogger.Instance);
+        var dns = await StartAsync(ttl: TimeSpan.FromSeconds(30));
+        dns.SetHosts([("127.0.0.2", Name), ("::ffff:127.0.0.2", Name), ("::ffff:127.0.0.9", Name)]);
 
-        var refresh = await source.RefreshAsync(CancellationToken.None);
+        var refresh = await Source(dns).RefreshAsync(CancellationToken.None);
 
-        Assert.Equal(["http://127.0.0.2:7000", "http://127.0.0.9:7000"], refresh.Peers);
+        Assert.Equal(["http://127.0.0.2:7000", Self], refresh.Peers);
     }
 
     private async Task<Dnsmasq> StartAsync(TimeSpan ttl, params string[] extraArgs)
