@@ -16,6 +16,28 @@ public class ByteViewTests
     }
 
     [Fact]
+    public void ByteView_EqualsString_IsFalseForBytesThatAreNotTheTextsUtf8()
+    {
+        // F1 80 80 is a 4-byte sequence cut short: it decodes to one U+FFFD, whose UTF-8 (EF BF BD)
+        // is also 3 bytes long. Before, EqualsString compared the decoded string, so it said these
+        // bytes were the UTF-8 of "\uFFFD".
+        var truncated = new ByteView(new byte[] { 0xF1, 0x80, 0x80 });
+        Assert.False(truncated.EqualsString("\uFFFD"));
+
+        // A lone surrogate has no UTF-8 at all; the bytes U+FFFD takes are not it.
+        Assert.False(ByteView.FromString("\uFFFD").EqualsString("\uD800"));
+
+        Assert.True(ByteView.FromString("\uFFFD").EqualsString("\uFFFD"));
+        Assert.True(ByteView.FromString("héllo 中文 😀").EqualsString("héllo 中文 😀"));
+        Assert.True(ByteView.Empty.EqualsString(string.Empty));
+        Assert.False(ByteView.FromString("ab").EqualsString("abc"));
+        Assert.False(ByteView.FromString("abc").EqualsString("ab"));
+        var large = new string('é', 1000);
+        Assert.True(ByteView.FromString(large).EqualsString(large));
+        Assert.False(ByteView.FromString(large).EqualsString(large[..999] + "e"));
+    }
+
+    [Fact]
     public void Constructor_DoesNotCopy_WhileToArrayDoes()
     {
         byte[] bytes = [1, 2, 3];

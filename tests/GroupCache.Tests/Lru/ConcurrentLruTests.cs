@@ -7,6 +7,34 @@ public class ConcurrentLruTests
 {
     private static ByteView V(string s) => ByteView.FromString(s);
 
+    /// <summary>
+    /// Two different strings made only of lone low surrogates (each becomes U+FFFD, EF BF BD, in
+    /// UTF-8) whose randomised hashes are equal: found by a birthday search over 2-char strings.
+    /// </summary>
+    private static (string First, string Second) LoneSurrogateKeysWithEqualHashes()
+    {
+        var seen = new Dictionary<int, string>();
+        for (int i = 0; i < 1024; i++)
+        {
+            for (int j = 0; j < 1024; j++)
+            {
+                string key = string.Create(2, (i, j), static (chars, ij) =>
+                {
+                    chars[0] = (char)(0xDC00 + ij.i);
+                    chars[1] = (char)(0xDC00 + ij.j);
+                });
+                if (seen.TryGetValue(key.GetHashCode(), out string? other))
+                {
+                    return (other, key);
+                }
+
+                seen.Add(key.GetHashCode(), key);
+            }
+        }
+
+        throw new InvalidOperationException("no two of 2^20 strings had equal hashes");
+    }
+
     [Fact]
     public void TryGet_AfterAdd_FindsTheValueAndCounts()
     {
@@ -174,6 +202,41 @@ public class ConcurrentLruTests
         Assert.True(cache.AddIf("j", V("v"), 0, () => true));
 
         Assert.Equal(["j"], cache.KeysNewestFirst());
+    }
+
+    [Fact]
+    public void ConcurrentLru_DifferentKeysWithTheSameUtf8AndHash_AreNotOneKey()
+    {
+        var (first, second) = LoneSurrogateKeysWithEqualHashes();
+        Assert.NotEqual(first, second);
+        Assert.Equal(first.GetHashCode(), second.GetHashCode());
+
+        var cache = new ConcurrentLru();
+
+        // Before: the cache stored the first key as U+FFFD U+FFFD and handed its value out for the
+        // second key (same UTF-8, same hash). A key without a UTF-8 form cannot be stored faithfully:
+        // now Add refuses it, and no lookup with such a key finds anything.
+        try
+        {
+            cache.Add(first, ByteView.FromString("first's value"));
+        }
+        catch (ArgumentException)
+        {
+        }
+
+        bool found = cache.TryGet(second, out var wrong, out _);
+        Assert.False(found, found ? $"the second key got the first key's value: {wrong}" : null);
+        Assert.False(cache.Remove(second));
+        Assert.Throws<ArgumentException>(() => cache.Add(second, ByteView.FromString("second's value")));
+        Assert.Equal(0, cache.Count);
+        Assert.Equal(0, cache.Bytes);
+
+        // A well-formed key with the same UTF-8 is its own key, and the lone-surrogate ones are not it.
+        cache.Add("\uFFFD\uFFFD", ByteView.FromString("replacement chars"));
+        Assert.False(cache.TryGet(first, out _, out _));
+        Assert.False(cache.Remove(second));
+        Assert.True(cache.TryGet("\uFFFD\uFFFD", out var value, out _));
+        Assert.Equal("replacement chars", value.ToString());
     }
 
     [Fact]
