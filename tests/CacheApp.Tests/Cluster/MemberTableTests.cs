@@ -152,6 +152,24 @@ public class MemberTableTests
         Assert.True(large.SuspicionTimeout >= Round * 3, $"{large.SuspicionTimeout}");
     }
 
+    // The wall clock stepped back an hour (NTP, an operator, a VM resynchronised) while member 1
+    // was suspected: its suspicion must still end after the suspicion timeout, not an hour later.
+    [Fact]
+    public void MemberTable_WallClockSteppedBack_SuspicionStillEndsOnTime()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1), Digest(2)]);
+        Assert.NotNull(table.Suspect(Gc(1)));
+
+        _time.Advance(-TimeSpan.FromHours(1));
+        Assert.Empty(table.Tick()); // the node's rounds go on through the step
+        _time.Advance(Dead + Round);
+        var deaths = table.Tick();
+
+        Assert.Contains(deaths, d => d.GroupCacheAddr == Gc(1));
+        Assert.Equal(MemberState.Dead, StateOf(table, 1));
+    }
+
     [Fact]
     public void Merge_DeadMemberWithNewerHeartbeat_ComesBack()
     {
@@ -387,6 +405,25 @@ public class MemberTableTests
         table.Merge([Digest(1, heartbeat: 90)]);
 
         Assert.Equal([Gc(1)], table.TakeRejoined());
+    }
+
+    // A node that joined during a partition longer than MEMBER_FORGET_AFTER learnt of member 1 only
+    // as dead (from a page), and forgot it. Member 1 was alive on the other side all along, and what
+    // was written through it there did not invalidate this node. When it comes back with the same
+    // life, this node must flush, as the nodes that held it alive do (docs/RELIABILITY.md, (f)).
+    [Fact]
+    public void MemberTable_MemberOnlyHeardOfAsDead_ForgottenThenBackWithTheSameLife_IsReportedAsRejoined()
+    {
+        var table = Table(0);
+        table.Merge([Digest(1, heartbeat: 5, state: "dead")]);
+        _time.Advance(Forget);
+        table.Tick();
+        Assert.DoesNotContain(table.View(), v => v.GroupCacheAddr == Gc(1));
+
+        table.Merge([Digest(1, heartbeat: 6, state: "alive")]);
+
+        Assert.Equal([Gc(1)], table.TakeRejoined());
+        Assert.Empty(table.ForgottenDead()); // still never pinged: this node did not hold it alive
     }
 
     [Fact]

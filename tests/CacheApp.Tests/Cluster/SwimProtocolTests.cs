@@ -17,6 +17,8 @@ public class SwimProtocolTests
 
     private static MemberDigest Alive(int n, long heartbeat = 0) => new(Api(n), Gc(n), 1, heartbeat, false, 0, "alive");
 
+    private static MemberState StateOf(MemberTable table, int n) => table.View().Single(v => v.GroupCacheAddr == Gc(n)).State;
+
     private (SwimProtocol Protocol, MemberTable Table, MembershipStats Stats) Node(int members, int self = 0, IEnumerable<string>? seeds = null, int maxMembers = 4096)
     {
         var table = new MemberTable(Api(self), Gc(self), 1, _time, Round, TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(10), maxMembers);
@@ -129,6 +131,27 @@ public class SwimProtocolTests
         Assert.All(probed, p => Assert.Equal(p.Expected, p.Target));
     }
 
+    // The wall clock stepped back an hour while a probe is under way: the node must go on probing,
+    // and a member that answers nothing must be declared dead within seconds, not once the clock
+    // caught up.
+    [Fact]
+    public void SwimProtocol_WallClockSteppedBack_KeepsProbingAndDeclaresTheSilentMemberDead()
+    {
+        var (protocol, table, _) = Node(2);
+        Assert.Contains(protocol.Tick(), o => o.Verb == "ping");
+
+        _time.Now -= TimeSpan.FromHours(1);
+        int pings = 0;
+        for (int i = 0; i < 100; i++) // 10 s in ticks of 100 ms; member 1 never answers
+        {
+            _time.Now += TimeSpan.FromMilliseconds(100);
+            pings += protocol.Tick().Count(o => o.Verb == "ping");
+        }
+
+        Assert.True(pings >= 3, $"{pings} pings in 10 s after the step back");
+        Assert.Equal(MemberState.Dead, StateOf(table, 1));
+    }
+
     [Fact]
     public void Probe_Unanswered_AsksThreeOthersThenSuspectsAndGossipsTheSuspicion()
     {
@@ -201,6 +224,29 @@ public class SwimProtocolTests
 
         Assert.Equal(MemberState.Alive, table.View().Single(v => v.ApiAddr == ping.ToApi).State);
         Assert.Equal(0, stats.Suspicions);
+    }
+
+    // Member 1 stopped, and another node (groupcache address Gc(5)) now listens at its API address
+    // (a port reused on the host, a pod's IP given to another pod). Its answers to the pings meant
+    // for member 1 are its own, not member 1's: member 1 must still be found dead.
+    [Fact]
+    public void SwimProtocol_AnotherNodeAnswersAtADeadMembersApiAddress_TheMemberIsStillDeclaredDead()
+    {
+        var (protocol, table, _) = Node(2);
+        var stranger = new MemberDigest(Api(1), Gc(5), 1, 0, false, 0, "alive");
+
+        for (int i = 0; i < 100; i++) // 10 s in ticks of 100 ms
+        {
+            foreach (var request in protocol.Tick().Where(o => o.Verb == "ping" && o.ToApi == Api(1)))
+            {
+                var answer = new ClusterMessage(Gc(5), [stranger], Api(1), Seq: request.Message.Seq);
+                protocol.Answered(request, answer, []);
+            }
+
+            _time.Now += TimeSpan.FromMilliseconds(100);
+        }
+
+        Assert.Equal(MemberState.Dead, StateOf(table, 1));
     }
 
     [Fact]
