@@ -17,12 +17,12 @@ public sealed class ClusterViewTests
         var settings = new CacheAppSettings
         {
             SelfHost = "127.0.0.1",
-            NodeName = "audit",
+            NodeName = "n",
             SelfApiAddr = "http://127.0.0.1:1",
             SelfGroupCacheAddr = "http://127.0.0.1:2",
             SourceUrl = "http://127.0.0.1:3",
             StaticPeers = ["http://127.0.0.1:2"],
-            GroupName = "audit-view-" + Guid.NewGuid().ToString("N"),
+            GroupName = "cluster-view-" + Guid.NewGuid().ToString("N"),
         };
         var services = new ServiceCollection().AddLogging();
         services.AddCacheNode(settings);

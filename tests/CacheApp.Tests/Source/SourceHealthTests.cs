@@ -44,7 +44,7 @@ public sealed class SourceHealthTests
         var settings = new CacheAppSettings
         {
             SelfHost = "127.0.0.1",
-            NodeName = "audit",
+            NodeName = "n",
             SelfApiAddr = "http://127.0.0.1:1",
             SelfGroupCacheAddr = "http://127.0.0.1:2",
             SourceUrl = $"http://127.0.0.1:{port}",
