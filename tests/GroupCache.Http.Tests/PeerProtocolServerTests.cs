@@ -237,22 +237,7 @@ public sealed class PeerProtocolServerTests : IAsyncLifetime
         var registry = new GroupRegistry();
         var getter = new CountingGetter();
         var seenPaths = new List<string>();
-        await using var host = await TestServerHost.StartAsync(app =>
-        {
-            // A rule of the app's, before the peer protocol, by the path the pipeline sees.
-            app.Use((context, next) =>
-            {
-                lock (seenPaths)
-                {
-                    seenPaths.Add(context.Request.Path.Value ?? string.Empty);
-                }
-
-                return context.Request.Path.StartsWithSegments("/_groupcache", StringComparison.Ordinal)
-                    ? Results.StatusCode(StatusCodes.Status403Forbidden).ExecuteAsync(context)
-                    : next(context);
-            });
-            app.UseGroupCachePeerProtocol(registry, new HttpPoolOptions());
-        });
+        await using var host = await StartBehindAPathRuleAsync(registry, seenPaths);
         using var pool = new HttpPool(host.Url);
         var group = registry.NewGroup("data", 1 << 20, getter, pool);
         group.Remove("k"); // nothing cached; a DELETE that got through would leave no trace otherwise
@@ -282,21 +267,7 @@ public sealed class PeerProtocolServerTests : IAsyncLifetime
         var registry = new GroupRegistry();
         var getter = new CountingGetter();
         var seenPaths = new List<string>();
-        await using var host = await TestServerHost.StartAsync(app =>
-        {
-            app.Use((context, next) =>
-            {
-                lock (seenPaths)
-                {
-                    seenPaths.Add(context.Request.Path.Value ?? string.Empty);
-                }
-
-                return context.Request.Path.StartsWithSegments("/_groupcache", StringComparison.Ordinal)
-                    ? Results.StatusCode(StatusCodes.Status403Forbidden).ExecuteAsync(context)
-                    : next(context);
-            });
-            app.UseGroupCachePeerProtocol(registry, new HttpPoolOptions());
-        });
+        await using var host = await StartBehindAPathRuleAsync(registry, seenPaths);
         using var pool = new HttpPool(host.Url);
         registry.NewGroup("data", 1 << 20, getter, pool);
 
@@ -316,6 +287,27 @@ public sealed class PeerProtocolServerTests : IAsyncLifetime
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return doc.RootElement.GetProperty("error").GetString()!;
     }
+
+    /// <summary>
+    /// A node whose app has a rule of its own before the peer protocol, by the path the pipeline
+    /// sees: it records each path, and refuses (403) what lies under the base path.
+    /// </summary>
+    private static Task<TestServerHost> StartBehindAPathRuleAsync(GroupRegistry registry, List<string> seenPaths) =>
+        TestServerHost.StartAsync(app =>
+        {
+            app.Use((context, next) =>
+            {
+                lock (seenPaths)
+                {
+                    seenPaths.Add(context.Request.Path.Value ?? string.Empty);
+                }
+
+                return context.Request.Path.StartsWithSegments("/_groupcache", StringComparison.Ordinal)
+                    ? Results.StatusCode(StatusCodes.Status403Forbidden).ExecuteAsync(context)
+                    : next(context);
+            });
+            app.UseGroupCachePeerProtocol(registry, new HttpPoolOptions());
+        });
 
     private static async Task<string> SendRawAsync(string url, string requestLine)
     {
