@@ -69,7 +69,22 @@ public sealed class ChainClusterTests(ITestOutputHelper output) : IAsyncLifetime
         string[] rest = [.. survivors.Select(n => n.GcAddr).Order(StringComparer.Ordinal)];
         victim.Process.Kill();
         var killedAt = Stopwatch.StartNew();
-        bool dropped = await TestHttp.EventuallyAsync(() => AllRingsAreAsync(survivors, rest), TimeSpan.FromSeconds(6), TimeSpan.FromMilliseconds(100));
+        // When each survivor's ring first lacked it, for the report: one straggler or all slow.
+        var droppedAt = new TimeSpan?[survivors.Length];
+        bool dropped = await TestHttp.EventuallyAsync(
+            async () =>
+            {
+                var rings = await Task.WhenAll(survivors.Select(n => n.RingAsync()));
+                var now = killedAt.Elapsed;
+                for (int i = 0; i < rings.Length; i++)
+                {
+                    droppedAt[i] ??= rings[i].SequenceEqual(rest) ? now : null;
+                }
+
+                return rings.All(r => r.SequenceEqual(rest));
+            },
+            TimeSpan.FromSeconds(6),
+            TimeSpan.FromMilliseconds(100));
         var droppedAfter = killedAt.Elapsed;
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"nodes: {Count}; converged {convergedAfter.TotalSeconds:F1} s after the last start; SIGKILLed node off every ring after {droppedAfter.TotalSeconds:F1} s"));
@@ -77,6 +92,12 @@ public sealed class ChainClusterTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"the next 10 s: max {sentPerSecond.Max():F2}, mean {sentPerSecond.Average():F2}; bytes: max {bytesPerSecond.Max():F0}, mean {bytesPerSecond.Average():F0}; all nodes: {events}"));
         output.WriteLine("per node (chain order), the next 10 s: " + string.Join(" ", sentPerSecond.Select(r => r.ToString("F1", CultureInfo.InvariantCulture))));
         output.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        output.WriteLine("each survivor's ring lost the killed node after (s, chain order): " + string.Join(" ", droppedAt.Select(t => t?.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) ?? "-")));
+        if (!dropped)
+        {
+            await ReportStragglersAsync(survivors.Where((_, i) => droppedAt[i] is null), victim);
+        }
+
         Assert.True(dropped, $"the killed node is still on a ring after {droppedAfter}:\n{await RingSizesAsync(survivors)}");
         // Issue #17: at most 5 a second per node (requests and answers both count), whatever the size.
         Assert.All(sentPerSecond, rate => Assert.InRange(rate, 0.1, 5));
@@ -106,6 +127,22 @@ public sealed class ChainClusterTests(ITestOutputHelper output) : IAsyncLifetime
         _source?.Dispose();
         _dir?.Dispose();
         return Task.CompletedTask;
+    }
+
+    // What a node that still holds the killed one thinks of it, and its log lines that name it:
+    // enough to tell a node that never heard of the death from one that heard and had not acted.
+    private async Task ReportStragglersAsync(IEnumerable<CacheNode> stragglers, CacheNode victim)
+    {
+        foreach (var node in stragglers.Take(5))
+        {
+            var members = (await node.PeersAsync()).GetProperty("members").EnumerateArray();
+            string state = members.Where(m => m.GetProperty("groupcacheAddr").GetString() == victim.GcAddr)
+                .Select(m => m.GetProperty("state").GetString()).FirstOrDefault() ?? "(not listed)";
+            output.WriteLine($"{node.Name} still holds {victim.Name} as {state}; membership {await MembershipAsync(node)}");
+            output.WriteLine(string.Join('\n', node.Process.Output.Split('\n')
+                .Where(line => line.Contains(victim.GcAddr, StringComparison.Ordinal) || line.Contains(victim.ApiUrl, StringComparison.Ordinal))
+                .TakeLast(10)));
+        }
     }
 
     private static async Task<bool> AllRingsAreAsync(IEnumerable<CacheNode> nodes, string[] expected)
