@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Text;
-using System.Text.Unicode;
 
 namespace GroupCache;
 
@@ -76,20 +74,8 @@ public readonly partial struct ByteView : IEquatable<ByteView>
         ArgumentNullException.ThrowIfNull(text);
 
         // Compared as bytes, not as decoded text: decoding turns invalid bytes into U+FFFD, so
-        // F1 80 80 (a cut-short sequence, 3 bytes like U+FFFD's own) used to equal "\uFFFD". The
-        // text is encoded strictly: one with a lone surrogate has no UTF-8, and equals no bytes.
-        var bytes = _bytes.Span;
-        if (text.Length > bytes.Length || 3L * text.Length < bytes.Length)
-        {
-            return false; // a char takes one to three bytes
-        }
-
-        const int StackLimit = 256;
-        Span<byte> encoded = bytes.Length <= StackLimit ? stackalloc byte[StackLimit] : new byte[bytes.Length];
-        encoded = encoded[..bytes.Length];
-        return Utf8.FromUtf16(text, encoded, out _, out int written, replaceInvalidSequences: false) == OperationStatus.Done
-            && written == bytes.Length
-            && bytes.SequenceEqual(encoded);
+        // F1 80 80 (a cut-short sequence, 3 bytes like U+FFFD's own) used to equal "\uFFFD".
+        return StrictUtf8.IsEncodingOf(_bytes.Span, text);
     }
 
     /// <summary>True when <paramref name="obj"/> is a <see cref="ByteView"/> with the same bytes.</summary>

@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Unicode;
 
 namespace GroupCache.Lru;
 
@@ -298,26 +296,8 @@ public sealed partial class ConcurrentLru
             return Ascii.Equals(stored, key);
         }
 
-        // Every char takes at least one byte and at most three.
-        return keyBytes >= key.Length && keyBytes <= 3L * key.Length && NonAsciiKeyEquals(stored, key, keyBytes);
-    }
-
-    // Apart, so that the hit path's ASCII comparison does not carry this method's stack buffer
-    // (a method with one is not inlined); docs/BENCHMARKS.md has the hit before and after.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool NonAsciiKeyEquals(ReadOnlySpan<byte> stored, string key, int keyBytes)
-    {
-        // Encoded strictly: a key with a lone surrogate has no UTF-8 form (Encoding.UTF8 would
-        // write U+FFFD, the bytes of another key), is never stored (see ThrowIfNoUtf8Form), and
-        // equals no stored key. Replacing it here made two such keys with equal hashes one key:
-        // a lookup of one returned the other's value.
-        const int StackLimit = 256;
-        Span<byte> encoded = keyBytes <= StackLimit ? stackalloc byte[StackLimit] : new byte[keyBytes];
-
-        // The string may encode to more than the stored length (another key, same hash): then it
-        // does not fit, and is not equal.
-        return Utf8.FromUtf16(key, encoded, out _, out int n, replaceInvalidSequences: false) == OperationStatus.Done
-            && stored.SequenceEqual(encoded[..n]);
+        // Strictly (StrictUtf8): a key with a lone surrogate is never stored and equals no stored key.
+        return StrictUtf8.IsEncodingOf(stored, key);
     }
 
     /// <summary>
