@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -23,7 +24,10 @@ internal static class ErrorBody
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>The error text of a body: the "error" member when it is our JSON, else the text itself.</summary>
+    /// <summary>
+    /// The error text of a body: the "error" member when it is our JSON, else the text itself; made
+    /// <see cref="Printable"/> either way, because it ends up in our exceptions and log lines.
+    /// </summary>
     public static string Decode(ReadOnlySpan<byte> body)
     {
         try
@@ -37,7 +41,7 @@ internal static class ErrorBody
                     reader.Read();
                     if (isError && reader.TokenType == JsonTokenType.String)
                     {
-                        return reader.GetString() ?? string.Empty;
+                        return Printable(reader.GetString() ?? string.Empty);
                     }
 
                     reader.Skip();
@@ -54,6 +58,60 @@ internal static class ErrorBody
             // lone surrogate): the text too, or a 404 marked "not found" would lose its meaning.
         }
 
-        return Encoding.UTF8.GetString(body).Trim();
+        return Printable(Encoding.UTF8.GetString(body).Trim());
     }
+
+    /// <summary>
+    /// A peer's text made safe to put into a log line or an exception message: control characters
+    /// (line breaks, terminal escapes), line and paragraph separators and invisible format characters
+    /// (bidirectional overrides) are written as <c>\uXXXX</c>, so that a peer can neither begin a
+    /// forged line in our logs nor change what a reader of them sees. The result has at most
+    /// <see cref="MaxBytes"/> characters, as the body it came from had at most that many bytes.
+    /// </summary>
+    public static string Printable(string text)
+    {
+        int first = 0;
+        while (first < text.Length && !IsUnprintable(text[first]))
+        {
+            first++;
+        }
+
+        if (first == text.Length && text.Length <= MaxBytes)
+        {
+            return text;
+        }
+
+        var builder = new StringBuilder(text, 0, first, Math.Min(MaxBytes, text.Length + 64));
+        for (int i = first; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (IsUnprintable(c))
+            {
+                if (builder.Length + 6 > MaxBytes)
+                {
+                    break;
+                }
+
+                builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                // A surrogate pair is kept whole or left out whole.
+                int width = char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
+                if (builder.Length + width > MaxBytes)
+                {
+                    break;
+                }
+
+                builder.Append(text, i, width);
+                i += width - 1;
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static bool IsUnprintable(char c) =>
+        char.IsControl(c)
+        || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Format;
 }

@@ -277,7 +277,8 @@ public sealed class HttpPeerClient : IPeerClient
             return new NotFoundException(text.Length == 0 ? "not found" : text);
         }
 
-        return new HttpRequestException($"Peer {Peer} returned {(int)status} {reason}: {text}", inner: null, status);
+        // The reason phrase is the peer's text too.
+        return new HttpRequestException($"Peer {Peer} returned {(int)status} {ErrorBody.Printable(reason ?? string.Empty)}: {text}", inner: null, status);
     }
 
     /// <summary>Decodes a 200's body, refusing a value over the limit.</summary>

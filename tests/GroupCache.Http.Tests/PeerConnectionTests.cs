@@ -172,6 +172,41 @@ public sealed class PeerConnectionTests
         Assert.StartsWith("{\"error\":", error.Message, StringComparison.Ordinal); // the text itself, as for any body that is not ours
     }
 
+    // A peer's error text lands in our exceptions and from there in our log lines: it must not be
+    // able to start a forged line there, drive the terminal, or reorder what the reader sees.
+    [Theory]
+    [InlineData("500 Internal Server Error", "", "boom\r\ninfo: Forged[0]\n      a line the peer wrote\u001b[31m\u2028\u202e")]
+    [InlineData("500 Internal Server Error", "Content-Type: application/json\r\n", "{\"error\":\"boom\\r\\ninfo: Forged[0]\\n      a line the peer wrote\\u001b[31m\\u2028\\u202e\"}")]
+    [InlineData("404 Not Found", "X-GroupCache-Not-Found: 1\r\n", "boom\r\ninfo: Forged[0]\n      a line the peer wrote\u001b[31m\u2028\u202e")]
+    [InlineData("500 Bad\u001b[2J", "", "boom\r\ninfo: Forged[0]\n      a line the peer wrote\u001b[31m\u2028\u202e")]
+    public async Task GetAsync_ErrorTextWithLineBreaksAndControls_ComesOutOnOneLineWithThemEscaped(string status, string headers, string body)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(body);
+        await using var peer = ScriptedPeer.Start((_, _) => [.. Encoding.Latin1.GetBytes($"HTTP/1.1 {status}\r\n{headers}Content-Length: {bytes.Length}\r\n\r\n"), .. bytes]);
+        using var pool = new HttpPool("http://127.0.0.1:1");
+        var client = pool.ClientFor(peer.Url);
+
+        var error = await Record.ExceptionAsync(async () => await client.GetAsync("data", "k", CancellationToken.None));
+
+        Assert.IsType(status.StartsWith("404", StringComparison.Ordinal) ? typeof(NotFoundException) : typeof(HttpRequestException), error);
+        Assert.Contains("boom\\u000d\\u000ainfo: Forged[0]\\u000a      a line the peer wrote\\u001b[31m\\u2028\\u202e", error!.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(error.Message, c => char.IsControl(c) || c is '\u2028' or '\u2029' or '\u202e');
+    }
+
+    [Fact]
+    public async Task GetAsync_ErrorTextOfControlsOnly_StaysWithinTheErrorBodyLimit()
+    {
+        byte[] body = Encoding.ASCII.GetBytes("x" + new string('\u0001', 4096));
+        await using var peer = ScriptedPeer.Start((_, _) => Answer($"HTTP/1.1 404 Not Found\r\nX-GroupCache-Not-Found: 1\r\nContent-Length: {body.Length}\r\n\r\n", body));
+        using var pool = new HttpPool("http://127.0.0.1:1");
+        var client = pool.ClientFor(peer.Url);
+
+        var error = await Assert.ThrowsAsync<NotFoundException>(async () => await client.GetAsync("data", "k", CancellationToken.None));
+
+        Assert.StartsWith("x\\u0001\\u0001", error.Message, StringComparison.Ordinal);
+        Assert.InRange(error.Message.Length, 4096 - 6, 4096);
+    }
+
     [Fact]
     public async Task GetAsync_PeerSilent_TimesOutAndTheNextFetchWorks()
     {
