@@ -66,7 +66,7 @@ internal sealed class DnsPeerLookup
         var (addresses, ttl) = await AddressesAsync(_name, cancellationToken).ConfigureAwait(false);
         if (addresses.Count == 0)
         {
-            throw new DnsLookupException($"no SRV ({_srvName}), A or AAAA records for {_name}");
+            throw new DnsLookupException($"no SRV ({_srvName}) records, and no A or AAAA record of {_name} with an address a peer can have (0.0.0.0, ::, multicast and broadcast name none)");
         }
 
         return new DnsAnswer([.. addresses.Select(a => Url(a, _port))], ttl, FromSrv: false);
@@ -87,12 +87,12 @@ internal sealed class DnsPeerLookup
             IReadOnlyList<IPAddress> addresses;
             if (known.Count > 0)
             {
-                addresses = [.. known.Select(a => a.Address)];
+                addresses = [.. known.Select(a => a.Address).Where(IsPeerAddress)];
                 ttl = Shorter(ttl, known.Min(a => Seconds(a.InitialTimeToLive)));
             }
             else if (IPAddress.TryParse(target, out var literal))
             {
-                addresses = [literal];
+                addresses = IsPeerAddress(literal) ? [literal] : [];
             }
             else
             {
@@ -105,7 +105,7 @@ internal sealed class DnsPeerLookup
 
         if (peers.Count == 0)
         {
-            throw new DnsLookupException($"the SRV records of {_srvName} name targets without A or AAAA records");
+            throw new DnsLookupException($"the SRV records of {_srvName} name targets without A or AAAA records of an address a peer can have");
         }
 
         return new DnsAnswer(peers, ttl, FromSrv: true);
@@ -128,6 +128,7 @@ internal sealed class DnsPeerLookup
 
         var records = v4.Response!.Answers.ARecords().Cast<AddressRecord>()
             .Concat(v6.Response!.Answers.AaaaRecords())
+            .Where(r => IsPeerAddress(r.Address))
             .ToList();
         TimeSpan? ttl = records.Count == 0 ? null : records.Min(r => Seconds(r.InitialTimeToLive));
         return ([.. records.Select(r => r.Address)], ttl);
@@ -173,6 +174,28 @@ internal sealed class DnsPeerLookup
 
         string host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         return $"{_scheme}://{host}:{port}";
+    }
+
+    /// <summary>
+    /// Whether a peer can listen at the address. The unspecified addresses (0.0.0.0, ::) are what a
+    /// blocking resolver answers for a name it refuses, and connecting to them reaches this host:
+    /// as members they put this node on its own ring as a remote peer. Multicast and broadcast
+    /// addresses take no connections.
+    /// </summary>
+    private static bool IsPeerAddress(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            return !address.Equals(IPAddress.IPv6Any) && !address.IsIPv6Multicast;
+        }
+
+        byte first = address.GetAddressBytes()[0];
+        return !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.Broadcast) && first is < 224 or > 239;
     }
 
     private static bool IsRoot(string name) => name.TrimEnd('.').Length == 0;

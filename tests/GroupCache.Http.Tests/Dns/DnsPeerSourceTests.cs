@@ -293,6 +293,50 @@ public sealed class DnsPeerSourceTests : IDisposable
         Assert.Equal(["http://127.0.0.2:7000", Self], refresh.Peers);
     }
 
+    /// <summary>
+    /// 0.0.0.0 and :: are what a blocking resolver answers for a name it refuses, and a connection
+    /// to them reaches this host: as members they put this node on its own ring as a remote peer.
+    /// Multicast and broadcast addresses take no connection. None of them is a peer; an answer of
+    /// nothing else is no answer, and the last good ring stays.
+    /// </summary>
+    [Fact]
+    public async Task UnspecifiedMulticastAndBroadcastRecords_AreNoPeers_AndOnlySuchRecords_AreNoAnswer()
+    {
+        string[] noPeers = ["0.0.0.0", "::", "::ffff:0.0.0.0", "224.0.0.1", "239.255.255.250", "255.255.255.255", "ff02::1"];
+        var dns = await StartAsync(ttl: TimeSpan.FromSeconds(30));
+        dns.SetHosts([("127.0.0.2", Name), .. noPeers.Select(a => (a, Name))]);
+        var source = Source(dns);
+
+        var mixed = await source.RefreshAsync(CancellationToken.None);
+
+        Assert.Null(source.Snapshot.LastError);
+        Assert.Equal(["http://127.0.0.2:7000", Self], mixed.Peers);
+
+        dns.SetHosts([.. noPeers.Select(a => (a, Name))]);
+        DnsRefresh only = default;
+        Assert.True(
+            await TestHttp.EventuallyAsync(async () => (only = await source.RefreshAsync(CancellationToken.None)).Peers is null, TimeSpan.FromSeconds(20)),
+            $"an answer of no peer's address was used: {string.Join(", ", source.Snapshot.Peers)}{Environment.NewLine}{dns.Output}");
+        Assert.Equal(["http://127.0.0.2:7000", Self], source.Snapshot.Peers);
+        Assert.Contains("0.0.0.0", source.Snapshot.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SrvRecordWhoseTargetIsAnUnspecifiedAddress_IsLeftOut()
+    {
+        var dns = await StartAsync(
+            ttl: TimeSpan.FromSeconds(30),
+            $"--srv-host=_groupcache._tcp.{Name},n1.{Domain},7101",
+            $"--srv-host=_groupcache._tcp.{Name},n2.{Domain},7102");
+        dns.SetHosts([("127.0.0.2", $"n1.{Domain}"), ("0.0.0.0", $"n2.{Domain}")]);
+        var source = Source(dns);
+
+        var refresh = await source.RefreshAsync(CancellationToken.None);
+
+        Assert.Null(source.Snapshot.LastError);
+        Assert.Equal(["http://127.0.0.2:7101", Self], refresh.Peers);
+    }
+
     private async Task<Dnsmasq> StartAsync(TimeSpan ttl, params string[] extraArgs)
     {
         var dns = new Dnsmasq(Domain, ttl, extraArgs);
