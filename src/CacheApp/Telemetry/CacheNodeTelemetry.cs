@@ -10,7 +10,10 @@ internal static class CacheNodeTelemetry
     public static IServiceCollection AddCacheNodeTelemetry(this IServiceCollection services, CacheAppSettings settings)
     {
         services.AddSingleton<CacheNodeMetrics>();
-        services.AddServiceTelemetry("cacheapp", [GroupCacheMetrics.MeterName, CacheNodeMetrics.MeterName], [GroupCacheTracing.SourceName], Environment.GetEnvironmentVariable);
+        // The CacheApp meter's tags are a member state or the discovery mode; the GroupCache meter's
+        // name groups, which a library user may have many of.
+        services.AddServiceTelemetry(
+            "cacheapp", [GroupCacheMetrics.MeterName, CacheNodeMetrics.MeterName], fewSeriesMeters: [CacheNodeMetrics.MeterName], [GroupCacheTracing.SourceName], Environment.GetEnvironmentVariable);
         var ready = services.AddLiveAndReadyChecks()
             .AddCheck<RingReadiness>("ring", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<SourceReadiness>("source", tags: [HealthEndpoints.ReadyTag]);

@@ -10,7 +10,7 @@ public static class SourceTelemetry
     public static IServiceCollection AddSourceTelemetry(this IServiceCollection services)
     {
         services.AddSingleton<SourceMetrics>();
-        services.AddServiceTelemetry("sourceapp", [SourceMetrics.MeterName], [], Environment.GetEnvironmentVariable);
+        services.AddServiceTelemetry("sourceapp", [SourceMetrics.MeterName], fewSeriesMeters: [SourceMetrics.MeterName], [], Environment.GetEnvironmentVariable);
         services.AddLiveAndReadyChecks().AddCheck<DatabaseReadiness>("database", tags: [HealthEndpoints.ReadyTag]);
         return services;
     }

@@ -78,6 +78,11 @@ public class PrometheusTests
         Assert.Equal(1, await prometheus.QueryAsync("min(up{job=\"sourceapp\"})"));
         Assert.True(await prometheus.QueryAsync("sum(sourceapp_reads_total)") >= keys.Count);
         Assert.Equal(3, await prometheus.QueryAsync("count(up{job=\"cacheapp\"} == 1)"));
+
+        // Every metric kept every series this traffic made: none went to OpenTelemetry's overflow
+        // series, whose limit is lower for the meters with few series (ServiceTelemetry).
+        Assert.True(await prometheus.QueryAsync("count(count by (__name__) ({otel_metric_overflow=\"true\"}))") is null, "a metric of the nodes or the source filled its series limit");
+        Assert.True(await prometheus.QueryAsync("count({job=\"cacheapp\", __name__=~\"dotnet_.*|process_.*|kestrel_.*|cacheapp_.*\"})") > 10);
     }
 
     [Fact]
